@@ -1,0 +1,37 @@
+import { commandLoaders } from "./commands";
+import { helpText, parseCommandArgs, UsageError } from "./command";
+import { RftlabError } from "../errors";
+
+function topHelp(): string {
+  return ["Usage: rftlab <command> [options]", "", "Commands:", ...Object.keys(commandLoaders).map((n) => `  ${n}`),
+    "", "rftlab <command> --help shows each command's options."].join("\n");
+}
+
+/** CLI entry: returns the exit status (0 ok, 1 failure, 2 bad input). */
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === "--help" || name === "-h" || name === "help") {
+    process.stdout.write(topHelp() + "\n");
+    return name ? 0 : 2;
+  }
+  const load = commandLoaders[name];
+  if (!load) {
+    process.stderr.write(`rftlab: unknown command "${name}"; commands: ${Object.keys(commandLoaders).join(", ")}\n`);
+    return 2;
+  }
+  const cmd = await load();
+  try {
+    const args = parseCommandArgs(cmd, rest);
+    if (args === "help") {
+      process.stdout.write(helpText(cmd) + "\n");
+      return 0;
+    }
+    return (await cmd.run(args)) ?? 0;
+  } catch (e) {
+    if (e instanceof UsageError || e instanceof RftlabError) {
+      process.stderr.write(`${e.message}\n`);
+      return 2;
+    }
+    throw e;
+  }
+}
