@@ -1,0 +1,1 @@
+export { writeFileAtomic, writeFileAtomicSync } from "./atomic";
