@@ -1,0 +1,87 @@
+// Import rules from the house style: dependencies point one way, rewards never touch tfjs,
+// only lib/io (and the CLI that drives it) touches files, only lib/tensor/tf.ts imports tfjs.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import fs from "node:fs";
+import path from "node:path";
+
+const LIB = path.join(__dirname, "..", "..", "lib");
+
+/** Which lib areas each area may import (besides itself and errors.ts). */
+const ALLOWED: Record<string, string[]> = {
+  tensor: [],
+  io: ["tensor"],
+  tasks: [],
+  rewards: [],
+  display: ["io"],
+  model: ["tensor", "io"],
+  sampling: ["tensor", "model", "io"],
+  peft: ["tensor", "model", "io"],
+  rl: ["tensor", "model", "io", "sampling", "peft", "rewards", "tasks", "display"],
+  analysis: ["tensor", "io", "model"],
+  forgetting: ["tensor", "io", "model", "tasks", "rewards"],
+  cli: ["*"],
+};
+/** Files outside lib/io and lib/cli that may use node:fs, with the reason. */
+const FS_ALLOWED: Record<string, string> = {};
+
+function sources(dir: string): string[] {
+  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
+    const p = path.join(dir, e.name);
+    return e.isDirectory() ? sources(p) : e.name.endsWith(".ts") ? [p] : [];
+  });
+}
+
+function imports(file: string): string[] {
+  const src = fs.readFileSync(file, "utf8");
+  const re = /(?:from\s+|import\s*\(\s*|require\(\s*)["']([^"']+)["']/g;
+  return [...src.matchAll(re)].map((m) => m[1]);
+}
+
+test("lib areas import only the areas below them", () => {
+  const problems: string[] = [];
+  for (const file of sources(LIB)) {
+    const rel = path.relative(LIB, file);
+    const area = rel.includes(path.sep) ? rel.split(path.sep)[0] : "";
+    if (!area) continue; // lib/index.ts, lib/errors.ts
+    const allowed = ALLOWED[area];
+    if (!allowed) {
+      problems.push(`${rel}: area "${area}" has no import rule in tests/architecture.test.ts`);
+      continue;
+    }
+    for (const spec of imports(file)) {
+      if (!spec.startsWith(".")) continue;
+      const target = path.relative(LIB, path.resolve(path.dirname(file), spec));
+      const tArea = target.split(path.sep)[0];
+      if (target.startsWith("..") || tArea === area || tArea === "errors" || tArea === "index") continue;
+      if (!allowed.includes("*") && !allowed.includes(tArea)) problems.push(`${rel} imports ${spec} (area ${tArea})`);
+    }
+  }
+  assert.deepEqual(problems, []);
+});
+
+test("only lib/tensor/tf.ts imports @tensorflow/tfjs; rewards never touch tensors", () => {
+  const problems: string[] = [];
+  for (const file of sources(LIB)) {
+    const rel = path.relative(LIB, file);
+    for (const spec of imports(file)) {
+      if (spec === "@tensorflow/tfjs" && rel !== path.join("tensor", "tf.ts")) problems.push(`${rel} imports ${spec}`);
+      if (rel.startsWith("rewards") && (spec.includes("tensorflow") || spec.includes("/tensor"))) problems.push(`${rel} imports ${spec}`);
+    }
+  }
+  assert.deepEqual(problems, []);
+});
+
+test("only lib/io and lib/cli touch files", () => {
+  const problems: string[] = [];
+  for (const file of sources(LIB)) {
+    const rel = path.relative(LIB, file);
+    if (rel.startsWith("io") || rel.startsWith("cli") || FS_ALLOWED[rel]) continue;
+    for (const spec of imports(file)) {
+      if (spec === "fs" || spec === "node:fs" || spec === "fs/promises" || spec === "node:fs/promises") {
+        problems.push(`${rel} imports ${spec}`);
+      }
+    }
+  }
+  assert.deepEqual(problems, []);
+});
