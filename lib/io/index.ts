@@ -1,1 +1,12 @@
-export { writeFileAtomic, writeFileAtomicSync } from "./atomic";
+export { writeFileAtomic, writeFileAtomicSync, writeChunksAtomic } from "./atomic";
+export { CheckpointError } from "./checkpoint-error";
+export { readJsonFile, parseJsonText } from "./json";
+export { SAFETENSORS_DTYPES, SAFETENSORS_ITEM_SIZE, MAX_HEADER_BYTES } from "./safetensors-format";
+export type { SafetensorsDtype, TensorInfo } from "./safetensors-format";
+export { decodeToFloat32 } from "./decode";
+export { openCheckpoint, closeNames } from "./checkpoint";
+export type { Checkpoint } from "./checkpoint";
+export { locateCheckpoint, listCheckpointFolder, resolveHubSnapshot, hubCacheRoot } from "./checkpoint-path";
+export type { CheckpointLocation, SafetensorsIndex } from "./checkpoint-path";
+export { writeSafetensors, writeShardedSafetensors } from "./safetensors-write";
+export type { TensorToWrite, ShardedWriteOptions } from "./safetensors-write";

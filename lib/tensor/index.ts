@@ -8,3 +8,4 @@ export { clipGradNorm, globalGradNorm, GradAccumulator } from "./grads";
 export type { NamedGrads } from "./grads";
 export { lrAt, resolveLrScheduleConfig, LR_SCHEDULE_DEFAULTS } from "./lr-schedule";
 export type { LrScheduleConfig, LrDecay } from "./lr-schedule";
+export * from "./dtype";
