@@ -1,1 +1,13 @@
-export {};
+export { MODEL_FAMILIES, configFromHf, configToHf, resolveModelConfig } from "./config";
+export type { ModelConfig, ModelFamily, Activation, RopeScaling } from "./config";
+export { Transformer } from "./transformer";
+export type { ForwardOptions, LinearAdapter } from "./transformer";
+export { KVCache } from "./kv-cache";
+export { ActivationCache, activationName } from "./hooks";
+export type { HookFn, HookMap } from "./hooks";
+export { paramSpecs } from "./params";
+export type { ParamSpec } from "./params";
+export { createModel } from "./create";
+export { loadModel, saveModel } from "./checkpoint";
+export type { SaveDtype } from "./checkpoint";
+export { embeddingLookup } from "../tensor/embedding";
