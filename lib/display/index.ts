@@ -1,1 +1,25 @@
-export {};
+// Notebook and file output: figures (plotly specs, PNG/SVG via headless Chromium), tables, summaries, progress.
+// Only lib/display makes HTML or plots.
+import { installTableDisplay } from "./table";
+
+export {
+  JUPYTER_DISPLAY, setDisplaySink, getDisplaySink, display, displayBundle, isDisplayable,
+} from "./sink";
+export type { MimeBundle, DisplayOptions, DisplaySink, Displayable } from "./sink";
+export { Figure, show, PLOTLY_MIME } from "./figure";
+export type { PlotlySpec, PlotlyTrace, PlotlyLayout, FigureRenderOptions } from "./figure";
+export { lineFigure, barFigure, heatmapFigure, histogramFigure, scatterFigure, emaSmooth } from "./charts";
+export type {
+  FigureOptions, LineFigureOptions, BarFigureOptions, HeatmapFigureOptions, HeatmapMatrix,
+  HistogramFigureOptions, ScatterFigureOptions,
+} from "./charts";
+export { renderPlotlyPng, renderPlotlySvg, closeRenderer, chromiumPath, ChromiumMissingError } from "./chromium";
+export type { ImageSize } from "./chromium";
+export { tableBundle, installTableDisplay, formatCell } from "./table";
+export type { TableDisplayOptions } from "./table";
+export type { Row, TableInput } from "./tabular";
+export { summaryBundle, summaryDisplay } from "./summary";
+export { progress, progressMode } from "./progress";
+export type { Progress, ProgressOptions, ProgressInfo, ProgressMode } from "./progress";
+export { HOUSE_COLORWAY, HOUSE_FONT, HOUSE_SIZE, houseTemplate } from "./theme";
+installTableDisplay();
