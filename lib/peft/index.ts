@@ -1,1 +1,5 @@
-export {};
+export { LoraAdapter, attachLora } from "./lora";
+export { resolveLoraConfig, loraScaling, LORA_TARGETS } from "./lora-config";
+export type { LoraConfig } from "./lora-config";
+export { GradientMasker, randomMasks, wholeParamMasks, hftFrozenWeights, hftMasks } from "./masks";
+export type { ParamMasks } from "./masks";

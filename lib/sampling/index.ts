@@ -1,1 +1,5 @@
-export {};
+export { DEFAULT_SAMPLE_CONFIG, resolveSampleConfig } from "./config";
+export type { SampleConfig } from "./config";
+export { generate } from "./generate";
+export type { Generation, GenerateOptions, TextDecoder } from "./generate";
+export { chooseToken } from "./filter";

@@ -1,0 +1,120 @@
+import path from "node:path";
+import { tf } from "../tensor/tf";
+import type { AdamW } from "../tensor/optim";
+import { RftlabError } from "../errors";
+import { RunDir, openCheckpoint, writeSafetensors, writeFileAtomic, readJsonFile } from "../io";
+
+export type StepMetrics = Record<string, number>;
+
+export interface StepResult {
+  metrics: StepMetrics;
+  /** Rows for completions.jsonl (prompt, completion, per-function rewards, advantage). */
+  completions?: Record<string, unknown>[];
+}
+
+export interface RunLoopOptions {
+  /** Run folder: config.json, metrics.jsonl, completions.jsonl, checkpoints/. Omit for an in-memory run. */
+  runDir?: string;
+  /** Continue from the newest checkpoint in runDir (the config must be the same). */
+  resume?: boolean;
+  /** Checkpoint every N steps (and at the end). Default 10. */
+  saveEvery?: number;
+  /** Called after each step with its metrics (progress displays, notebooks). */
+  onStep?: (step: number, metrics: StepMetrics) => void;
+}
+
+export interface RunResult {
+  /** Metrics of every step run in this call (after a resume: the steps after the checkpoint). */
+  history: StepMetrics[];
+  runDir?: string;
+  /** Step the run started from (0, or the checkpoint's step after a resume). */
+  startStep: number;
+}
+
+/**
+ * The loop every trainer shares: resume, step, NaN/Inf guard, logs, atomic checkpoints.
+ * Exact resume: trainers derive each step's data order and sampling seed from (seed, step), so
+ * restoring weights + optimizer moments at step k and replaying k+1… reproduces the uninterrupted run.
+ */
+export async function runLoop(args: {
+  config: object;
+  totalSteps: number;
+  trainable: Map<string, tf.Variable>;
+  optimizer: AdamW;
+  step: (step: number) => Promise<StepResult>;
+  options?: RunLoopOptions;
+}): Promise<RunResult> {
+  const { config, totalSteps, trainable, optimizer, step, options = {} } = args;
+  const saveEvery = options.saveEvery ?? 10;
+  const run = options.runDir ? await RunDir.open(options.runDir, config, { resume: options.resume }) : undefined;
+  let start = 0;
+  const latest = run && options.resume ? run.latest() : undefined;
+  if (run && latest) {
+    await restoreCheckpoint(latest.dir, trainable, optimizer);
+    await run.truncateLogs(latest.step);
+    start = latest.step;
+  }
+  const history: StepMetrics[] = [];
+  for (let s = start + 1; s <= totalSteps; s++) {
+    const t0 = performance.now();
+    const { metrics, completions } = await step(s);
+    metrics.step_time = (performance.now() - t0) / 1000;
+    const bad = Object.entries(metrics).find(([k, v]) => (k === "loss" || k === "grad_norm") && !Number.isFinite(v));
+    if (bad) {
+      throw new RftlabError(
+        `training diverged at step ${s}: ${bad[0]} = ${bad[1]}; lower the learning rate or enable clipping (maxGradNorm)` +
+          (run ? `; the last good checkpoint is in ${run.dir}` : ""),
+      );
+    }
+    const row = { step: s, ...metrics };
+    history.push(row);
+    if (run) {
+      await run.append("metrics", [row]);
+      if (completions) await run.append("completions", completions.map((c) => ({ step: s, ...c })));
+      if (s % saveEvery === 0 || s === totalSteps) await run.saveCheckpoint(s, (dir) => writeCheckpoint(dir, s, trainable, optimizer));
+    }
+    options.onStep?.(s, row);
+  }
+  return { history, runDir: run?.dir, startStep: start };
+}
+
+async function writeCheckpoint(dir: string, step: number, trainable: Map<string, tf.Variable>, optimizer: AdamW): Promise<void> {
+  const params = await Promise.all(
+    [...trainable].map(async ([name, v]) => ({ name, dtype: "F32" as const, shape: v.shape, data: (await v.data()) as Float32Array })),
+  );
+  await writeSafetensors(path.join(dir, "trainable.safetensors"), params);
+  const st = await optimizer.getState();
+  const moments = Object.keys(st.expAvg).flatMap((name) => {
+    const shape = trainable.get(name)?.shape ?? [st.expAvg[name].length];
+    return [
+      { name: `exp_avg.${name}`, dtype: "F32" as const, shape, data: st.expAvg[name] },
+      { name: `exp_avg_sq.${name}`, dtype: "F32" as const, shape, data: st.expAvgSq[name] },
+    ];
+  });
+  await writeSafetensors(path.join(dir, "optimizer.safetensors"), moments);
+  await writeFileAtomic(path.join(dir, "state.json"), JSON.stringify({ step, stepCount: st.stepCount, paramSteps: st.paramSteps }) + "\n");
+}
+
+async function restoreCheckpoint(dir: string, trainable: Map<string, tf.Variable>, optimizer: AdamW): Promise<void> {
+  const state = (await readJsonFile(path.join(dir, "state.json"), "checkpoint state")) as {
+    stepCount: number;
+    paramSteps: Record<string, number>;
+  };
+  const params = await openCheckpoint(path.join(dir, "trainable.safetensors"));
+  const moments = await openCheckpoint(path.join(dir, "optimizer.safetensors"));
+  try {
+    const expAvg: Record<string, Float32Array> = {};
+    const expAvgSq: Record<string, Float32Array> = {};
+    for (const [name, v] of trainable) {
+      if (!params.info(name)) throw new RftlabError(`checkpoint ${dir} has no parameter ${name}; it was written for another model`);
+      v.assign(tf.tensor(await params.readFloat32(name), v.shape));
+      expAvg[name] = await moments.readFloat32(`exp_avg.${name}`);
+      expAvgSq[name] = await moments.readFloat32(`exp_avg_sq.${name}`);
+    }
+    const current = await optimizer.getState();
+    optimizer.setState({ ...current, stepCount: state.stepCount, paramSteps: state.paramSteps, expAvg, expAvgSq });
+  } finally {
+    await params.close();
+    await moments.close();
+  }
+}

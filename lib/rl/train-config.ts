@@ -1,0 +1,113 @@
+import { RftlabError } from "../errors";
+import { resolveAdamWConfig, type AdamWConfig } from "../tensor/optim";
+import { resolveSampleConfig, type SampleConfig } from "../sampling";
+import { resolvePolicyLossConfig, type PolicyLossConfig } from "./policy-loss";
+import { resolveAdvantageConfig, type AdvantageEstimator, type RewardScaling } from "./advantages";
+import type { LrDecay } from "../tensor/lr-schedule";
+
+/** What every trainer shares: optimisation, schedule, seed, logging. */
+export interface OptimConfig {
+  /** Optimizer steps. */
+  steps: number;
+  /** Peak learning rate η. */
+  lr: number;
+  warmupSteps: number;
+  /** Decay after warmup. Default "constant". */
+  decay: LrDecay;
+  /** Global-norm gradient clipping; 0 = off. Default 1.0 (TRL). */
+  maxGradNorm: number;
+  /** AdamW options besides lr. */
+  adamw: Partial<Omit<AdamWConfig, "lr">>;
+  /** Sequences per micro-batch; gradients accumulate over micro-batches into one step. */
+  microBatchSize: number;
+  seed: number;
+  /** Checkpoint every N steps (run folders only). */
+  saveEvery: number;
+}
+
+/** GRPO-family config (spec/algorithms.md): sampling, advantages, clipped policy loss, dynamic sampling. */
+export interface GrpoConfig extends OptimConfig {
+  /** Prompts per step; each gets `numGenerations` completions. */
+  promptsPerStep: number;
+  /** G: completions per prompt (≥ 2 so groups have a baseline). */
+  numGenerations: number;
+  sampling: Omit<SampleConfig, "numGenerations" | "seed">;
+  estimator: AdvantageEstimator;
+  scaleRewards: RewardScaling;
+  loss: Omit<PolicyLossConfig, "activeTokens" | "maxCompletionLength">;
+  /** μ: optimizer steps per generation batch, reusing stored old log-probs. Default 1. */
+  numIterations: number;
+  /** DAPO dynamic sampling / zero-variance filtering: drop groups whose rewards are all equal and refill. */
+  dynamicSampling: boolean;
+  /** Extra generation rounds to refill dropped groups (dynamic sampling). Default 2. */
+  maxRefills: number;
+}
+
+const OPTIM_DEFAULTS: OptimConfig = {
+  steps: 20,
+  lr: 1e-5,
+  warmupSteps: 0,
+  decay: "constant",
+  maxGradNorm: 1.0,
+  adamw: { weightDecay: 0 },
+  microBatchSize: 16,
+  seed: 0,
+  saveEvery: 10,
+};
+
+export const GRPO_DEFAULTS: GrpoConfig = {
+  ...OPTIM_DEFAULTS,
+  promptsPerStep: 4,
+  numGenerations: 8,
+  sampling: { temperature: 1, topK: 0, topP: 1, maxNewTokens: 32, stopTokenIds: [], stopStrings: [] },
+  estimator: "grpo",
+  scaleRewards: "group",
+  loss: { lossType: "grpo", epsilonLow: 0.2, epsilonHigh: 0.2, beta: 0, importanceLevel: "token" },
+  numIterations: 1,
+  dynamicSampling: false,
+  maxRefills: 2,
+};
+
+function fail(cfg: string, field: string, rule: string, value: unknown): never {
+  throw new RftlabError(`${cfg}.${field} must be ${rule}; got ${JSON.stringify(value)}`);
+}
+
+export function resolveOptimConfig<T extends OptimConfig>(name: string, c: T): T {
+  const int = (f: keyof OptimConfig, min: number) => {
+    const v = c[f];
+    if (!Number.isInteger(v) || (v as number) < min) fail(name, f, `an integer ≥ ${min}`, v);
+  };
+  int("steps", 1);
+  int("warmupSteps", 0);
+  int("microBatchSize", 1);
+  int("saveEvery", 1);
+  if (!Number.isInteger(c.seed)) fail(name, "seed", "an integer", c.seed);
+  if (!(c.lr > 0 && Number.isFinite(c.lr))) fail(name, "lr", "a finite number > 0", c.lr);
+  if (!(c.maxGradNorm >= 0)) fail(name, "maxGradNorm", "≥ 0 (0 = no clipping)", c.maxGradNorm);
+  if (!["cosine", "linear", "constant"].includes(c.decay)) fail(name, "decay", '"cosine", "linear" or "constant"', c.decay);
+  if (c.warmupSteps > c.steps) fail(name, "warmupSteps", `≤ steps (${c.steps})`, c.warmupSteps);
+  resolveAdamWConfig({ ...c.adamw, lr: c.lr });
+  return c;
+}
+
+/** Fills defaults (nested objects merged) and validates across fields. */
+export function resolveGrpoConfig(partial: Partial<GrpoConfig> = {}): GrpoConfig {
+  const c: GrpoConfig = {
+    ...GRPO_DEFAULTS,
+    ...partial,
+    sampling: { ...GRPO_DEFAULTS.sampling, ...partial.sampling },
+    loss: { ...GRPO_DEFAULTS.loss, ...partial.loss },
+    adamw: { ...GRPO_DEFAULTS.adamw, ...partial.adamw },
+  };
+  resolveOptimConfig("GrpoConfig", c);
+  if (!Number.isInteger(c.promptsPerStep) || c.promptsPerStep < 1) fail("GrpoConfig", "promptsPerStep", "an integer ≥ 1", c.promptsPerStep);
+  if (!Number.isInteger(c.numGenerations) || c.numGenerations < 2) {
+    fail("GrpoConfig", "numGenerations", "an integer ≥ 2 (a group needs a baseline: G completions per prompt)", c.numGenerations);
+  }
+  if (!Number.isInteger(c.numIterations) || c.numIterations < 1) fail("GrpoConfig", "numIterations", "an integer ≥ 1 (μ)", c.numIterations);
+  if (!Number.isInteger(c.maxRefills) || c.maxRefills < 0) fail("GrpoConfig", "maxRefills", "an integer ≥ 0", c.maxRefills);
+  resolveSampleConfig({ ...c.sampling, numGenerations: c.numGenerations });
+  resolvePolicyLossConfig(c.loss);
+  resolveAdvantageConfig({ groupSize: c.numGenerations, estimator: c.estimator, scaleRewards: c.scaleRewards });
+  return c;
+}
