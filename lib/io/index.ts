@@ -10,3 +10,4 @@ export { locateCheckpoint, listCheckpointFolder, resolveHubSnapshot, hubCacheRoo
 export type { CheckpointLocation, SafetensorsIndex } from "./checkpoint-path";
 export { writeSafetensors, writeShardedSafetensors } from "./safetensors-write";
 export type { TensorToWrite, ShardedWriteOptions } from "./safetensors-write";
+export { RunDir } from "./run-dir";
