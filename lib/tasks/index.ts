@@ -1,1 +1,12 @@
-export {};
+export { createRng } from "./rng";
+export type { Rng } from "./rng";
+export type { TaskExample, TaskMeta, TaskProblem, TaskSpec, TaskStyle, AnswerKind } from "./task";
+export { TASK_STYLES } from "./task";
+export { TASKS, getTask, taskNames } from "./registry";
+export { generateTask, taskStream, taskPrompt, renderTarget, resolveTaskOptions } from "./generate";
+export type { GenerateTaskOptions, TaskStreamOptions } from "./generate";
+export { checkAnswer, extractAnswer, numbersIn, lastNumber } from "./verify";
+export { splitTrainTest, taskSplits } from "./split";
+export { generateCorpus, resolveCorpusConfig, DEFAULT_CORPUS_CONFIG } from "./corpus";
+export type { CorpusConfig } from "./corpus";
+export { additionWork, multiplicationWork } from "./arithmetic";
