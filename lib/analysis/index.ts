@@ -1,7 +1,7 @@
 export { moduleType, layerIndex, isBias, isBuffer, isBlockMatrix } from "./modules";
 export type { ModuleType } from "./modules";
-export { weightsFromModel, weightsFromCheckpoint, cloneWeights, weightDelta, numelOf, assertSameLayout } from "./weights";
-export type { WeightMap, WeightTensor, ParamSource, CheckpointSource } from "./weights";
+export { weightsFromModel, weightsFromCheckpoint, cloneWeights, weightDelta, numelOf, assertSameLayout, tensorPairs } from "./weights";
+export type { WeightMap, WeightTensor, ParamSource, CheckpointSource, TensorPair } from "./weights";
 export {
   updateSparsity, summarizeSparsity, countUpdates, castForDiff, updateMaskOf, updateMasks, maskOverlap, poolCounts, sparsityRow,
   resolveSparsityConfig, DEFAULT_SPARSITY_CONFIG, DIFF_PRECISIONS,

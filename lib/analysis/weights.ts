@@ -77,3 +77,31 @@ export function weightDelta(base: WeightMap, tuned: WeightMap): WeightMap {
   }
   return out;
 }
+
+/** A tensor present in both checkpoints with the same shape, decoded to float32. */
+export interface TensorPair {
+  name: string;
+  shape: number[];
+  base: Float32Array;
+  tuned: Float32Array;
+}
+
+/**
+ * Yields the tensors that both checkpoints hold with equal shapes (that `filter` keeps), one pair at a
+ * time, so only one pair is in memory; names in just one side or with different shapes go to `onSkip`.
+ */
+export async function* tensorPairs(
+  base: CheckpointSource,
+  tuned: CheckpointSource,
+  filter: (name: string, shape: number[]) => boolean = () => true,
+  onSkip?: (name: string, why: string) => void,
+): AsyncGenerator<TensorPair> {
+  const other = new Map(tuned.tensors().map((t) => [t.name, t]));
+  for (const b of base.tensors()) {
+    if (isBuffer(b.name) || !filter(b.name, b.shape)) continue;
+    const t = other.get(b.name);
+    if (!t) onSkip?.(b.name, "missing in tuned");
+    else if (t.shape.join("x") !== b.shape.join("x")) onSkip?.(b.name, `shape [${b.shape}] vs [${t.shape}]`);
+    else yield { name: b.name, shape: [...b.shape], base: await base.readFloat32(b.name), tuned: await tuned.readFloat32(b.name) };
+  }
+}

@@ -3,5 +3,9 @@ import type { Command } from "./command";
 // One line per command module; each module's default export is its Command.
 export const commandLoaders: Record<string, () => Promise<Command>> = {
   info: async () => (await import("./info")).default,
+  diff: async () => (await import("./diff")).default,
+  rank: async () => (await import("./rank")).default,
+  intruders: async () => (await import("./intruders")).default,
+  merge: async () => (await import("./merge")).default,
   "make-datasets": async () => (await import("./make-datasets")).default,
 };
