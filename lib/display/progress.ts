@@ -84,7 +84,7 @@ export function progress(opts: ProgressOptions = {}): Progress {
 
   const textLine = (width: number) => {
     const s = stats();
-    const bar = total ? `[${"#".repeat(Math.round((width * Math.min(count, total)) / total)).padEnd(width, ".")}] ` : "";
+    const bar = total && width > 0 ? `[${"#".repeat(Math.round((width * Math.min(count, total)) / total)).padEnd(width, ".")}] ` : "";
     return `${label} ${bar}${s.counts}${s.pct} ${s.timing}${s.extra ? "  " + s.extra : ""}`;
   };
 
