@@ -3,6 +3,7 @@ import type { Command } from "./command";
 // One line per command module; each module's default export is its Command.
 export const commandLoaders: Record<string, () => Promise<Command>> = {
   info: async () => (await import("./info")).default,
+  inspect: async () => (await import("./inspect")).default,
   diff: async () => (await import("./diff")).default,
   rank: async () => (await import("./rank")).default,
   intruders: async () => (await import("./intruders")).default,
