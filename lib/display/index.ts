@@ -17,7 +17,7 @@ export { renderPlotlyPng, renderPlotlySvg, closeRenderer, chromiumPath, Chromium
 export type { ImageSize } from "./chromium";
 export { tableBundle, installTableDisplay, formatCell } from "./table";
 export type { TableDisplayOptions } from "./table";
-export type { Row, TableInput } from "./tabular";
+export type { Row as TableRow, TableInput } from "./tabular";
 export { summaryBundle, summaryDisplay } from "./summary";
 export { progress, progressMode } from "./progress";
 export type { Progress, ProgressOptions, ProgressInfo, ProgressMode } from "./progress";
