@@ -1,0 +1,82 @@
+import { describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { countUpdates, maskOverlap, updateMasks, updateSparsity, resolveSparsityConfig } from "../../lib/analysis";
+import type { WeightMap } from "../../lib/analysis";
+import { expectClose } from "../helpers/expect";
+
+const w = (entries: Record<string, number[]>): WeightMap =>
+  new Map(Object.entries(entries).map(([k, v]) => [k, { shape: [v.length], data: new Float32Array(v) }]));
+
+describe("update sparsity", () => {
+  test("hand-worked counts: tol compares |Δ| ≤ tol, exact zeros separately", () => {
+    const c = countUpdates(new Float32Array([1, 2, 3, 4]), new Float32Array([1, 2.000001, 3.5, 4]), 1e-5);
+    assert.deepEqual(c, { numel: 4, unchanged: 3, exactZero: 2 });
+  });
+
+  test("bf16 cast hides an update below bf16 spacing (spec §1 precision effect)", () => {
+    // bf16 spacing at 0.01 is 2^-14 ≈ 6.1e-5: 0.01 + 2e-5 rounds back to bf16(0.01).
+    const base = w({ "model.layers.0.mlp.up_proj.weight": [0.01, 0.01] });
+    const tuned = w({ "model.layers.0.mlp.up_proj.weight": [0.01 + 2e-5, 0.01 + 1e-3] });
+    assert.equal(updateSparsity(base, tuned, { precision: "fp32" }).overall.unchanged, 0);
+    assert.equal(updateSparsity(base, tuned, { precision: "bf16" }).overall.unchanged, 1);
+  });
+
+  test("per layer (mean sparsity) and per module (pooled) views, inputs untouched", () => {
+    const base = w({
+      "model.layers.0.self_attn.q_proj.weight": [0, 0, 0, 0],
+      "model.layers.0.input_layernorm.weight": [1, 1],
+      "model.layers.1.self_attn.q_proj.weight": [0, 0],
+      "model.norm.weight": [1],
+    });
+    const tuned = w({
+      "model.layers.0.self_attn.q_proj.weight": [1, 0, 0, 0],
+      "model.layers.0.input_layernorm.weight": [1, 1],
+      "model.layers.1.self_attn.q_proj.weight": [1, 1],
+      "model.norm.weight": [1],
+    });
+    const before = Array.from(base.get("model.layers.0.self_attn.q_proj.weight")!.data);
+    const rep = updateSparsity(base, tuned, { precision: "native", tol: 0 });
+    assert.deepEqual(Array.from(base.get("model.layers.0.self_attn.q_proj.weight")!.data), before);
+    const layers = rep.perLayer.objects() as { layer: number; meanSparsity: number; pooledSparsity: number }[];
+    assert.deepEqual(layers.map((r) => r.layer), [0, 1]);
+    expectClose(layers[0].meanSparsity, (0.75 + 1) / 2, { what: "layer 0 mean sparsity" });
+    expectClose(layers[0].pooledSparsity, 5 / 6, { what: "layer 0 pooled" });
+    const mods = Object.fromEntries((rep.perModule.objects() as { module: string; pooledSparsity: number }[]).map((r) => [r.module, r.pooledSparsity]));
+    expectClose(mods.q, 3 / 6, { what: "q pooled" });
+    assert.equal(mods.norm, 1);
+    assert.deepEqual([rep.overall.numel, rep.overall.unchanged], [9, 6]);
+    expectClose(rep.overall.density, 3 / 9, { what: "overall density" });
+  });
+
+  test("config validation names the field", () => {
+    assert.throws(() => resolveSparsityConfig({ tol: -1 }), /tol must be a finite number ≥ 0; got -1/);
+    assert.throws(() => resolveSparsityConfig({ precision: "fp8" as never }), /precision must be one of/);
+  });
+});
+
+describe("mask overlap", () => {
+  test("hand-worked one-sided overlap, chance and Jaccard", () => {
+    // I1 = {0,1,2}, I2 = {1,2,3,4} over 10 entries: |∩| = 2, |∪| = 5.
+    const i1 = new Uint8Array([1, 1, 1, 0, 0, 0, 0, 0, 0, 0]);
+    const i2 = new Uint8Array([0, 1, 1, 1, 1, 0, 0, 0, 0, 0]);
+    const { rows } = maskOverlap({ a: i1, b: i2 });
+    const ab = rows.find((r) => r.a === "a")!;
+    const ba = rows.find((r) => r.a === "b")!;
+    expectClose([ab.overlap, ab.chance, ab.jaccard], [2 / 3, 0.4, 0.4], { what: "o(a|b)" });
+    expectClose([ba.overlap, ba.chance, ba.jaccard], [2 / 4, 0.3, 0.4], { what: "o(b|a)" });
+  });
+
+  test("masks from weight maps and three-way pairs", () => {
+    const base = w({ x: [0, 0, 0, 0], y: [0, 0] });
+    const m1 = updateMasks(base, w({ x: [1, 0, 0, 0], y: [1, 0] }), { precision: "native" });
+    const m2 = updateMasks(base, w({ x: [1, 1, 0, 0], y: [0, 0] }), { precision: "native" });
+    const m3 = updateMasks(base, w({ x: [0, 0, 0, 1], y: [0, 1] }), { precision: "native" });
+    const { rows } = maskOverlap({ m1, m2, m3 });
+    assert.equal(rows.length, 6);
+    const r12 = rows.find((r) => r.a === "m1" && r.b === "m2")!;
+    assert.deepEqual([r12.intersection, r12.sizeA, r12.sizeB], [1, 2, 2]);
+    expectClose(r12.chance, 2 / 6, { what: "chance" });
+    assert.equal(rows.find((r) => r.a === "m1" && r.b === "m3")!.overlap, 0);
+    assert.throws(() => maskOverlap({ m1 }), /at least 2 masks/);
+  });
+});
