@@ -75,9 +75,11 @@ describe("progress", () => {
   test("notebook: one display id, later frames as updates, throttled", () => {
     const calls: { bundle: MimeBundle; opts?: DisplayOptions }[] = [];
     setDisplaySink({ display: (bundle, opts) => void calls.push({ bundle, opts }) });
-    const p = progress({ total: 10, label: "grpo <a>", minIntervalMs: 60_000 });
-    for (let i = 0; i < 9; i++) p.tick();
-    p.done({ reward: 1 });
+    withEnv({ RFTLAB_QUIET: undefined }, () => {
+      const p = progress({ total: 10, label: "grpo <a>", minIntervalMs: 60_000 });
+      for (let i = 0; i < 9; i++) p.tick();
+      p.done({ reward: 1 });
+    });
     // first display, the first tick (no frame drawn yet), then done
     assert.equal(calls.length, 3);
     assert.equal(calls[0].opts?.update, false);
