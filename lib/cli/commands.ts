@@ -9,4 +9,6 @@ export const commandLoaders: Record<string, () => Promise<Command>> = {
   intruders: async () => (await import("./intruders")).default,
   merge: async () => (await import("./merge")).default,
   "make-datasets": async () => (await import("./make-datasets")).default,
+  kernel: async () => (await import("./kernel")).default,
+  logits: async () => (await import("./logits")).default,
 };
