@@ -10,5 +10,4 @@ export const commandLoaders: Record<string, () => Promise<Command>> = {
   merge: async () => (await import("./merge")).default,
   "make-datasets": async () => (await import("./make-datasets")).default,
   kernel: async () => (await import("./kernel")).default,
-  logits: async () => (await import("./logits")).default,
 };
