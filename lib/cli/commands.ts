@@ -10,4 +10,5 @@ export const commandLoaders: Record<string, () => Promise<Command>> = {
   merge: async () => (await import("./merge")).default,
   "make-datasets": async () => (await import("./make-datasets")).default,
   kernel: async () => (await import("./kernel")).default,
+  reproduce: async () => (await import("./reproduce")).default,
 };

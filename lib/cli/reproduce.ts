@@ -1,0 +1,140 @@
+import fs from "node:fs";
+import path from "node:path";
+import { spawnSync } from "node:child_process";
+import type { Command } from "./command";
+import { emit, formatTable, UsageError } from "./command";
+import { writeFileAtomic } from "../io";
+import { installKernelspec, KERNEL_NAME } from "../../kernel/kernelspec";
+
+/** Where the package keeps its curated notebooks and their runner (next to dist/). */
+const NOTEBOOKS = path.resolve(__dirname, "..", "..", "..", "notebooks");
+const RUNNER = path.join(NOTEBOOKS, "run-notebook.py");
+
+export interface NotebookRun {
+  notebook: string;
+  status: "ok" | "failed";
+  /** 1-based index of the failing cell. */
+  cell: number | null;
+  ename: string | null;
+  evalue: string | null;
+  seconds: number;
+  executed: string;
+  figures: string[];
+}
+
+const reproduce: Command = {
+  name: "reproduce",
+  summary:
+    "Execute the curated notebooks through Jupyter with the rftlab kernel; write the executed notebooks, " +
+    "every figure as PNG and an HTML index under --out. Exits 1 naming the first failing notebook and cell.",
+  positionals: [],
+  flags: {
+    fast: { type: "boolean", help: "set RFTLAB_FAST=1 in the kernel: notebooks shrink their sizes" },
+    only: { type: "string", help: "run the notebooks whose file name matches (substring, or a glob with * ?)" },
+    out: { type: "string", help: "output folder", default: path.join("out", "reproduce") },
+    dir: { type: "string", help: "folder of notebooks to run", default: NOTEBOOKS },
+    timeout: { type: "number", help: "seconds one cell may run", default: 3600, integer: true, min: 1 },
+    json: { type: "boolean", help: "print JSON" },
+  },
+  async run(args) {
+    const dir = path.resolve(String(args.flags.dir));
+    const out = path.resolve(String(args.flags.out));
+    const only = args.flags.only as string | undefined;
+    const notebooks = listNotebooks(dir, only);
+    const python = process.env.RFTLAB_PYTHON ?? "/usr/bin/python3";
+
+    // A private kernelspec: the run uses exactly this build's kernel, whatever else Jupyter has installed.
+    const prefix = path.join(out, "jupyter");
+    await installKernelspec({ kind: "prefix", dir: prefix });
+    const jupyterPath = [path.join(prefix, "share", "jupyter"), process.env.JUPYTER_PATH].filter(Boolean).join(path.delimiter);
+    const env: NodeJS.ProcessEnv = { ...process.env, JUPYTER_PATH: jupyterPath, PYDEVD_DISABLE_FILE_VALIDATION: "1" };
+    if (args.flags.fast) env.RFTLAB_FAST = "1";
+
+    const runs: NotebookRun[] = [];
+    for (const file of notebooks) {
+      const run = await runNotebook(python, file, out, Number(args.flags.timeout), env);
+      runs.push(run);
+      process.stderr.write(`${run.status === "ok" ? "ok    " : "FAILED"} ${run.notebook}  ${run.seconds.toFixed(1)} s  ${run.figures.length} figure(s)\n`);
+    }
+    await writeFileAtomic(path.join(out, "index.html"), indexHtml(runs, Boolean(args.flags.fast)));
+
+    emit(Boolean(args.flags.json), { out, runs }, () =>
+      formatTable(["notebook", "status", "seconds", "figures"], runs.map((r) => [r.notebook, r.status, r.seconds.toFixed(1), r.figures.length])) +
+        `\nReport: ${path.join(out, "index.html")}`,
+    );
+    const failed = runs.find((r) => r.status === "failed");
+    if (!failed) return 0;
+    process.stderr.write(`rftlab reproduce: ${failed.notebook} failed at cell ${failed.cell ?? "?"}: ${failed.ename}: ${failed.evalue}\n`);
+    return 1;
+  },
+};
+export default reproduce;
+
+function listNotebooks(dir: string, only: string | undefined): string[] {
+  if (!fs.existsSync(dir)) throw new UsageError(`rftlab reproduce: --dir ${dir} does not exist`);
+  const match = only === undefined ? () => true : nameMatcher(only);
+  const files = fs.readdirSync(dir).filter((f) => f.endsWith(".ipynb") && match(f)).sort();
+  if (files.length === 0) {
+    throw new UsageError(`rftlab reproduce: no notebooks in ${dir}${only ? ` match --only "${only}"` : ""}`);
+  }
+  return files.map((f) => path.join(dir, f));
+}
+
+function nameMatcher(pattern: string): (name: string) => boolean {
+  if (!/[*?]/.test(pattern)) return (name) => name.includes(pattern);
+  const re = new RegExp("^" + pattern.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".") + "$");
+  return (name) => re.test(name);
+}
+
+async function runNotebook(python: string, file: string, out: string, timeout: number, env: NodeJS.ProcessEnv): Promise<NotebookRun> {
+  const name = path.basename(file);
+  const executed = path.join(out, "notebooks", name);
+  fs.mkdirSync(path.dirname(executed), { recursive: true });
+  const r = spawnSync(python, [RUNNER, file, executed, KERNEL_NAME, String(timeout)], { env, encoding: "utf8", maxBuffer: 1 << 28 });
+  const last = r.stdout?.trim().split("\n").pop() ?? "";
+  let result: Pick<NotebookRun, "status" | "cell" | "ename" | "evalue" | "seconds">;
+  try {
+    result = JSON.parse(last);
+  } catch {
+    const why = (r.error?.message ?? r.stderr ?? "").trim().split("\n").slice(-5).join("\n");
+    result = { status: "failed", cell: null, ename: "RunnerError", evalue: `${RUNNER} exited ${r.status}: ${why}`, seconds: 0 };
+  }
+  const figures = fs.existsSync(executed) ? await extractFigures(executed, path.join(out, "figures")) : [];
+  return { notebook: name, ...result, executed, figures };
+}
+
+/** Writes every image/png output as figures/<notebook>-cell<N>-<k>.png; returns the paths. */
+async function extractFigures(executed: string, dir: string): Promise<string[]> {
+  const nb = JSON.parse(fs.readFileSync(executed, "utf8")) as { cells: { outputs?: { data?: Record<string, unknown> }[] }[] };
+  const stem = path.basename(executed, ".ipynb");
+  const written: string[] = [];
+  for (const [i, cell] of nb.cells.entries()) {
+    for (const [k, output] of (cell.outputs ?? []).entries()) {
+      const png = output.data?.["image/png"];
+      if (typeof png !== "string") continue;
+      const file = path.join(dir, `${stem}-cell${i + 1}-${k + 1}.png`);
+      await writeFileAtomic(file, Buffer.from(png.replace(/\s+/g, ""), "base64"));
+      written.push(file);
+    }
+  }
+  return written;
+}
+
+function indexHtml(runs: NotebookRun[], fast: boolean): string {
+  const esc = (s: string) => s.replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c] as string);
+  const rel = (p: string) => esc(path.basename(path.dirname(p)) + "/" + path.basename(p));
+  const rows = runs.map((r) => {
+    const status = r.status === "ok" ? "ok" : `failed at cell ${r.cell ?? "?"}: ${esc(`${r.ename}: ${r.evalue}`)}`;
+    const figs = r.figures.map((f) => `<a href="${rel(f)}"><img src="${rel(f)}" alt="${esc(path.basename(f))}" height="120"></a>`).join(" ");
+    return `<tr class="${r.status}"><td><a href="${rel(r.executed)}">${esc(r.notebook)}</a></td><td>${status}</td><td>${r.seconds.toFixed(1)} s</td><td>${figs}</td></tr>`;
+  });
+  return `<!doctype html>
+<html><head><meta charset="utf-8"><title>rftlab reproduce</title>
+<style>body{font-family:sans-serif}td,th{padding:4px 10px;text-align:left;vertical-align:top}tr.failed td{color:#b00}</style></head>
+<body><h1>rftlab reproduce</h1>
+<p>${new Date().toISOString()}${fast ? " (fast mode: RFTLAB_FAST=1)" : ""}, node ${process.versions.node}</p>
+<table><tr><th>notebook</th><th>status</th><th>duration</th><th>figures</th></tr>
+${rows.join("\n")}
+</table></body></html>
+`;
+}

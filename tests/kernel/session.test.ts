@@ -1,0 +1,90 @@
+// One kernel driven over the Jupyter protocol: interrupts, unhandled rejections, errors that do not
+// cancel later requests, top-level await, rich values and compile errors with line:col.
+import { test, before } from "node:test";
+import assert from "node:assert/strict";
+import { installTestKernel, runSession, streamText, type StepResult, type TestJupyter } from "./jupyter";
+
+let jup: TestJupyter;
+let steps: StepResult[][];
+
+before(async () => {
+  jup = await installTestKernel();
+  steps = runSession(jup, [
+    { code: "let spins = 0;\nwhile (true) { spins++; }", interrupt_after: 3 },
+    { code: "await new Promise(() => {})", interrupt_after: 2 },
+    { code: "1 + 1" },
+    { code: 'Promise.reject(new Error("nobody catches me"));\n7' },
+    { code: 'setTimeout(() => { throw new Error("thrown later"); }, 10);\nawait new Promise((r) => setTimeout(r, 200));\n8' },
+    { code: 'const n: number = "x";' },
+    { batch: ['throw new RangeError("first fails")', "40 + 2"], stop_on_error: false },
+    { code: "const r = await Promise.resolve(41);\nr + 1" },
+    { code: '({ [Symbol.for("Jupyter.display")]: () => ({ "text/html": "<i>rich</i>", "image/png": new Uint8Array([137, 80, 78, 71]) }) })' },
+    { code: "typeof lab.initBackend + ' ' + typeof tf.tensor" },
+  ]);
+});
+
+const result = (i: number, j = 0) => steps[i][j];
+const executeResult = (res: StepResult) => res.outputs.find((o) => o.type === "execute_result")?.content;
+const errorOutput = (res: StepResult) => res.outputs.find((o) => o.type === "error")?.content;
+
+test("SIGINT stops a busy synchronous loop and the kernel stays usable", () => {
+  assert.equal(result(0).reply.status, "error");
+  assert.equal(result(0).reply.ename, "KeyboardInterrupt");
+  assert.equal(errorOutput(result(0))?.ename, "KeyboardInterrupt");
+  assert.equal(executeResult(result(2))?.data["text/plain"], "2");
+});
+
+test("SIGINT stops a cell awaiting a promise that never settles", () => {
+  assert.equal(result(1).reply.status, "error");
+  assert.equal(result(1).reply.ename, "KeyboardInterrupt");
+});
+
+test("execute_result carries the execution count", () => {
+  const r = executeResult(result(2));
+  assert.equal(r?.execution_count, result(2).reply.execution_count);
+  assert.equal(r?.execution_count, 3);
+});
+
+test("an unhandled rejection is reported in the cell without killing the kernel", () => {
+  assert.equal(result(3).reply.status, "ok");
+  assert.match(streamText(result(3), "stderr"), /Unhandled promise rejection: Error: nobody catches me/);
+  assert.equal(executeResult(result(3))?.data["text/plain"], "7");
+});
+
+test("an exception thrown from a timer is reported and the kernel survives", () => {
+  assert.match(streamText(result(4), "stderr"), /Uncaught exception: Error: thrown later/);
+  assert.equal(executeResult(result(4))?.data["text/plain"], "8");
+});
+
+test("a compile error is a TypeScript error with line:col in the reply and on iopub", () => {
+  const { reply } = result(5);
+  assert.equal(reply.status, "error");
+  assert.equal(reply.ename, "TypeScriptError");
+  assert.match(reply.evalue, /^1:7 - Type 'string' is not assignable to type 'number'/);
+  assert.deepEqual(errorOutput(result(5)), { ename: reply.ename, evalue: reply.evalue, traceback: reply.traceback });
+});
+
+test("with stop_on_error false an error does not cancel the next queued request", () => {
+  const [fails, next] = steps[6];
+  assert.equal(fails.reply.status, "error");
+  assert.equal(fails.reply.ename, "RangeError");
+  assert.equal(fails.reply.evalue, "first fails");
+  assert.ok(fails.reply.traceback.some((l: string) => l.startsWith("RangeError: first fails")), fails.reply.traceback.join("\n"));
+  assert.equal(next.reply.status, "ok");
+  assert.equal(executeResult(next)?.data["text/plain"], "42");
+});
+
+test("top-level await works", () => {
+  assert.equal(executeResult(result(7))?.data["text/plain"], "42");
+});
+
+test("a value with Symbol.for('Jupyter.display') is shown with its own bundle, bytes as base64", () => {
+  const data = executeResult(result(8))?.data;
+  assert.equal(data["text/html"], "<i>rich</i>");
+  assert.equal(data["image/png"], Buffer.from([137, 80, 78, 71]).toString("base64"));
+  assert.equal(typeof data["text/plain"], "string");
+});
+
+test("lab and common names are globals before anything imports them", () => {
+  assert.equal(executeResult(result(9))?.data["text/plain"], "'function function'");
+});
