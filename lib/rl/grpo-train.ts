@@ -11,7 +11,7 @@ import { toprLoss } from "./topr-loss";
 import { tokenEntropy, tokenLogProbs } from "./sft-loss";
 import { disposeBatch, microBatches, packCompletionValues, packSequences } from "./batch";
 import { stepRows } from "./data-order";
-import { resolveGrpoConfig, type GrpoConfig } from "./train-config";
+import { resolveGrpoConfig, type GrpoConfig, type GrpoConfigInput } from "./train-config";
 import { rollout, type PromptRow, type Rollout, type TextCodec } from "./rollout";
 import { runLoop, type RunLoopOptions, type RunResult, type StepMetrics } from "./run-loop";
 import { accumulatedStep, type MicroBatchLoss } from "./update";
@@ -24,7 +24,7 @@ export interface PolicyTrainArgs {
   tokenizer: TextCodec;
   data: PromptRow[];
   rewards: WeightedReward[];
-  config?: Partial<GrpoConfig>;
+  config?: GrpoConfigInput;
   /** Needed when loss.beta > 0. */
   reference?: ReferencePolicy;
   /** Parameters to train; default every model parameter (pass `adapter.params()` for LoRA). */
@@ -176,7 +176,7 @@ async function policyGradientTrain(args: PolicyTrainArgs, objective: "clipped" |
     }
   };
   try {
-    const run = await runLoop({ config: { trainer: objective === "topr" ? "topr" : "grpo", ...cfg }, totalSteps: cfg.steps, trainable, optimizer, step, options: args.options });
+    const run = await runLoop({ config: { trainer: objective === "topr" ? "topr" : "grpo", ...cfg }, totalSteps: cfg.steps, trainable, optimizer, step, options: { saveEvery: cfg.saveEvery, ...args.options } });
     return { ...run, config: cfg };
   } finally {
     optimizer.dispose();

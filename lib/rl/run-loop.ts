@@ -17,7 +17,7 @@ export interface RunLoopOptions {
   runDir?: string;
   /** Continue from the newest checkpoint in runDir (the config must be the same). */
   resume?: boolean;
-  /** Checkpoint every N steps (and at the end). Default 10. */
+  /** Checkpoint every N steps (and at the end); trainers pass their config's saveEvery. Default 10. */
   saveEvery?: number;
   /** Called after each step with its metrics (progress displays, notebooks). */
   onStep?: (step: number, metrics: StepMetrics) => void;

@@ -90,8 +90,14 @@ export function resolveOptimConfig<T extends OptimConfig>(name: string, c: T): T
   return c;
 }
 
+/** A GrpoConfig with every field optional, nested objects included. */
+export type GrpoConfigInput = Partial<Omit<GrpoConfig, "sampling" | "loss">> & {
+  sampling?: Partial<GrpoConfig["sampling"]>;
+  loss?: Partial<GrpoConfig["loss"]>;
+};
+
 /** Fills defaults (nested objects merged) and validates across fields. */
-export function resolveGrpoConfig(partial: Partial<GrpoConfig> = {}): GrpoConfig {
+export function resolveGrpoConfig(partial: GrpoConfigInput = {}): GrpoConfig {
   const c: GrpoConfig = {
     ...GRPO_DEFAULTS,
     ...partial,
