@@ -51,8 +51,8 @@ export class LoraAdapter {
         weightName,
         inFeatures: inF,
         outFeatures: outF,
-        A: tf.variable(tf.tensor2d(a, [r, inF]), true, `${weightName}.lora_A`),
-        B: tf.variable(tf.zeros([outF, r]), true, `${weightName}.lora_B`),
+        A: tf.variable(tf.tensor2d(a, [r, inF]), true),
+        B: tf.variable(tf.zeros([outF, r]), true),
       };
     });
     this.attach();
