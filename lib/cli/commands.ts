@@ -11,4 +11,5 @@ export const commandLoaders: Record<string, () => Promise<Command>> = {
   "make-datasets": async () => (await import("./make-datasets")).default,
   kernel: async () => (await import("./kernel")).default,
   reproduce: async () => (await import("./reproduce")).default,
+  logits: async () => (await import("./logits")).default,
 };
