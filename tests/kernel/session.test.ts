@@ -20,6 +20,7 @@ before(async () => {
     { code: "const r = await Promise.resolve(41);\nr + 1" },
     { code: '({ [Symbol.for("Jupyter.display")]: () => ({ "text/html": "<i>rich</i>", "image/png": new Uint8Array([137, 80, 78, 71]) }) })' },
     { code: "typeof lab.initBackend + ' ' + typeof tf.tensor" },
+    { code: 'display({ [Symbol.for("Jupyter.display")]: () => ({ "text/html": "<b>sunk</b>" }) }, { displayId: "d1" });\ndisplay({ [Symbol.for("Jupyter.display")]: () => ({ "text/html": "<b>again</b>" }) }, { displayId: "d1", update: true });' },
   ]);
 });
 
@@ -87,4 +88,12 @@ test("a value with Symbol.for('Jupyter.display') is shown with its own bundle, b
 
 test("lab and common names are globals before anything imports them", () => {
   assert.equal(executeResult(result(9))?.data["text/plain"], "'function function'");
+});
+
+test("lab's display() publishes display_data and update_display_data through the kernel's sink", () => {
+  const outs = result(10).outputs.filter((o) => o.type !== "execute_input");
+  assert.deepEqual(outs.map((o) => o.type), ["display_data", "update_display_data"]);
+  assert.equal(outs[0].content.data["text/html"], "<b>sunk</b>");
+  assert.deepEqual(outs[0].content.transient, { display_id: "d1" });
+  assert.equal(outs[1].content.data["text/html"], "<b>again</b>");
 });
