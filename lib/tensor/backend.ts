@@ -1,5 +1,6 @@
 import { tf } from "./tf";
 import { RftlabError, warnOnce } from "../errors";
+import { installMatMulGradient } from "./matmul-grad";
 
 export type BackendChoice = "auto" | "tensorflow" | "wasm" | "cpu";
 export const BACKEND_CHOICES: readonly BackendChoice[] = ["auto", "tensorflow", "wasm", "cpu"];
@@ -87,6 +88,7 @@ export async function initBackend(choice?: BackendChoice | string): Promise<Back
   const fromEnv = choice === undefined && process.env.RFTLAB_BACKEND;
   const requested = parseBackendChoice(choice ?? (process.env.RFTLAB_BACKEND || "auto"), fromEnv ? "RFTLAB_BACKEND" : "backend");
   if (active && (active.requested === requested || active.backend === requested)) return active;
+  installMatMulGradient();
   const skipped: string[] = [];
   let provider = "";
   let gpu = false;

@@ -9,3 +9,6 @@ export type { NamedGrads } from "./grads";
 export { lrAt, resolveLrScheduleConfig, LR_SCHEDULE_DEFAULTS } from "./lr-schedule";
 export type { LrScheduleConfig, LrDecay } from "./lr-schedule";
 export * from "./dtype";
+export { configureWasm, wasmThreads, wasmSimd } from "./wasm-setup";
+export { installWasmKernels, uninstallWasmKernels, wasmKernelsInstalled } from "./wasm-kernels";
+export { installMatMulGradient } from "./matmul-grad";
