@@ -9,6 +9,7 @@ export const commandLoaders: Record<string, () => Promise<Command>> = {
   intruders: async () => (await import("./intruders")).default,
   merge: async () => (await import("./merge")).default,
   "make-datasets": async () => (await import("./make-datasets")).default,
+  pretrain: async () => (await import("./pretrain")).default,
   kernel: async () => (await import("./kernel")).default,
   reproduce: async () => (await import("./reproduce")).default,
   logits: async () => (await import("./logits")).default,

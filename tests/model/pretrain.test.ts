@@ -1,0 +1,106 @@
+import { test, before } from "node:test";
+import assert from "node:assert/strict";
+import fs from "node:fs";
+import path from "node:path";
+import { tf } from "../../lib/tensor/tf";
+import { initBackend } from "../../lib/tensor/backend";
+import { nextTokenLoss, pretrain, resolvePretrainConfig, type PretrainConfig } from "../../lib/model/pretrain";
+import { loadModel } from "../../lib/model/checkpoint";
+import { loadTokenizer } from "../../lib/io/tokenizer";
+import { expectClose, maxAbsDiff } from "../helpers/expect";
+import { tmpDir } from "../helpers/tmp";
+
+before(async () => {
+  await initBackend(process.env.RFTLAB_BACKEND ?? "wasm");
+});
+
+test("nextTokenLoss: hand-worked values, no leaks", () => {
+  const before = tf.memory().numTensors;
+  // Uniform logits over V = 4: loss ln 4. Second case: logits [ln 3, 0] for target 0 → −ln(3/4) = ln(4/3).
+  const uniform = tf.zeros([1, 2, 4]) as tf.Tensor3D;
+  const t = tf.tensor2d([[0, 3]], [1, 2], "int32");
+  const a = nextTokenLoss(uniform, t);
+  expectClose(a.dataSync()[0], Math.log(4), { atol: 1e-6, what: "uniform loss" });
+  const logits = tf.tensor3d([[[Math.log(3), 0]]]);
+  const target = tf.tensor2d([[0]], [1, 1], "int32");
+  const b = nextTokenLoss(logits, target);
+  expectClose(b.dataSync()[0], Math.log(4 / 3), { atol: 1e-6, what: "two-class loss" });
+  tf.dispose([uniform, t, a, logits, target, b]);
+  assert.equal(tf.memory().numTensors, before);
+});
+
+test("resolvePretrainConfig validates fields by name", () => {
+  const model = { family: "llama" as const, dModel: 32, nLayers: 1, nHeads: 2 };
+  assert.equal(resolvePretrainConfig({ model }).contextLength, 128);
+  assert.throws(() => resolvePretrainConfig({ model, steps: 0 }), /PretrainConfig.steps must be a positive integer; got 0/);
+  assert.throws(() => resolvePretrainConfig({ model, steps: 10, warmupSteps: 10 }), /warmupSteps must be < steps \(10\); got 10/);
+  assert.throws(() => resolvePretrainConfig({ model, minLr: 1 }), /minLr must be in \[0, peakLr = 0.003\]; got 1/);
+  assert.throws(() => resolvePretrainConfig({ model, lr: 1 } as never), /has no field "lr"/);
+  assert.throws(() => resolvePretrainConfig({ model: { ...model, maxPositions: 64 }, contextLength: 128 }), /model.maxPositions must be ≥ contextLength/);
+});
+
+// Reduced setting of datasets/pretrain-tiny.json (same corpus, tokenizer and schedule shape; smaller model,
+// shorter windows, fewer steps) so it runs in well under two minutes on 2 cores.
+const REDUCED: Partial<PretrainConfig> & { model: PretrainConfig["model"] } = {
+  model: { family: "llama", dModel: 64, nLayers: 2, nHeads: 4, dFF: 176, tieEmbeddings: true },
+  seed: 0, contextLength: 64, batchSize: 8, steps: 60, peakLr: 0.003, minLr: 0.0003, warmupSteps: 6,
+  evalEvery: 30, evalWindows: 32, checkpointEvery: 0,
+};
+// Measured with the command in datasets/README.md ("Reduced setting"); wasm, seed 0.
+const REDUCED_EVAL_LOSS = 3.442;
+
+test("reduced pretraining reaches the documented held-out loss and saves a loadable HF folder", async () => {
+  const out = path.join(tmpDir(), "model");
+  const r = await pretrain(REDUCED, out);
+  try {
+    // ln 512 = 6.24 at initialisation; two-sided so an accidentally *better* run is noticed too.
+    expectClose(r.evalLoss, REDUCED_EVAL_LOSS, { atol: 0.1, what: "held-out loss after 60 steps" });
+    for (const f of ["config.json", "model.safetensors", "tokenizer.json", "tokenizer_config.json", "pretrain_config.json", "metrics.jsonl"]) {
+      assert.ok(fs.existsSync(path.join(out, f)), `missing ${f}`);
+    }
+    assert.ok(!fs.existsSync(path.join(out, "run")), "run/ (checkpoints) should be removed after a finished run");
+    const rows = fs.readFileSync(path.join(out, "metrics.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l));
+    assert.equal(rows.length, 60);
+    assert.deepEqual(rows.filter((m) => m.eval_loss !== undefined).map((m) => m.step), [30, 60]);
+    assert.ok(rows[59].loss < rows[0].loss - 1, `train loss ${rows[0].loss} → ${rows[59].loss}`);
+    const loaded = await loadModel(out);
+    const ids = tf.tensor2d([[0, 1, 2, 3]], [1, 4], "int32");
+    const a = r.model.forward(ids);
+    const b = loaded.forward(ids);
+    assert.ok(maxAbsDiff(a.dataSync(), b.dataSync()) < 1e-5);
+    tf.dispose([ids, a, b]);
+    loaded.dispose();
+    assert.equal(loadTokenizer(out).vocabSize, 512);
+    await assert.rejects(pretrain(REDUCED, out), /already holds a finished model/);
+  } finally {
+    r.model.dispose();
+  }
+});
+
+test("a killed run resumes from its checkpoint and ends with the same weights", async () => {
+  const small: typeof REDUCED = {
+    ...REDUCED, model: { family: "llama", dModel: 32, nLayers: 1, nHeads: 2, dFF: 64, tieEmbeddings: true },
+    contextLength: 32, batchSize: 4, steps: 8, warmupSteps: 2, evalEvery: 4, evalWindows: 4, checkpointEvery: 4,
+  };
+  const dir = tmpDir();
+  const whole = await pretrain(small, path.join(dir, "whole"));
+  const killedOut = path.join(dir, "killed");
+  await assert.rejects(
+    pretrain(small, killedOut, { onProgress: (p) => { if (p.step === 6) throw new Error("simulated kill"); } }),
+    /simulated kill/,
+  );
+  assert.ok(fs.existsSync(path.join(killedOut, "run", "checkpoints", "step-000004")));
+  await assert.rejects(pretrain(small, killedOut), /already holds a run .* resume/);
+  const resumed = await pretrain(small, killedOut, { resume: true });
+  try {
+    assert.equal(resumed.resumedFrom, 4);
+    for (const [name, p] of whole.model.params) {
+      assert.ok(maxAbsDiff(p.dataSync(), resumed.model.params.get(name)!.dataSync()) < 1e-5, name);
+    }
+    const rows = fs.readFileSync(path.join(killedOut, "metrics.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l));
+    assert.deepEqual(rows.map((m) => m.step), [1, 2, 3, 4, 5, 6, 7, 8]);
+  } finally {
+    whole.model.dispose();
+    resumed.model.dispose();
+  }
+});
