@@ -31,7 +31,8 @@ const pretrainCommand: Command = {
     if (args.flags.steps !== undefined) config.steps = args.flags.steps as number;
     await initBackend(args.flags.backend as string | undefined);
     const json = Boolean(args.flags.json);
-    const r = await pretrain(config, out, {
+    const r = await pretrain(config, {
+      out,
       resume: Boolean(args.flags.resume),
       onProgress: (p) => {
         const m = p.metrics;

@@ -113,6 +113,15 @@ export interface PretrainProgress {
   tokensPerSecond: number;
 }
 
+export interface PretrainOptions {
+  /** Output folder (a Hugging Face model folder when done; `out/run/` holds checkpoints meanwhile). */
+  out: string;
+  /** Continue a killed run from `out/run/` (its config must be identical). Default false. */
+  resume?: boolean;
+  /** Called after every optimizer step (throwing stops the run; its checkpoints stay resumable). */
+  onProgress?: (p: PretrainProgress) => void;
+}
+
 export interface PretrainResult {
   /** The trained model (the caller disposes it). */
   model: Transformer;
@@ -208,16 +217,16 @@ async function loadTrainingState(dir: string, opt: AdamW): Promise<void> {
 }
 
 /**
- * Trains a model from scratch on a corpus and saves a Hugging Face folder in `out`: config.json,
+ * Trains a model from scratch on a corpus and saves a Hugging Face folder in `opts.out`: config.json,
  * model.safetensors, tokenizer.json, tokenizer_config.json, pretrain_config.json, metrics.jsonl.
  * While running, `out/run/` holds metrics and checkpoints; with `resume: true` a killed run continues
  * from its newest checkpoint and replays the same batches (they depend only on seed and step).
  */
 export async function pretrain(
   partial: Partial<PretrainConfig> & { model: PretrainConfig["model"] },
-  out: string,
-  opts: { resume?: boolean; onProgress?: (p: PretrainProgress) => void } = {},
+  opts: PretrainOptions,
 ): Promise<PretrainResult> {
+  const { out } = opts;
   const t0 = performance.now();
   const config = resolvePretrainConfig(partial);
   if (fs.existsSync(path.join(out, "model.safetensors")) && !fs.existsSync(path.join(out, "run"))) {

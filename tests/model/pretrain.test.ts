@@ -51,7 +51,7 @@ const REDUCED_EVAL_LOSS = 3.442;
 
 test("reduced pretraining reaches the documented held-out loss and saves a loadable HF folder", async () => {
   const out = path.join(tmpDir(), "model");
-  const r = await pretrain(REDUCED, out);
+  const r = await pretrain(REDUCED, { out });
   try {
     // ln 512 = 6.24 at initialisation; two-sided so an accidentally *better* run is noticed too.
     expectClose(r.evalLoss, REDUCED_EVAL_LOSS, { atol: 0.1, what: "held-out loss after 60 steps" });
@@ -71,7 +71,7 @@ test("reduced pretraining reaches the documented held-out loss and saves a loada
     tf.dispose([ids, a, b]);
     loaded.dispose();
     assert.equal(loadTokenizer(out).vocabSize, 512);
-    await assert.rejects(pretrain(REDUCED, out), /already holds a finished model/);
+    await assert.rejects(pretrain(REDUCED, { out }), /already holds a finished model/);
   } finally {
     r.model.dispose();
   }
@@ -83,15 +83,15 @@ test("a killed run resumes from its checkpoint and ends with the same weights", 
     contextLength: 32, batchSize: 4, steps: 8, warmupSteps: 2, evalEvery: 4, evalWindows: 4, checkpointEvery: 4,
   };
   const dir = tmpDir();
-  const whole = await pretrain(small, path.join(dir, "whole"));
+  const whole = await pretrain(small, { out: path.join(dir, "whole") });
   const killedOut = path.join(dir, "killed");
   await assert.rejects(
-    pretrain(small, killedOut, { onProgress: (p) => { if (p.step === 6) throw new Error("simulated kill"); } }),
+    pretrain(small, { out: killedOut, onProgress: (p) => { if (p.step === 6) throw new Error("simulated kill"); } }),
     /simulated kill/,
   );
   assert.ok(fs.existsSync(path.join(killedOut, "run", "checkpoints", "step-000004")));
-  await assert.rejects(pretrain(small, killedOut), /already holds a run .* resume/);
-  const resumed = await pretrain(small, killedOut, { resume: true });
+  await assert.rejects(pretrain(small, { out: killedOut }), /already holds a run .* resume/);
+  const resumed = await pretrain(small, { out: killedOut, resume: true });
   try {
     assert.equal(resumed.resumedFrom, 4);
     for (const [name, p] of whole.model.params) {
@@ -103,4 +103,21 @@ test("a killed run resumes from its checkpoint and ends with the same weights", 
     whole.model.dispose();
     resumed.model.dispose();
   }
+});
+
+test("rftlab pretrain: missing flags and bad config fields are usage errors (exit 2)", async () => {
+  const { main } = await import("../../lib/cli/main");
+  const write = process.stderr.write.bind(process.stderr);
+  const errs: string[] = [];
+  process.stderr.write = ((s: string) => (errs.push(String(s)), true)) as typeof process.stderr.write;
+  try {
+    assert.equal(await main(["pretrain", "--out", "x"]), 2);
+    const cfg = path.join(tmpDir(), "bad.json");
+    fs.writeFileSync(cfg, JSON.stringify({ model: { family: "llama" }, steps: -1 }));
+    assert.equal(await main(["pretrain", "--config", cfg, "--out", path.join(tmpDir(), "o")]), 2);
+  } finally {
+    process.stderr.write = write;
+  }
+  assert.match(errs.join(""), /--config <file.json> is required/);
+  assert.match(errs.join(""), /PretrainConfig.steps must be a positive integer; got -1/);
 });
