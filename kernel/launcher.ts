@@ -2,12 +2,13 @@
 // Built from tslab 1.0.22's converter, executor and ZmqServer; never hands off to another tslab on disk.
 import fs from "node:fs";
 import path from "node:path";
+import { format } from "node:util";
 import { createConverter, type Converter } from "tslab/dist/converter";
 import { createExecutor, type ConverterSet } from "tslab/dist/executor";
 import * as tslabJupyter from "tslab/dist/jupyter";
 import { RftlabHandler } from "./handler";
 import { CellConsole, RftlabKernelServer, type DisplayOptions } from "./server";
-import { installRftlabGlobals } from "./prelude";
+import { preludeSource } from "./prelude";
 import type { MimeBundle } from "./result-bundle";
 
 export interface KernelOptions {
@@ -15,9 +16,6 @@ export interface KernelOptions {
   /** rftlab's compiled entry point; by default the dist/lib/index.js next to this launcher. */
   rftlabMain?: string;
 }
-
-/** The name of the in-memory module holding the globals' declarations (invisible to cells). */
-const GLOBALS_MODULE = "__rftlab_globals__";
 
 export async function startKernel(opts: KernelOptions): Promise<RftlabKernelServer> {
   const rftlabMain = opts.rftlabMain ?? path.resolve(__dirname, "..", "lib", "index.js");
@@ -40,10 +38,11 @@ export async function startKernel(opts: KernelOptions): Promise<RftlabKernelServ
   const notes: string[] = [];
   let display: ((bundle: MimeBundle, o?: DisplayOptions) => void) | undefined;
   try {
-    const prelude = installRftlabGlobals(rftlabMain);
-    const diags = node.addModule(GLOBALS_MODULE, prelude.declarations);
-    if (diags.length > 0) notes.push(`rftlab kernel: the globals' declarations have errors: ${diags.map((d) => d.messageText).join("; ")}`);
-    const api = (globalThis as { lab?: Record<string, unknown> }).lab ?? {};
+    const api = require(rftlabMain) as Record<string, unknown>;
+    if (!(await executor.execute(preludeSource(rftlabMain, api)))) {
+      notes.push(`rftlab kernel: the prelude importing rftlab failed: ${cellConsole.errors.map((a) => format(...a)).join("\n")}`);
+    }
+    cellConsole.reset();
     if (typeof api.setDisplaySink === "function") {
       (api.setDisplaySink as (s: { display: typeof display }) => void)({ display: (b, o) => display?.(b, o) });
     }

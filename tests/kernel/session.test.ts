@@ -19,7 +19,7 @@ before(async () => {
     { batch: ['throw new RangeError("first fails")', "40 + 2"], stop_on_error: false },
     { code: "const r = await Promise.resolve(41);\nr + 1" },
     { code: '({ [Symbol.for("Jupyter.display")]: () => ({ "text/html": "<i>rich</i>", "image/png": new Uint8Array([137, 80, 78, 71]) }) })' },
-    { code: "typeof lab.initBackend + ' ' + typeof tf.tensor" },
+    { code: "const z: tf.Tensor2D = tf.zeros([1, 1]);\nconst c: lab.ModelConfig | undefined = undefined;\ntypeof lab.initBackend + ' ' + typeof z.shape" },
     { code: 'display({ [Symbol.for("Jupyter.display")]: () => ({ "text/html": "<b>sunk</b>" }) }, { displayId: "d1" });\ndisplay({ [Symbol.for("Jupyter.display")]: () => ({ "text/html": "<b>again</b>" }) }, { displayId: "d1", update: true });' },
   ]);
 });
@@ -86,8 +86,8 @@ test("a value with Symbol.for('Jupyter.display') is shown with its own bundle, b
   assert.equal(typeof data["text/plain"], "string");
 });
 
-test("lab and common names are globals before anything imports them", () => {
-  assert.equal(executeResult(result(9))?.data["text/plain"], "'function function'");
+test("lab and common names are usable (values and types) before any cell imports them", () => {
+  assert.equal(executeResult(result(9))?.data["text/plain"], "'function object'");
 });
 
 test("lab's display() publishes display_data and update_display_data through the kernel's sink", () => {
