@@ -1,0 +1,94 @@
+# PyTorch peer of bench/train-step.ts: the same GPT-2 architecture written by hand (pre-LN blocks, fused qkv,
+# causal softmax attention, gelu tanh MLP, tied lm_head), cross-entropy, clip_grad_norm_(1.0), AdamW.
+# stdin: {"config": {vocabSize, dModel, nLayers, nHeads, maxPositions, dFF}, "batch", "seqLen", "steps",
+#         "warmup", "threads", "lr", "weightDecay", "seed"}
+# stdout: {"tokensPerSec", "stepSeconds": [...], "losses": [...], "threads", "torch", "blas"}
+# Threads are pinned by the caller through OPENBLAS_NUM_THREADS / OMP_NUM_THREADS and here by set_num_threads.
+import json
+import math
+import sys
+import time
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+inp = json.load(sys.stdin)
+c = inp["config"]
+torch.set_num_threads(inp["threads"])
+torch.manual_seed(inp["seed"])
+
+
+class Block(nn.Module):
+    def __init__(self, d, h, dff):
+        super().__init__()
+        self.h = h
+        self.ln_1 = nn.LayerNorm(d, eps=1e-5)
+        self.c_attn = nn.Linear(d, 3 * d)
+        self.c_proj = nn.Linear(d, d)
+        self.ln_2 = nn.LayerNorm(d, eps=1e-5)
+        self.c_fc = nn.Linear(d, dff)
+        self.mlp_proj = nn.Linear(dff, d)
+
+    def forward(self, x, mask):
+        B, T, D = x.shape
+        q, k, v = self.c_attn(self.ln_1(x)).split(D, dim=2)  # [B, T, D] each
+        q, k, v = (t.view(B, T, self.h, D // self.h).transpose(1, 2) for t in (q, k, v))  # [B, H, T, hd]
+        att = (q @ k.transpose(-2, -1)) / math.sqrt(D // self.h)
+        att = att.masked_fill(mask[:T, :T], float("-inf")).softmax(dim=-1)
+        z = (att @ v).transpose(1, 2).reshape(B, T, D)
+        x = x + self.c_proj(z)
+        return x + self.mlp_proj(F.gelu(self.c_fc(self.ln_2(x)), approximate="tanh"))
+
+
+class GPT(nn.Module):
+    def __init__(self, c):
+        super().__init__()
+        d = c["dModel"]
+        self.wte = nn.Embedding(c["vocabSize"], d)
+        self.wpe = nn.Embedding(c["maxPositions"], d)
+        self.h = nn.ModuleList(Block(d, c["nHeads"], c["dFF"]) for _ in range(c["nLayers"]))
+        self.ln_f = nn.LayerNorm(d, eps=1e-5)
+        mask = torch.ones(c["maxPositions"], c["maxPositions"], dtype=torch.bool).triu(1)
+        self.register_buffer("mask", mask)
+        for p in self.parameters():
+            if p.dim() > 1:
+                nn.init.normal_(p, std=0.02)
+
+    def forward(self, ids):
+        T = ids.shape[1]
+        x = self.wte(ids) + self.wpe(torch.arange(T))
+        for b in self.h:
+            x = b(x, self.mask)
+        return self.ln_f(x) @ self.wte.weight.T  # [B, T, V], tied lm_head
+
+
+model = GPT(c)
+opt = torch.optim.AdamW(model.parameters(), lr=inp["lr"], weight_decay=inp["weightDecay"])
+B, T = inp["batch"], inp["seqLen"]
+data = torch.randint(0, c["vocabSize"], (B, T + 1))
+ids, targets = data[:, :-1], data[:, 1:]
+times, losses = [], []
+for step in range(inp["warmup"] + inp["steps"]):
+    t0 = time.perf_counter()
+    logits = model(ids)
+    loss = F.cross_entropy(logits.reshape(-1, c["vocabSize"]), targets.reshape(-1))
+    opt.zero_grad(set_to_none=True)
+    loss.backward()
+    torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+    opt.step()
+    losses.append(loss.item())
+    if step >= inp["warmup"]:
+        times.append(time.perf_counter() - t0)
+
+config = torch.__config__.show()
+blas = "OpenBLAS" if "openblas" in config.lower() else ("MKL" if "mkl" in config.lower() else "unknown")
+print(json.dumps({
+    "tokensPerSec": B * T * len(times) / sum(times),
+    "stepSeconds": times,
+    "losses": losses,
+    "threads": torch.get_num_threads(),
+    "torch": torch.__version__,
+    "blas": blas,
+    "params": sum(p.numel() for p in model.parameters()),
+}))
