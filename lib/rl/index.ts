@@ -1,1 +1,16 @@
-export {};
+// Pure RL objectives (spec/algorithms.md): advantages, policy/DPO/SFT/TOPR losses, RAFT selection, metric keys.
+export { computeAdvantages, resolveAdvantageConfig, ADVANTAGE_STD_EPS } from "./advantages";
+export type { AdvantageConfig, AdvantageEstimator, RewardScaling } from "./advantages";
+export { policyLoss, resolvePolicyLossConfig, DEFAULT_POLICY_LOSS_CONFIG } from "./policy-loss";
+export type { PolicyLossConfig, PolicyLossInputs, PolicyLossResult, PolicyLossType, ImportanceLevel } from "./policy-loss";
+export { dpoLoss, resolveDpoLossConfig } from "./dpo-loss";
+export type { DpoLossConfig, DpoLossInputs, DpoLossResult, DpoLossType } from "./dpo-loss";
+export { sftLoss, tokenLogProbs, tokenEntropy } from "./sft-loss";
+export { toprLoss } from "./topr-loss";
+export type { ToprLossInputs, ToprLossResult } from "./topr-loss";
+export { raftSelect } from "./raft";
+export type { RaftCandidate, RaftSelectConfig, RaftSelection } from "./raft";
+export { METRIC_NAMES } from "./metric-names";
+export type { MetricName } from "./metric-names";
+export { stopGradient, maskedMean } from "./tensor-utils";
+// Training runs built on the objectives above.
