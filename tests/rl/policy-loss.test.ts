@@ -66,7 +66,7 @@ describe("policyLoss", () => {
     tf.dispose([lp, m]);
   });
 
-  test("μ = 1 with old = stopGradient(logp): loss ≈ 0 (advantages sum to 0) but the gradient is A·m/len, not 0", () => {
+  test("μ = 1 with old = stopGradient(logp): ρ ≡ 1, loss = −Σm·A/Σm (0 with equal lengths) but the gradient −A·m/Σm is not 0", () => {
     const { normal } = rng(3);
     const lp = tf.tensor2d(matrix(4, 3, () => -1 - Math.abs(normal())));
     const m = tf.tensor2d([[1, 1, 1], [1, 1, 0], [1, 1, 1], [1, 0, 0]]);
