@@ -14,7 +14,10 @@ const intruders: Command = {
   },
   async run(args) {
     const base = await openCheckpoint(args.positionals[0]);
-    const tuned = await openCheckpoint(args.positionals[1]);
+    const tuned = await openCheckpoint(args.positionals[1]).catch(async (e) => {
+      await base.close();
+      throw e;
+    });
     const k = args.flags.k as number;
     const eps = args.flags.eps as number;
     try {

@@ -10,7 +10,10 @@ const rank: Command = {
   flags: { json: { type: "boolean", help: "print JSON" } },
   async run(args) {
     const base = await openCheckpoint(args.positionals[0]);
-    const tuned = await openCheckpoint(args.positionals[1]);
+    const tuned = await openCheckpoint(args.positionals[1]).catch(async (e) => {
+      await base.close();
+      throw e;
+    });
     try {
       const tensors: { name: string; rank: number; maxRank: number; rankFraction: number; shape: number[] }[] = [];
       const skipped: { name: string; why: string }[] = [];
