@@ -1,7 +1,6 @@
 // Pretraining a tiny causal LM from scratch on the bundled corpus: the base model every experiment
 // fine-tunes. Seeded batches (a function of seed and step only), AdamW with warmup + cosine decay,
 // global-norm clipping, periodic held-out loss, resumable checkpoints, and a Hugging Face folder at the end.
-import fs from "node:fs";
 import path from "node:path";
 import { tf } from "../tensor/tf";
 import { AdamW, type AdamWState } from "../tensor/optim";
@@ -11,7 +10,7 @@ import { RftlabError } from "../errors";
 import { RunDir, openCheckpoint, readJsonFile, writeFileAtomic, writeSafetensors } from "../io";
 import { bundledDatasetsDir, readCorpus } from "../io/corpus";
 import { loadTokenizer, saveTokenizer, type Tokenizer } from "../io/tokenizer";
-import { createRng } from "../tasks/rng";
+import { finishRunFolder, isFinishedModelFolder } from "../io/pretrain-files";
 import { resolveModelConfig, type ModelConfig, type ModelFamily } from "./config";
 import { createModel } from "./create";
 import { loadModel, saveModel } from "./checkpoint";
@@ -144,6 +143,21 @@ function tokenStream(docs: string[], tok: Tokenizer): Int32Array {
   return Int32Array.from(ids);
 }
 
+/**
+ * Stateless hash of (seed, step, row) → uint32 (splitmix32 rounds): a batch depends only on its step,
+ * so a resumed run replays exactly the batches an uninterrupted one would have drawn.
+ */
+function hash32(seed: number, step: number, row: number): number {
+  let h = 0;
+  for (const v of [seed, step, row]) {
+    h = (h + Math.imul(v | 0, 0x9e3779b9) + 0x7f4a7c15) | 0;
+    h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+    h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+    h ^= h >>> 16;
+  }
+  return h >>> 0;
+}
+
 /** Inputs and next-token targets for windows starting at `starts`. */
 function windows(stream: Int32Array, starts: number[], T: number): { x: tf.Tensor2D; y: tf.Tensor2D } {
   const x = new Int32Array(starts.length * T);
@@ -229,7 +243,7 @@ export async function pretrain(
   const { out } = opts;
   const t0 = performance.now();
   const config = resolvePretrainConfig(partial);
-  if (fs.existsSync(path.join(out, "model.safetensors")) && !fs.existsSync(path.join(out, "run"))) {
+  if (isFinishedModelFolder(out)) {
     throw new RftlabError(`pretrain: ${out} already holds a finished model (model.safetensors); choose a new output folder`);
   }
   const tokenizer = loadTokenizer(config.tokenizer ?? path.join(bundledDatasetsDir(), "tiny-tokenizer"));
@@ -265,8 +279,7 @@ export async function pretrain(
     let evalLoss = NaN;
     while (step < config.steps) {
       const ts = performance.now();
-      const rng = createRng(config.seed * 1_000_003 + step);
-      const starts = Array.from({ length: B }, () => rng.int(0, train.length - T - 1));
+      const starts = Array.from({ length: B }, (_, b) => hash32(config.seed, step, b) % (train.length - T));
       const { x, y } = windows(train, starts, T);
       const { value, grads } = tf.variableGrads(() => nextTokenLoss(model.forward(x), y), vars);
       const clipped = clipGradNorm(grads, config.maxGradNorm);
@@ -295,8 +308,7 @@ export async function pretrain(
     await saveModel(model, out);
     saveTokenizer(tokenizer, out);
     await writeFileAtomic(path.join(out, "pretrain_config.json"), JSON.stringify(config, null, 2) + "\n");
-    await writeFileAtomic(path.join(out, "metrics.jsonl"), fs.readFileSync(path.join(out, "run", "metrics.jsonl")));
-    await fs.promises.rm(path.join(out, "run"), { recursive: true, force: true });
+    await finishRunFolder(out);
     const trainSeconds = trainMs / 1000;
     return {
       model, tokenizer, config, evalLoss,

@@ -1,0 +1,14 @@
+import fs from "node:fs";
+import path from "node:path";
+import { writeFileAtomic } from "./atomic";
+
+/** True when `out` holds a finished pretraining output: weights present and no run/ folder in progress. */
+export function isFinishedModelFolder(out: string): boolean {
+  return fs.existsSync(path.join(out, "model.safetensors")) && !fs.existsSync(path.join(out, "run"));
+}
+
+/** Ends a run inside a model folder: copies run/metrics.jsonl to out/metrics.jsonl (atomically), then removes run/. */
+export async function finishRunFolder(out: string): Promise<void> {
+  await writeFileAtomic(path.join(out, "metrics.jsonl"), await fs.promises.readFile(path.join(out, "run", "metrics.jsonl")));
+  await fs.promises.rm(path.join(out, "run"), { recursive: true, force: true });
+}
