@@ -1,6 +1,7 @@
 // Reduced-precision float codecs on plain typed arrays (bf16, fp16), bit-exact with PyTorch's casts.
 // Only castTensorPrecision touches tfjs. All functions assume a little-endian host, as do tfjs and safetensors.
 import { tf } from "./tf";
+import { bf16ToF32Simd } from "./dtype-simd";
 
 export type Precision = "bf16" | "fp16" | "fp32";
 
@@ -12,12 +13,16 @@ function outArray<T extends Float32Array | Uint16Array>(what: string, n: number,
   return out;
 }
 
-/** bf16 is the top half of an f32: decoding is a 16-bit shift. */
+/** Below this many elements the plain loop beats copying through wasm memory. */
+const SIMD_MIN_ELEMENTS = 1 << 14;
+
+/** bf16 is the top half of an f32: decoding is a 16-bit shift (WebAssembly SIMD for large arrays). */
 export function bf16ToF32(src: Uint16Array, out?: Float32Array): Float32Array {
   const n = src.length;
   const dst = outArray("bf16ToF32", n, out, (k) => new Float32Array(k));
+  const done = n >= SIMD_MIN_ELEMENTS ? bf16ToF32Simd(src, dst) : 0;
   const bits = new Uint32Array(dst.buffer, dst.byteOffset, n);
-  for (let i = 0; i < n; i++) bits[i] = src[i] << 16;
+  for (let i = done; i < n; i++) bits[i] = src[i] << 16;
   return dst;
 }
 

@@ -2,6 +2,7 @@ import { test, describe, before } from "node:test";
 import assert from "node:assert/strict";
 import { tf, initBackend } from "../../lib/tensor";
 import { bf16ToF32, f32ToBf16, f16ToF32, f32ToF16, roundToPrecision, castTensorPrecision, PRECISIONS } from "../../lib/tensor/dtype";
+import { bf16ToF32Simd } from "../../lib/tensor/dtype-simd";
 import { referenceScript, runPython, torchAvailable } from "../helpers/python";
 
 const f32 = (...xs: number[]) => new Float32Array(xs);
@@ -39,6 +40,26 @@ describe("bf16", () => {
     const dec = bf16ToF32(all);
     const back = f32ToBf16(dec);
     for (let i = 0; i < 65536; i++) if (!Number.isNaN(dec[i])) assert.equal(back[i], i, `pattern ${hex([i])}`);
+  });
+});
+
+describe("bf16 SIMD decode", () => {
+  test("matches the 16-bit shift bit for bit, across chunk boundaries, tails and offset views", () => {
+    const n = 3 * (1 << 18) + 13; // 1.5 wasm chunks plus a tail that is not a multiple of 8
+    const src = new Uint16Array(n + 3);
+    for (let i = 0; i < src.length; i++) src[i] = (Math.imul(i, 2654435761) >>> 16) & 0xffff;
+    const view = src.subarray(3); // odd element offset into the buffer
+    const backing = new Float32Array(n + 2);
+    const out = bf16ToF32(view, backing.subarray(1, n + 1));
+    assert.equal(out.buffer, backing.buffer);
+    const bits = new Uint32Array(backing.buffer, 4, n);
+    for (let i = 0; i < n; i++) if (bits[i] !== view[i] << 16 >>> 0) assert.fail(`element ${i}: ${bits[i].toString(16)} from ${view[i].toString(16)}`);
+    assert.equal(backing[0], 0);
+    assert.equal(backing[n + 1], 0);
+  });
+  test("returns nothing decoded for an empty input", () => {
+    assert.equal(bf16ToF32Simd(new Uint16Array(0), new Float32Array(0)), 0);
+    assert.equal(bf16ToF32Simd(new Uint16Array(7), new Float32Array(7)), 0);
   });
 });
 
@@ -115,6 +136,8 @@ describe("roundToPrecision", () => {
 
 describe("castTensorPrecision", () => {
   before(async () => {
+    // One wasm thread is plenty for a 4-element cast, and pool threads can keep the test process alive.
+    process.env.RFTLAB_WASM_THREADS ??= "1";
     await initBackend(process.env.RFTLAB_BACKEND ?? "wasm");
   });
   test("returns a new f32 tensor of rounded values, input untouched, no leaks", () => {
