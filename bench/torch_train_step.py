@@ -1,7 +1,7 @@
 # PyTorch peer of bench/train-step.ts: the same GPT-2 architecture written by hand (pre-LN blocks, fused qkv,
 # causal softmax attention, gelu tanh MLP, tied lm_head), cross-entropy, clip_grad_norm_(1.0), AdamW.
 # stdin: {"config": {vocabSize, dModel, nLayers, nHeads, maxPositions, dFF}, "batch", "seqLen", "steps",
-#         "warmup", "threads", "lr", "weightDecay", "seed"}
+#         "warmup", "threads", "lr", "weightDecay", "seed", "data": [B·(T+1) token ids]}
 # stdout: {"tokensPerSec", "stepSeconds": [...], "losses": [...], "threads", "torch", "blas"}
 # Threads are pinned by the caller through OPENBLAS_NUM_THREADS / OMP_NUM_THREADS and here by set_num_threads.
 import json
@@ -51,9 +51,14 @@ class GPT(nn.Module):
         self.ln_f = nn.LayerNorm(d, eps=1e-5)
         mask = torch.ones(c["maxPositions"], c["maxPositions"], dtype=torch.bool).triu(1)
         self.register_buffer("mask", mask)
-        for p in self.parameters():
-            if p.dim() > 1:
-                nn.init.normal_(p, std=0.02)
+        # GPT-2 init, as rftlab's createModel: N(0, 0.02²) weights, zero biases, residual projections / √(2L)
+        for name, p in self.named_parameters():
+            if p.dim() == 1:
+                is_norm_gain = name.endswith("weight") and (name.startswith("ln") or ".ln_" in name)
+                nn.init.ones_(p) if is_norm_gain else nn.init.zeros_(p)
+            else:
+                std = 0.02 / math.sqrt(2 * c["nLayers"]) if name.endswith("c_proj.weight") or name.endswith("mlp_proj.weight") else 0.02
+                nn.init.normal_(p, std=std)
 
     def forward(self, ids):
         T = ids.shape[1]
@@ -66,7 +71,7 @@ class GPT(nn.Module):
 model = GPT(c)
 opt = torch.optim.AdamW(model.parameters(), lr=inp["lr"], weight_decay=inp["weightDecay"])
 B, T = inp["batch"], inp["seqLen"]
-data = torch.randint(0, c["vocabSize"], (B, T + 1))
+data = torch.tensor(inp["data"]).reshape(B, T + 1)  # the same token ids as the rftlab runs
 ids, targets = data[:, :-1], data[:, 1:]
 times, losses = [], []
 for step in range(inp["warmup"] + inp["steps"]):
@@ -81,8 +86,10 @@ for step in range(inp["warmup"] + inp["steps"]):
     if step >= inp["warmup"]:
         times.append(time.perf_counter() - t0)
 
-config = torch.__config__.show()
-blas = "OpenBLAS" if "openblas" in config.lower() else ("MKL" if "mkl" in config.lower() else "unknown")
+# Debian's torch links libblas.so.3, which the alternatives system points at OpenBLAS or the reference BLAS:
+# read what is actually mapped.
+maps = open("/proc/self/maps").read().lower()
+blas = "OpenBLAS" if "openblas" in maps else ("MKL" if "libmkl" in maps else "reference BLAS")
 print(json.dumps({
     "tokensPerSec": B * T * len(times) / sum(times),
     "stepSeconds": times,

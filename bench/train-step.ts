@@ -114,6 +114,7 @@ function runTorch(threads: number, steps: number, warmup: number): RunResult {
       lr: LR,
       weightDecay: WEIGHT_DECAY,
       seed: 0,
+      data: Array.from(tokenData()),
     }),
     encoding: "utf8",
     env: { ...process.env, OPENBLAS_NUM_THREADS: n, OMP_NUM_THREADS: n, MKL_NUM_THREADS: n, PYDEVD_DISABLE_FILE_VALIDATION: "1" },
