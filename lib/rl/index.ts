@@ -14,3 +14,17 @@ export { METRIC_NAMES } from "./metric-names";
 export type { MetricName } from "./metric-names";
 export { stopGradient, maskedMean } from "./tensor-utils";
 // Training runs built on the objectives above.
+export { grpoTrain, toprTrain } from "./grpo-train";
+export type { PolicyTrainArgs, PolicyTrainRun, ReferencePolicy } from "./grpo-train";
+export { resolveGrpoConfig, resolveOptimConfig, GRPO_DEFAULTS } from "./train-config";
+export type { GrpoConfig, GrpoConfigInput, OptimConfig } from "./train-config";
+export { runLoop } from "./run-loop";
+export type { RunLoopOptions, RunResult, StepMetrics, StepResult } from "./run-loop";
+export { rollout } from "./rollout";
+export type { PromptRow, TextCodec, Rollout } from "./rollout";
+export { packSequences, packCompletionValues, microBatches } from "./batch";
+export type { PackedBatch } from "./batch";
+export { stepRows } from "./data-order";
+export { accumulatedStep } from "./update";
+export { sftTrain, dpoTrain, resolveSftConfig, resolveDpoConfig } from "./supervised-train";
+export type { SftConfig, DpoConfig, SftRow, DpoRow } from "./supervised-train";
