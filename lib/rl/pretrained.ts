@@ -1,0 +1,68 @@
+// The pretrained tiny model every RL notebook and learning test starts from: pretrained once from the
+// bundled datasets/pretrain-tiny.json into a cache folder keyed by a hash of the config, then reused.
+import path from "node:path";
+import { createHash } from "node:crypto";
+import { readJsonFile } from "../io";
+import { bundledDatasetsDir } from "../io/corpus";
+import { loadTokenizer, type Tokenizer } from "../io/tokenizer";
+import { isFinishedModelFolder } from "../io/pretrain-files";
+import { loadModel, type Transformer } from "../model";
+import { pretrain, type PretrainConfig, type PretrainProgress } from "../model/pretrain";
+
+export interface PretrainedTinyOptions {
+  /** Reduced pretraining (FAST_PRETRAIN_OVERRIDES) for fast mode and tests. Default: RFTLAB_FAST=1. */
+  fast?: boolean;
+  /** Cache root; default RFTLAB_CACHE, else `.rftlab-cache/` in the repository root. */
+  cacheDir?: string;
+  onProgress?: (p: PretrainProgress) => void;
+}
+
+export interface PretrainedTiny {
+  /** The caller disposes it. */
+  model: Transformer;
+  tokenizer: Tokenizer;
+  /** Hugging Face model folder inside the cache. */
+  dir: string;
+  config: PretrainConfig;
+  /** True when the folder already existed (no pretraining ran). */
+  cached: boolean;
+}
+
+/** Fast mode: fewer steps of the same recipe (the model still learns the task formats, less well). */
+export const FAST_PRETRAIN_OVERRIDES: Readonly<Partial<PretrainConfig>> = Object.freeze({ steps: 120, evalEvery: 40, checkpointEvery: 20 });
+
+/** RFTLAB_CACHE, else `.rftlab-cache/` beside datasets/ (git-ignored). */
+export function rftlabCacheDir(): string {
+  return process.env.RFTLAB_CACHE ?? path.resolve(bundledDatasetsDir(), "..", ".rftlab-cache");
+}
+
+/** The bundled pretraining config (relative corpus/tokenizer names kept, so the hash is machine-independent). */
+export function pretrainedTinyConfig(fast: boolean): PretrainConfig {
+  const file = path.join(bundledDatasetsDir(), "pretrain-tiny.json");
+  const base = readJsonFile<PretrainConfig>(file, "pretrain config");
+  return fast ? { ...base, ...FAST_PRETRAIN_OVERRIDES } : base;
+}
+
+/**
+ * Loads the pretrained tiny model from the cache, pretraining it first if absent (a killed pretraining
+ * resumes from its checkpoint). The folder name holds a hash of the config, so editing
+ * datasets/pretrain-tiny.json retrains instead of reusing a stale model.
+ */
+export async function ensurePretrainedTiny(opts: PretrainedTinyOptions = {}): Promise<PretrainedTiny> {
+  const fast = opts.fast ?? process.env.RFTLAB_FAST === "1";
+  const config = pretrainedTinyConfig(fast);
+  const hash = createHash("sha256").update(JSON.stringify(config)).digest("hex").slice(0, 12);
+  const dir = path.join(opts.cacheDir ?? rftlabCacheDir(), `pretrained-tiny-${hash}`);
+  const cached = isFinishedModelFolder(dir);
+  if (!cached) {
+    const datasets = bundledDatasetsDir();
+    const resolved = {
+      ...config,
+      corpus: path.resolve(datasets, config.corpus ?? "tiny-corpus"),
+      tokenizer: path.resolve(datasets, config.tokenizer ?? "tiny-tokenizer"),
+    };
+    const r = await pretrain(resolved, { out: dir, resume: true, onProgress: opts.onProgress });
+    return { model: r.model, tokenizer: r.tokenizer, dir, config, cached };
+  }
+  return { model: await loadModel(dir), tokenizer: loadTokenizer(dir), dir, config, cached };
+}
