@@ -28,3 +28,8 @@ export { stepRows } from "./data-order";
 export { accumulatedStep } from "./update";
 export { sftTrain, dpoTrain, resolveSftConfig, resolveDpoConfig } from "./supervised-train";
 export type { SftConfig, DpoConfig, SftRow, DpoRow } from "./supervised-train";
+export { raftTrain, resolveRaftConfig, RAFT_DEFAULTS } from "./raft-train";
+export type { RaftConfig, RaftConfigInput, RaftTrainArgs } from "./raft-train";
+export { sftMicroBatchLosses } from "./supervised-train";
+export { ensurePretrainedTiny, pretrainedTinyConfig, rftlabCacheDir, FAST_PRETRAIN_OVERRIDES } from "./pretrained";
+export type { PretrainedTiny, PretrainedTinyOptions } from "./pretrained";
