@@ -7,7 +7,7 @@ import { decodeToFloat32 } from "../io/decode";
 import type { Checkpoint } from "../io/checkpoint";
 import type { TensorInfo } from "../io/safetensors-format";
 import { isBuffer } from "./modules";
-import { castForDiff, countUpdates, DiffPrecision, poolCounts, resolveSparsityConfig, SparsityConfig, SparsityRow, sparsityRow, UpdateCounts } from "./sparsity";
+import { castForDiff, countUpdates, countUpdatesBf16, DiffPrecision, poolCounts, resolveSparsityConfig, SparsityConfig, SparsityRow, sparsityRow, UpdateCounts } from "./sparsity";
 
 export type DiffStatus = "ok" | "dtype-mismatch" | "shape-mismatch" | "missing-in-base" | "missing-in-tuned";
 
@@ -45,8 +45,33 @@ function emptyCounts(): UpdateCounts {
   return { numel: 0, unchanged: 0, exactZero: 0 };
 }
 
+function u16View(bytes: Uint8Array): Uint16Array {
+  const b = bytes.byteOffset % 2 === 0 ? bytes : bytes.slice();
+  return new Uint16Array(b.buffer, b.byteOffset, b.byteLength / 2);
+}
+
+/** Both sides stored as bf16 and compared at bf16/native precision: count on raw bit patterns. */
+async function compareBf16(base: Checkpoint, tuned: Checkpoint, name: string, cfg: CheckpointDiffConfig): Promise<{ counts: UpdateCounts; bytes: number }> {
+  const chunk = Math.max(2, Math.floor(cfg.chunkBytes / 4) * 2);
+  const itB = base.readChunks(name, chunk)[Symbol.asyncIterator]();
+  const itT = tuned.readChunks(name, chunk)[Symbol.asyncIterator]();
+  const total = emptyCounts();
+  let bytes = 0;
+  for (;;) {
+    const [rb, rt] = await Promise.all([itB.next(), itT.next()]);
+    if (rb.done || rt.done) break;
+    bytes += rb.value.byteLength + rt.value.byteLength;
+    const c = countUpdatesBf16(u16View(rb.value), u16View(rt.value), cfg.tol);
+    total.numel += c.numel;
+    total.unchanged += c.unchanged;
+    total.exactZero += c.exactZero;
+  }
+  return { counts: total, bytes };
+}
+
 /** Compares one tensor present on both sides with equal numel; returns counts and bytes read. */
 async function compareTensor(base: Checkpoint, tuned: Checkpoint, b: TensorInfo, t: TensorInfo, cfg: CheckpointDiffConfig): Promise<{ counts: UpdateCounts; bytes: number }> {
+  if (b.dtype === "BF16" && t.dtype === "BF16" && (cfg.precision === "native" || cfg.precision === "bf16")) return compareBf16(base, tuned, b.name, cfg);
   const elems = Math.max(1, Math.floor(cfg.chunkBytes / 4));
   const bItem = b.byteLength / Math.max(1, b.numel);
   const tItem = t.byteLength / Math.max(1, t.numel);

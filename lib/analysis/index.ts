@@ -3,7 +3,7 @@ export type { ModuleType } from "./modules";
 export { weightsFromModel, weightsFromCheckpoint, cloneWeights, weightDelta, numelOf, assertSameLayout, tensorPairs } from "./weights";
 export type { WeightMap, WeightTensor, ParamSource, CheckpointSource, TensorPair } from "./weights";
 export {
-  updateSparsity, summarizeSparsity, countUpdates, castForDiff, updateMaskOf, updateMasks, maskOverlap, poolCounts, sparsityRow,
+  updateSparsity, summarizeSparsity, countUpdates, countUpdatesBf16, castForDiff, updateMaskOf, updateMasks, maskOverlap, poolCounts, sparsityRow,
   resolveSparsityConfig, DEFAULT_SPARSITY_CONFIG, DIFF_PRECISIONS,
 } from "./sparsity";
 export type { SparsityConfig, DiffPrecision, UpdateCounts, SparsityRow, SparsityReport, OverlapRow, MaskMap } from "./sparsity";

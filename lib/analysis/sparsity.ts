@@ -60,6 +60,46 @@ export function countUpdates(base: Float32Array, tuned: Float32Array, tol: numbe
   return { numel: base.length, unchanged, exactZero };
 }
 
+let bf16Table: Float32Array | null = null;
+/** All 65536 bf16 bit patterns as float32 (exact: bf16 is the top half of an f32). */
+function bf16Lut(): Float32Array {
+  if (!bf16Table) {
+    const bits = new Uint32Array(65536);
+    for (let i = 0; i < 65536; i++) bits[i] = i << 16;
+    bf16Table = new Float32Array(bits.buffer);
+  }
+  return bf16Table;
+}
+
+/**
+ * countUpdates for raw bf16 bit patterns, without decoding: equal finite patterns are unchanged and
+ * exactly zero (most entries of a sparse update); only differing ones are converted (exactly) and
+ * subtracted. Same results as decoding both sides to f32 and calling countUpdates.
+ */
+export function countUpdatesBf16(base: Uint16Array, tuned: Uint16Array, tol: number): UpdateCounts {
+  if (base.length !== tuned.length) throw new RftlabError(`countUpdatesBf16: lengths differ (${base.length} vs ${tuned.length}); pass tensors of the same shape`);
+  const lut = bf16Lut();
+  const tol32 = Math.fround(tol);
+  let unchanged = 0;
+  let exactZero = 0;
+  for (let i = 0; i < base.length; i++) {
+    const a = base[i];
+    const b = tuned[i];
+    if (a === b) {
+      // Equal Inf or NaN patterns give Inf − Inf = NaN / NaN in torch: not unchanged.
+      if ((a & 0x7fff) < 0x7f80) {
+        unchanged++;
+        exactZero++;
+      }
+      continue;
+    }
+    const d = Math.fround(lut[b] - lut[a]);
+    if (d === 0) exactZero++;
+    if (Math.abs(d) <= tol32) unchanged++;
+  }
+  return { numel: base.length, unchanged, exactZero };
+}
+
 /** Mask of updated entries: 1 where |Δ| > tol (after the cast), the complement of "unchanged". */
 export function updateMaskOf(base: Float32Array, tuned: Float32Array, cfg: Partial<SparsityConfig> = {}): Uint8Array {
   const c = resolveSparsityConfig(cfg);

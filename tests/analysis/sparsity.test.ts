@@ -1,6 +1,6 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { countUpdates, maskOverlap, updateMasks, updateSparsity, resolveSparsityConfig } from "../../lib/analysis";
+import { countUpdates, countUpdatesBf16, maskOverlap, updateMasks, updateSparsity, resolveSparsityConfig } from "../../lib/analysis";
 import type { WeightMap } from "../../lib/analysis";
 import { expectClose } from "../helpers/expect";
 
@@ -78,5 +78,24 @@ describe("mask overlap", () => {
     expectClose(r12.chance, 2 / 6, { what: "chance" });
     assert.equal(rows.find((r) => r.a === "m1" && r.b === "m3")!.overlap, 0);
     assert.throws(() => maskOverlap({ m1 }), /at least 2 masks/);
+  });
+});
+
+describe("bf16 bit-pattern counting", () => {
+  test("countUpdatesBf16 equals decode + countUpdates, incl. ±0, Inf and NaN", () => {
+    const specials = [0x0000, 0x8000, 0x7f80, 0xff80, 0x7fc0, 0x3c23, 0x3c24, 0x3f80];
+    const n = 4000;
+    const a = new Uint16Array(n);
+    const b = new Uint16Array(n);
+    let s = 12345;
+    const rnd = () => (s = (Math.imul(s, 1103515245) + 12345) >>> 0) >>> 16;
+    for (let i = 0; i < n; i++) {
+      a[i] = i < 64 ? specials[i % 8] : rnd();
+      b[i] = i < 64 ? specials[(i >> 3) % 8] : rnd() % 3 === 0 ? a[i] : a[i] + (rnd() % 5) - 2;
+    }
+    const decode = (x: Uint16Array) => new Float32Array(Uint32Array.from(x, (v) => v << 16).buffer);
+    for (const tol of [0, 1e-5, 1e-2]) {
+      assert.deepEqual(countUpdatesBf16(a, b, tol), countUpdates(decode(a), decode(b), tol), `tol ${tol}`);
+    }
   });
 });
