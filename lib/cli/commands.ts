@@ -13,4 +13,5 @@ export const commandLoaders: Record<string, () => Promise<Command>> = {
   kernel: async () => (await import("./kernel")).default,
   reproduce: async () => (await import("./reproduce")).default,
   logits: async () => (await import("./logits")).default,
+  train: async () => (await import("./train")).default,
 };

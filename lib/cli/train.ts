@@ -1,0 +1,154 @@
+import fs from "node:fs";
+import path from "node:path";
+import type { Command } from "./command";
+import { emit, formatTable, UsageError } from "./command";
+import { initBackend, BACKEND_CHOICES } from "../tensor";
+import { readJsonFile } from "../io";
+import { loadTokenizer } from "../io/tokenizer";
+import { loadModel, type Transformer } from "../model";
+import { answerAccuracyReward, formatReward, tagCountReward, type RewardFn, type WeightedReward } from "../rewards";
+import { checkAnswer, getTask, taskSplits, TASK_STYLES, type TaskStyle } from "../tasks";
+import { dpoTrain, ensurePretrainedTiny, grpoTrain, sftTrain, type PromptRow, type RunResult, type StepMetrics } from "../rl";
+
+/** A bundled task as the dataset: taskSplits options (train rows are used; the test split is held out). */
+interface TaskDataset {
+  task: string;
+  seed?: number;
+  style?: TaskStyle;
+  nTrain?: number;
+  nTest?: number;
+  [option: string]: unknown;
+}
+
+/** The JSON file `rftlab train` reads. Relative paths resolve against the file's folder. */
+export interface TrainFileConfig {
+  /** A model folder (config.json, model.safetensors, tokenizer.json) or "pretrained-tiny" (cached, see ensurePretrainedTiny). */
+  model: string;
+  /** A bundled task ({"task": "add", "digits": 2, ...}) or {"jsonl": "rows.jsonl"} (prompt + columns; sft: completion; dpo: chosen, rejected). */
+  dataset: TaskDataset | { jsonl: string };
+  /** GRPO rewards by built-in name: correct (task answer check or numeric answer match), format, tag_count. */
+  rewards?: { name: string; weight?: number }[];
+  /** The trainer's config (GrpoConfig / SftConfig / DpoConfig fields). */
+  trainer?: Record<string, unknown>;
+}
+
+const TRAINERS = ["grpo", "sft", "dpo"] as const;
+const REWARDS = ["correct", "format", "tag_count"];
+
+function bad(field: string, value: unknown, fix: string): never {
+  throw new UsageError(`rftlab train: config field ${field} = ${JSON.stringify(value)} is invalid; ${fix}`);
+}
+
+function readRows(file: string): Record<string, unknown>[] {
+  if (!fs.existsSync(file)) bad("dataset.jsonl", file, "the file does not exist; give a JSONL file of rows, one JSON object per line");
+  return fs.readFileSync(file, "utf8").split("\n").filter((l) => l.trim() !== "").map((line, i) => {
+    try {
+      return JSON.parse(line) as Record<string, unknown>;
+    } catch {
+      return bad(`dataset.jsonl line ${i + 1}`, line.slice(0, 60), "each line must be one JSON object");
+    }
+  });
+}
+
+function loadRows(ds: TrainFileConfig["dataset"], base: string): { rows: Record<string, unknown>[]; task?: string } {
+  if (typeof ds !== "object" || ds === null) bad("dataset", ds, 'give {"task": "add", ...} or {"jsonl": "rows.jsonl"}');
+  if ("jsonl" in ds) return { rows: readRows(path.resolve(base, String(ds.jsonl))) };
+  const { task, seed = 0, style = "answer", nTrain = 256, nTest = 64, ...options } = ds as TaskDataset;
+  try {
+    getTask(String(task));
+  } catch (e) {
+    bad("dataset.task", task, (e as Error).message);
+  }
+  if (!TASK_STYLES.includes(style)) bad("dataset.style", style, `use one of ${TASK_STYLES.join(", ")}`);
+  const { train } = taskSplits(String(task), { seed, style, nTrain, nTest, ...(options as Record<string, number>) });
+  return { rows: train.map((e) => ({ prompt: e.prompt, answer: e.answer, completion: e.target })), task: String(task) };
+}
+
+function buildRewards(specs: TrainFileConfig["rewards"], task: string | undefined): WeightedReward[] {
+  if (!Array.isArray(specs) || specs.length === 0) bad("rewards", specs, `grpo needs a list like [{"name": "correct", "weight": 1}]; names: ${REWARDS.join(", ")}`);
+  return specs.map((s, i) => {
+    const weight = s.weight ?? 1;
+    if (!Number.isFinite(weight)) bad(`rewards[${i}].weight`, s.weight, "use a finite number");
+    let fn: RewardFn;
+    if (s.name === "correct") {
+      fn = task
+        ? (ctx) => ctx.completions.map((c, k) => (checkAnswer(task, c, String((ctx.answer as unknown[])[k])) ? 1 : 0))
+        : answerAccuracyReward();
+    } else if (s.name === "format") fn = formatReward();
+    else if (s.name === "tag_count") fn = tagCountReward();
+    else return bad(`rewards[${i}].name`, s.name, `use one of ${REWARDS.join(", ")}`);
+    return { name: s.name, fn, weight };
+  });
+}
+
+async function openModel(name: unknown, base: string): Promise<{ model: Transformer; tokenizer: ReturnType<typeof loadTokenizer>; dir: string }> {
+  if (typeof name !== "string" || name === "") bad("model", name, 'give a model folder or "pretrained-tiny"');
+  if (name === "pretrained-tiny") {
+    const p = await ensurePretrainedTiny({ onProgress: (q) => q.step % 20 === 0 && process.stderr.write(`pretraining the tiny model: step ${q.step}/${q.totalSteps}\n`) });
+    return { model: p.model, tokenizer: p.tokenizer, dir: p.dir };
+  }
+  const dir = path.resolve(base, name);
+  if (!fs.existsSync(path.join(dir, "config.json"))) bad("model", name, `${dir} has no config.json; give a Hugging Face model folder or "pretrained-tiny"`);
+  return { model: await loadModel(dir), tokenizer: loadTokenizer(dir), dir };
+}
+
+const train: Command = {
+  name: "train",
+  summary:
+    "Fine-tune a model with GRPO, SFT or DPO from a JSON config ({model, dataset, rewards, trainer}); writes config.json, " +
+    "metrics.jsonl, completions.jsonl and checkpoints/ under --out. Progress goes to stderr.",
+  positionals: ["trainer"],
+  flags: {
+    config: { type: "string", help: "train config JSON file" },
+    out: { type: "string", help: "run folder" },
+    resume: { type: "boolean", help: "continue from the newest checkpoint in --out (same config)" },
+    backend: { type: "string", help: "tensor backend (else RFTLAB_BACKEND, else auto)", choices: BACKEND_CHOICES },
+    json: { type: "boolean", help: "print the summary as JSON" },
+  },
+  async run(args) {
+    const trainer = args.positionals[0];
+    if (!TRAINERS.includes(trainer as (typeof TRAINERS)[number])) throw new UsageError(`rftlab train: trainer must be one of ${TRAINERS.join(", ")}; got "${trainer ?? ""}"`);
+    const file = args.flags.config as string | undefined;
+    const out = args.flags.out as string | undefined;
+    if (!file) throw new UsageError("rftlab train: --config <file.json> is required");
+    if (!out) throw new UsageError("rftlab train: --out <run-dir> is required");
+    const cfg = readJsonFile<TrainFileConfig>(file, "train config");
+    const base = path.dirname(path.resolve(file));
+    for (const k of Object.keys(cfg)) if (!["model", "dataset", "rewards", "trainer"].includes(k)) bad(k, (cfg as unknown as Record<string, unknown>)[k], "remove it; fields are model, dataset, rewards, trainer");
+    const trainerCfg = cfg.trainer ?? {};
+    if (typeof trainerCfg !== "object" || Array.isArray(trainerCfg)) bad("trainer", trainerCfg, "give an object of trainer config fields");
+    const { rows, task } = loadRows(cfg.dataset, base);
+    const need = trainer === "sft" ? ["prompt", "completion"] : trainer === "dpo" ? ["prompt", "chosen", "rejected"] : ["prompt"];
+    const missing = need.find((k) => typeof rows[0]?.[k] !== "string");
+    if (missing) bad("dataset", cfg.dataset, `${trainer} needs rows with a string "${missing}"${task ? " (bundled tasks give prompt, answer, completion; use a JSONL file for dpo)" : ""}`);
+    const rewards = trainer === "grpo" ? buildRewards(cfg.rewards, task) : [];
+    await initBackend(args.flags.backend as string | undefined);
+    const { model, tokenizer, dir } = await openModel(cfg.model, base);
+    const codec = { encode: (t: string) => tokenizer.encode(t), decode: (ids: number[]) => tokenizer.decode(ids, { skipSpecialTokens: true }) };
+    const options = {
+      runDir: out,
+      resume: Boolean(args.flags.resume),
+      onStep: (s: number, m: StepMetrics) =>
+        process.stderr.write(`step ${s} loss ${m.loss.toFixed(4)}${m.reward !== undefined ? ` reward ${m.reward.toFixed(3)}` : ""} ${m.step_time.toFixed(2)} s\n`),
+    };
+    let run: RunResult;
+    try {
+      if (trainer === "grpo") run = await grpoTrain({ model, tokenizer: codec, data: rows as PromptRow[], rewards, config: trainerCfg, options });
+      else if (trainer === "sft") run = await sftTrain({ model, tokenizer: codec, data: rows as { prompt: string; completion: string }[], config: trainerCfg, options });
+      else {
+        const ref = await loadModel(dir); // the frozen reference: the starting weights
+        try {
+          run = await dpoTrain({ model, tokenizer: codec, data: rows as { prompt: string; chosen: string; rejected: string }[], config: trainerCfg, reference: (ids) => ref.forward(ids), options });
+        } finally {
+          ref.dispose();
+        }
+      }
+    } finally {
+      model.dispose();
+    }
+    const last = run.history[run.history.length - 1] ?? {};
+    const summary = { out, trainer, steps: run.history.length, resumed_from: run.startStep, ...last };
+    emit(Boolean(args.flags.json), summary, () => formatTable(["key", "value"], Object.entries(summary).map(([k, v]) => [k, typeof v === "number" && !Number.isInteger(v) ? v.toFixed(4) : v])));
+  },
+};
+export default train;

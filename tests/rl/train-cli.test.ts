@@ -1,0 +1,100 @@
+import { test, before } from "node:test";
+import assert from "node:assert/strict";
+import fs from "node:fs";
+import path from "node:path";
+import { spawn, spawnSync } from "node:child_process";
+import { initBackend } from "../../lib/tensor";
+import { createModel, resolveModelConfig, saveModel } from "../../lib/model";
+import { loadTokenizer, saveTokenizer } from "../../lib/io/tokenizer";
+import { bundledDatasetsDir } from "../../lib/io/corpus";
+import { tmpDir } from "../helpers/tmp";
+
+const MAIN = path.resolve(__dirname, "..", "..", "lib", "cli", "main.js");
+const dir = tmpDir("rftlab-train-cli-");
+const modelDir = path.join(dir, "model");
+
+/** `node -e` running the CLI's main (as bin/rftlab.js does) with single-threaded wasm for determinism across runs. */
+function cliArgs(argv: string[]): string[] {
+  return ["-e", `require(${JSON.stringify(MAIN)}).main(${JSON.stringify(argv)}).then((c) => process.exit(c))`];
+}
+const env = { ...process.env, RFTLAB_BACKEND: "wasm" };
+function runCli(argv: string[]) {
+  return spawnSync(process.execPath, cliArgs(argv), { encoding: "utf8", env });
+}
+
+before(async () => {
+  await initBackend(process.env.RFTLAB_BACKEND ?? "wasm");
+  // A tiny random llama over the bundled tokenizer: enough for the CLI's plumbing.
+  const tokenizer = loadTokenizer(path.join(bundledDatasetsDir(), "tiny-tokenizer"));
+  const model = createModel(resolveModelConfig({ family: "llama", vocabSize: tokenizer.vocabSize, dModel: 16, nLayers: 1, nHeads: 2, nKvHeads: 1, dFF: 32, maxPositions: 64 }), { seed: 3 });
+  await saveModel(model, modelDir);
+  saveTokenizer(tokenizer, modelDir);
+  model.dispose();
+});
+
+function writeConfig(name: string, cfg: unknown): string {
+  const file = path.join(dir, name);
+  fs.writeFileSync(file, JSON.stringify(cfg));
+  return file;
+}
+
+const grpoConfig = {
+  model: "model",
+  dataset: { task: "add", digits: 1, nTrain: 16, nTest: 8, seed: 5 },
+  rewards: [{ name: "correct" }, { name: "tag_count", weight: 0.5 }],
+  trainer: { steps: 8, saveEvery: 2, promptsPerStep: 2, numGenerations: 2, lr: 0.01, microBatchSize: 4, sampling: { maxNewTokens: 6 } },
+};
+
+const metricsOf = (run: string) =>
+  fs.readFileSync(path.join(run, "metrics.jsonl"), "utf8").trim().split("\n").map((l) => {
+    const { step_time: _t, ...rest } = JSON.parse(l) as Record<string, number>;
+    return rest;
+  });
+
+test("train grpo: kill -9 after the first checkpoint, --resume, metrics equal an uninterrupted run", async () => {
+  const file = writeConfig("grpo.json", grpoConfig);
+  const full = path.join(dir, "full");
+  const r = runCli(["train", "grpo", "--config", file, "--out", full, "--json"]);
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(JSON.parse(r.stdout).steps, 8);
+  assert.match(r.stderr, /step 8 loss/);
+
+  const killed = path.join(dir, "killed");
+  const child = spawn(process.execPath, cliArgs(["train", "grpo", "--config", file, "--out", killed]), { env, stdio: "ignore" });
+  const exited = new Promise((resolve) => child.on("exit", resolve));
+  while (!fs.existsSync(path.join(killed, "latest")) && child.exitCode === null) await new Promise((res) => setTimeout(res, 20));
+  child.kill("SIGKILL");
+  await exited;
+  const before0 = metricsOf(killed).length;
+  assert.ok(before0 < 8, "the kill came after the run had finished; nothing was resumed");
+  const resumed = runCli(["train", "grpo", "--config", file, "--out", killed, "--resume", "--json"]);
+  assert.equal(resumed.status, 0, resumed.stderr);
+  assert.ok(JSON.parse(resumed.stdout).resumed_from >= 2, `resumed from ${resumed.stdout}`);
+  assert.deepEqual(metricsOf(killed), metricsOf(full), `killed after ${before0} logged steps`);
+});
+
+test("train: bad config fields give one-line errors naming field, value and fix (exit 2)", () => {
+  const cases: [unknown, RegExp][] = [
+    [{ ...grpoConfig, rewards: [{ name: "nope" }] }, /rewards\[0\]\.name = "nope".*correct, format, tag_count/],
+    [{ ...grpoConfig, dataset: { task: "nosuch" } }, /dataset\.task = "nosuch"/],
+    [{ ...grpoConfig, model: "missing-folder" }, /model = "missing-folder".*config\.json/],
+    [{ ...grpoConfig, trainer: { numGenerations: 1 } }, /numGenerations must be an integer ≥ 2/],
+    [{ ...grpoConfig, extra: 1 }, /field extra = 1/],
+  ];
+  cases.forEach(([cfg, re], i) => {
+    const r = runCli(["train", "grpo", "--config", writeConfig(`bad${i}.json`, cfg), "--out", path.join(dir, `bad${i}`)]);
+    assert.equal(r.status, 2, r.stderr);
+    assert.match(r.stderr, re);
+    assert.equal(r.stderr.trim().split("\n").length, 1, r.stderr);
+  });
+  const dpo = runCli(["train", "dpo", "--config", writeConfig("dpo.json", grpoConfig), "--out", path.join(dir, "dpo")]);
+  assert.equal(dpo.status, 2);
+  assert.match(dpo.stderr, /dpo needs rows with a string "chosen"/);
+});
+
+test("train sft on a bundled task writes a run folder", () => {
+  const file = writeConfig("sft.json", { model: "model", dataset: { task: "add", digits: 1, nTrain: 8, nTest: 4 }, trainer: { steps: 2, batchSize: 4, lr: 0.01 } });
+  const r = runCli(["train", "sft", "--config", file, "--out", path.join(dir, "sft"), "--json"]);
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(metricsOf(path.join(dir, "sft")).length, 2);
+});
