@@ -41,7 +41,7 @@ export function numericalRank(a: Matrix, tol?: number): RankResult {
 }
 
 /** C = A·B for row-major Float64 operands ([m,k]·[k,n]); i-k-j order keeps the inner loop contiguous. */
-export function matmul(a: ArrayLike<number>, b: ArrayLike<number>, m: number, k: number, n: number): Float64Array {
+export function matmulF64(a: ArrayLike<number>, b: ArrayLike<number>, m: number, k: number, n: number): Float64Array {
   const c = new Float64Array(m * n);
   for (let i = 0; i < m; i++) {
     const ci = i * n;
@@ -56,7 +56,7 @@ export function matmul(a: ArrayLike<number>, b: ArrayLike<number>, m: number, k:
 }
 
 /** Cᵀ-free product Aᵀ·B for row-major A [k,m], B [k,n] → [m,n]. */
-export function matmulTN(a: ArrayLike<number>, b: ArrayLike<number>, k: number, m: number, n: number): Float64Array {
+export function matmulF64TN(a: ArrayLike<number>, b: ArrayLike<number>, k: number, m: number, n: number): Float64Array {
   const c = new Float64Array(m * n);
   for (let p = 0; p < k; p++) {
     const ap = p * m;
@@ -133,18 +133,18 @@ export function truncatedSvd(a: Matrix, k: number, cfg: Partial<TruncatedSvdConf
   const l = Math.min(r, k + Math.max(0, Math.floor(c.oversample)));
   if (l === r) return sliceSvd(svd(a), k);
   const omega = seededNormals(n * l, c.seed); // [n, l]
-  let y = matmul(a.data, omega, m, n, l); // [m, l]
+  let y = matmulF64(a.data, omega, m, n, l); // [m, l]
   orthonormalizeColumns(y, m, l);
   for (let q = 0; q < c.powerIters; q++) {
-    const z = matmulTN(a.data, y, m, n, l); // Aᵀ·Y [n, l]
+    const z = matmulF64TN(a.data, y, m, n, l); // Aᵀ·Y [n, l]
     orthonormalizeColumns(z, n, l);
-    y = matmul(a.data, z, m, n, l);
+    y = matmulF64(a.data, z, m, n, l);
     orthonormalizeColumns(y, m, l);
   }
-  const bT = matmulTN(a.data, y, m, n, l); // (QᵀA)ᵀ = AᵀQ [n, l]
+  const bT = matmulF64TN(a.data, y, m, n, l); // (QᵀA)ᵀ = AᵀQ [n, l]
   const small = svd({ rows: n, cols: l, data: bT }); // AᵀQ = V_b S U_bᵀ  ⇒  QᵀA = U_b S V_bᵀ
   const ub = small.v!; // [l, l]
-  const u = matmul(y, ub, m, l, l); // [m, l]
+  const u = matmulF64(y, ub, m, l, l); // [m, l]
   return sliceSvd({ s: small.s, u, v: small.u, m, n }, k);
 }
 
@@ -170,7 +170,7 @@ export function lowRankReconstruct(res: SvdResult, r: number): Float64Array {
   for (let i = 0; i < m; i++) for (let j = 0; j < r; j++) us[i * r + j] = res.u[i * k + j] * res.s[j];
   const vt = new Float64Array(r * n);
   for (let j = 0; j < r; j++) for (let i = 0; i < n; i++) vt[j * n + i] = res.v[i * k + j];
-  return matmul(us, vt, m, r, n);
+  return matmulF64(us, vt, m, r, n);
 }
 
 /**
@@ -178,7 +178,7 @@ export function lowRankReconstruct(res: SvdResult, r: number): Float64Array {
  * orthonormal columns: singular values of AᵀB. 1 = same subspace.
  */
 export function principalAngleCosines(a: Float64Array, b: Float64Array, m: number, k: number): Float64Array {
-  const c = matmulTN(a, b, m, k, k);
+  const c = matmulF64TN(a, b, m, k, k);
   return singularValues({ rows: k, cols: k, data: c });
 }
 

@@ -1,7 +1,7 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import {
-  lowRankReconstruct, matmul, numericalRank, principalAngleCosines, seededNormals, singularSpectrum, singularValues, sliceSvd, svd, truncatedSvd,
+  lowRankReconstruct, matmulF64, numericalRank, principalAngleCosines, seededNormals, singularSpectrum, singularValues, sliceSvd, svd, truncatedSvd,
 } from "../../lib/analysis";
 import type { Matrix } from "../../lib/analysis";
 import { referenceScript, runPython, torchAvailable } from "../helpers/python";
@@ -18,7 +18,7 @@ function lowRankPlusNoise(m: number, n: number, r: number, noise: number, seed: 
   const a = seededNormals(m * r, seed);
   const b = seededNormals(r * n, seed + 1);
   const e = seededNormals(m * n, seed + 2);
-  const ab = matmul(a, b, m, r, n);
+  const ab = matmulF64(a, b, m, r, n);
   return { rows: m, cols: n, data: Float32Array.from(ab, (x, i) => x + noise * e[i]) };
 }
 

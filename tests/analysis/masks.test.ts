@@ -2,7 +2,7 @@ import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import {
   graft, graftMaskFromScores, graftTopSMask, maskDensity, principalMaskOf, principalMasks, randomMask, roundGraftMask, seededNormals, subnetworkMasks, topKMask,
-  matmul, resolvePrincipalMaskConfig,
+  matmulF64, resolvePrincipalMaskConfig,
 } from "../../lib/analysis";
 import type { WeightMap } from "../../lib/analysis";
 import { expectClose } from "../helpers/expect";
@@ -18,7 +18,7 @@ describe("masks", () => {
     const m = 20;
     const n = 12;
     const r = 2;
-    const data = Float32Array.from(matmul(seededNormals(m * r, 1), seededNormals(r * n, 2), m, r, n));
+    const data = Float32Array.from(matmulF64(seededNormals(m * r, 1), seededNormals(r * n, 2), m, r, n));
     const w = { shape: [m, n], data };
     const p = principalMaskOf(w, { rank: r, loraRank: 1, randomized: false });
     assert.equal(p.reduce((a, b) => a + b, 0), m + n);
