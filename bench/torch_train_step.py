@@ -2,7 +2,7 @@
 # causal softmax attention, gelu tanh MLP, tied lm_head), cross-entropy, clip_grad_norm_(1.0), AdamW.
 # stdin: {"config": {vocabSize, dModel, nLayers, nHeads, maxPositions, dFF}, "batch", "seqLen", "steps",
 #         "warmup", "threads", "lr", "weightDecay", "seed", "data": [B·(T+1) token ids]}
-# stdout: {"tokensPerSec", "stepSeconds": [...], "losses": [...], "threads", "torch", "blas"}
+# stdout: {"tokensPerSec", "tokensPerCpuSec", "stepSeconds": [...], "losses": [...], "threads", "torch", "blas"}
 # Threads are pinned by the caller through OPENBLAS_NUM_THREADS / OMP_NUM_THREADS and here by set_num_threads.
 import json
 import math
@@ -73,9 +73,9 @@ opt = torch.optim.AdamW(model.parameters(), lr=inp["lr"], weight_decay=inp["weig
 B, T = inp["batch"], inp["seqLen"]
 data = torch.tensor(inp["data"]).reshape(B, T + 1)  # the same token ids as the rftlab runs
 ids, targets = data[:, :-1], data[:, 1:]
-times, losses = [], []
+times, cpu_times, losses = [], [], []
 for step in range(inp["warmup"] + inp["steps"]):
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     logits = model(ids)
     loss = F.cross_entropy(logits.reshape(-1, c["vocabSize"]), targets.reshape(-1))
     opt.zero_grad(set_to_none=True)
@@ -85,6 +85,7 @@ for step in range(inp["warmup"] + inp["steps"]):
     losses.append(loss.item())
     if step >= inp["warmup"]:
         times.append(time.perf_counter() - t0)
+        cpu_times.append(time.process_time() - c0)  # all threads of the process
 
 # Debian's torch links libblas.so.3, which the alternatives system points at OpenBLAS or the reference BLAS:
 # read what is actually mapped.
@@ -92,6 +93,7 @@ maps = open("/proc/self/maps").read().lower()
 blas = "OpenBLAS" if "openblas" in maps else ("MKL" if "libmkl" in maps else "reference BLAS")
 print(json.dumps({
     "tokensPerSec": B * T * len(times) / sum(times),
+    "tokensPerCpuSec": B * T * len(times) / sum(cpu_times),
     "stepSeconds": times,
     "losses": losses,
     "threads": torch.get_num_threads(),

@@ -29,6 +29,8 @@ interface RunResult {
   runner: string;
   threads: number;
   tokensPerSec?: number;
+  /** Tokens per CPU-second of the whole process (all threads): robust to other processes sharing the cores. */
+  tokensPerCpuSec?: number;
   stepSeconds?: number[];
   losses?: number[];
   error?: string;
@@ -61,16 +63,22 @@ async function worker(spec: string, steps: number, warmup: number): Promise<RunR
       return tf.logSoftmax(logits).mul(targets).sum().neg().div(BATCH * SEQ) as tf.Scalar;
     });
   const stepSeconds: number[] = [];
+  let cpuMicros = 0;
   const losses: number[] = [];
   const tensorsBefore = tf.memory().numTensors;
   for (let i = 0; i < warmup + steps; i++) {
     const t0 = performance.now();
+    const c0 = process.cpuUsage();
     const { value, grads } = tf.variableGrads(lossFn, vars);
     const clipped = clipGradNorm(grads, 1.0);
     opt.step(clipped.grads);
     losses.push(value.dataSync()[0]);
     tf.dispose([value, grads, clipped.grads]);
-    if (i >= warmup) stepSeconds.push((performance.now() - t0) / 1000);
+    if (i >= warmup) {
+      stepSeconds.push((performance.now() - t0) / 1000);
+      const c = process.cpuUsage(c0);
+      cpuMicros += c.user + c.system;
+    }
   }
   const leaked = tf.memory().numTensors - tensorsBefore;
   const tokens = BATCH * SEQ * stepSeconds.length;
@@ -78,6 +86,7 @@ async function worker(spec: string, steps: number, warmup: number): Promise<RunR
     runner: `rftlab ${spec}`,
     threads: info.threads,
     tokensPerSec: tokens / stepSeconds.reduce((a, b) => a + b, 0),
+    tokensPerCpuSec: tokens / (cpuMicros / 1e6),
     stepSeconds,
     losses,
     detail: { backend: info.backend, provider: info.provider, simd: info.simd, leakedTensors: leaked },
@@ -120,11 +129,12 @@ function runTorch(threads: number, steps: number, warmup: number): RunResult {
     env: { ...process.env, OPENBLAS_NUM_THREADS: n, OMP_NUM_THREADS: n, MKL_NUM_THREADS: n, PYDEVD_DISABLE_FILE_VALIDATION: "1" },
   });
   if (r.status !== 0) return { runner: "pytorch", threads, error: (r.stderr || String(r.error)).trim().split("\n").slice(-2).join(" | ") };
-  const out = JSON.parse(r.stdout) as { tokensPerSec: number; stepSeconds: number[]; losses: number[]; torch: string; blas: string; params: number };
+  const out = JSON.parse(r.stdout) as { tokensPerSec: number; tokensPerCpuSec: number; stepSeconds: number[]; losses: number[]; torch: string; blas: string; params: number };
   return {
     runner: `pytorch ${out.torch} + ${out.blas}`,
     threads,
     tokensPerSec: out.tokensPerSec,
+    tokensPerCpuSec: out.tokensPerCpuSec,
     stepSeconds: out.stepSeconds,
     losses: out.losses,
     detail: { blas: out.blas, params: out.params },
@@ -139,12 +149,16 @@ function arg(argv: string[], name: string, fallback: string): string {
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 function markdown(results: RunResult[], meta: Record<string, unknown>): string {
-  const torch = new Map(results.filter((r) => r.runner.startsWith("pytorch") && r.tokensPerSec).map((r) => [r.threads, r.tokensPerSec!]));
+  const torch = new Map(results.filter((r) => r.runner.startsWith("pytorch") && r.tokensPerSec).map((r) => [r.threads, r]));
+  const ratio = (x: number | undefined, y: number | undefined) => (x && y ? `${(x / y).toFixed(2)}x` : "—");
   const rows = results.map((r) => {
-    if (r.error) return `| ${r.runner} | ${r.threads} | — | — | — | ${r.error.replace(/\|/g, "/")} |`;
-    const peer = torch.get(r.threads);
-    const ratio = peer && !r.runner.startsWith("pytorch") ? `${(r.tokensPerSec! / peer).toFixed(2)}x` : "—";
-    return `| ${r.runner} | ${r.threads} | ${r.tokensPerSec!.toFixed(0)} | ${median(r.stepSeconds!).toFixed(2)} | ${ratio} | loss ${r.losses![0].toFixed(3)} → ${r.losses![r.losses!.length - 1].toFixed(3)} |`;
+    if (r.error) return `| ${r.runner} | ${r.threads} | — | — | — | — | — | ${r.error.replace(/\|/g, "/")} |`;
+    const peer = r.runner.startsWith("pytorch") ? undefined : torch.get(r.threads);
+    return (
+      `| ${r.runner} | ${r.threads} | ${r.tokensPerSec!.toFixed(0)} | ${r.tokensPerCpuSec?.toFixed(0) ?? "—"} | ${median(r.stepSeconds!).toFixed(2)} | ` +
+      `${ratio(r.tokensPerSec, peer?.tokensPerSec)} | ${ratio(r.tokensPerCpuSec, peer?.tokensPerCpuSec)} | ` +
+      `loss ${r.losses![0].toFixed(3)} → ${r.losses![r.losses!.length - 1].toFixed(3)} |`
+    );
   });
   return [
     `GPT-2 family, 4 layers, 4 heads, d=256, ctx ${SEQ}, vocab ${MODEL.vocabSize}, batch ${BATCH}, AdamW (lr ${LR}, wd ${WEIGHT_DECAY}), clip 1.0; ` +
@@ -153,8 +167,8 @@ function markdown(results: RunResult[], meta: Record<string, unknown>): string {
     `Machine: ${meta.cpu} × ${meta.cores} logical cores, Node ${process.version}; load average ${meta.loadBefore} before, ${meta.loadAfter} after ` +
       `(other processes were running: numbers are lower bounds). Command: \`${meta.command}\`. Date: ${meta.date}.`,
     "",
-    "| runner | threads | tokens/s | median step (s) | vs PyTorch, same threads | note |",
-    "|---|---|---|---|---|---|",
+    "| runner | threads | tokens/s (wall) | tokens per CPU-s | median step (s) | vs PyTorch, same threads (wall) | (CPU time) | note |",
+    "|---|---|---|---|---|---|---|---|",
     ...rows,
     "",
   ].join("\n");
