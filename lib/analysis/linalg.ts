@@ -55,7 +55,7 @@ export function matmulF64(a: ArrayLike<number>, b: ArrayLike<number>, m: number,
   return c;
 }
 
-/** Cᵀ-free product Aᵀ·B for row-major A [k,m], B [k,n] → [m,n]. */
+/** Aᵀ·B without forming Aᵀ, for row-major A [k,m], B [k,n] → [m,n]. */
 export function matmulF64TN(a: ArrayLike<number>, b: ArrayLike<number>, k: number, m: number, n: number): Float64Array {
   const c = new Float64Array(m * n);
   for (let p = 0; p < k; p++) {
