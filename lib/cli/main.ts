@@ -7,8 +7,19 @@ function topHelp(): string {
     "", "rftlab <command> --help shows each command's options."].join("\n");
 }
 
-/** CLI entry: returns the exit status (0 ok, 1 failure, 2 bad input). */
+/** Resolves once everything written so far reached the OS: pipes are async, and callers process.exit(). */
+function flushed(stream: NodeJS.WriteStream): Promise<void> {
+  return new Promise((resolve) => stream.write("", () => resolve()));
+}
+
+/** CLI entry: returns the exit status (0 ok, 1 failure, 2 bad input) once output is flushed. */
 export async function main(argv: string[]): Promise<number> {
+  const code = await run(argv);
+  await Promise.all([flushed(process.stdout), flushed(process.stderr)]);
+  return code;
+}
+
+async function run(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
   if (!name || name === "--help" || name === "-h" || name === "help") {
     process.stdout.write(topHelp() + "\n");
