@@ -11,3 +11,6 @@ export type { CheckpointLocation, SafetensorsIndex } from "./checkpoint-path";
 export { writeSafetensors, writeShardedSafetensors } from "./safetensors-write";
 export type { TensorToWrite, ShardedWriteOptions } from "./safetensors-write";
 export { RunDir } from "./run-dir";
+export * from "./tokenizer";
+export * from "./tokenizer-train";
+export * from "./corpus";

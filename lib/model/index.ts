@@ -11,3 +11,4 @@ export { createModel } from "./create";
 export { loadModel, saveModel } from "./checkpoint";
 export type { SaveDtype } from "./checkpoint";
 export { embeddingLookup } from "../tensor/embedding";
+export * from "./pretrain";
