@@ -7,7 +7,9 @@
 // written to a real file, the main script is the package's own .js file, `os.cpus()` reports 2× the wanted
 // thread count while the module starts (so the cap is the count we ask for), and a BackendWasm is built on
 // that module. Any failure falls back to the stock single-threaded SIMD module with a warning.
-// RFTLAB_WASM_THREADS=n picks the count (default: available cores, at most 8; 1 = stock module).
+// RFTLAB_WASM_THREADS=n opts in (at most 8). Default 1, the stock module: on the shared 2-core machines this
+// was measured on, 2 threads trained the bench GPT slower than 1 (453 vs 631 tokens/s, bench/RESULTS.md);
+// on a dedicated machine set it to the core count.
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -32,13 +34,13 @@ function wasmPackage(): WasmPackage {
   return require("@tensorflow/tfjs-backend-wasm") as WasmPackage;
 }
 
-/** Thread count asked for: RFTLAB_WASM_THREADS, else the available cores (at most 8). */
+/** Thread count asked for: RFTLAB_WASM_THREADS, else 1. */
 function threadsFromEnv(): number {
   const raw = process.env.RFTLAB_WASM_THREADS;
-  if (raw === undefined || raw === "") return Math.min(MAX_THREADS, os.availableParallelism?.() ?? os.cpus().length);
+  if (raw === undefined || raw === "") return 1;
   const n = Number(raw);
   if (!Number.isInteger(n) || n < 1 || n > MAX_THREADS) {
-    throw new RftlabError(`RFTLAB_WASM_THREADS must be an integer from 1 to ${MAX_THREADS}; got "${raw}". Unset it to use all cores.`);
+    throw new RftlabError(`RFTLAB_WASM_THREADS must be an integer from 1 to ${MAX_THREADS}; got "${raw}". Unset it for one thread.`);
   }
   return n;
 }
