@@ -3,3 +3,5 @@ export { resolveLoraConfig, loraScaling, LORA_TARGETS } from "./lora-config";
 export type { LoraConfig } from "./lora-config";
 export { GradientMasker, randomMasks, wholeParamMasks, hftFrozenWeights, hftMasks } from "./masks";
 export type { ParamMasks } from "./masks";
+export { completionAccuracy, corpusLoss, assignWeights } from "./evaluate";
+export type { CompletionAccuracy, EvalCodec } from "./evaluate";

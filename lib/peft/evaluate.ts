@@ -1,0 +1,105 @@
+// Cheap model evaluations shared by the fine-tuning notebooks (intruder dimensions, LIFT, merging):
+// teacher-forced task accuracy, held-out corpus loss, and swapping whole weight sets in and out.
+import { tf } from "../tensor/tf";
+import type { Transformer } from "../model";
+import { nextTokenLoss } from "../model/pretrain";
+import { RftlabError } from "../errors";
+
+/** Text → token ids without special tokens (what the trainers use), plus the document separator. */
+export interface EvalCodec {
+  encode(text: string): number[];
+  /** Token placed before every corpus document (GPT-2 convention, as in pretraining). */
+  eosId: number;
+}
+
+export interface CompletionAccuracy {
+  /** Fraction of rows whose every completion token is the argmax: greedy decoding reproduces the completion. */
+  exactMatch: number;
+  /** Fraction of completion tokens that are the argmax given the true prefix. */
+  tokenAccuracy: number;
+  /** Mean completion-token negative log-likelihood (nats). */
+  nll: number;
+}
+
+/**
+ * Teacher-forced accuracy of `rows` (prompt + completion): one forward pass per batch instead of
+ * sampling, and exact match equals greedy decoding's exact match when the completion ends the text.
+ */
+export async function completionAccuracy(
+  model: Transformer,
+  codec: Pick<EvalCodec, "encode">,
+  rows: { prompt: string; completion: string }[],
+  batchSize = 16,
+): Promise<CompletionAccuracy> {
+  if (rows.length === 0) throw new RftlabError("completionAccuracy: rows is empty; pass at least one {prompt, completion}");
+  let exact = 0;
+  let hits = 0;
+  let tokens = 0;
+  let nllSum = 0;
+  for (let i = 0; i < rows.length; i += batchSize) {
+    const batch = rows.slice(i, i + batchSize).map((r) => ({ p: codec.encode(r.prompt), c: codec.encode(r.completion) }));
+    const L = Math.max(...batch.map((b) => b.p.length + b.c.length));
+    const ids = new Int32Array(batch.length * L);
+    batch.forEach((b, j) => ids.set([...b.p, ...b.c], j * L));
+    const x = tf.tensor2d(ids, [batch.length, L], "int32"); // [B, L]
+    const [pred, logp] = tf.tidy(() => {
+      const lp = tf.logSoftmax(model.forward(x.slice([0, 0], [-1, L - 1]) as tf.Tensor2D)); // [B, L-1, V]
+      const next = x.slice([0, 1], [-1, -1]) as tf.Tensor2D; // [B, L-1]
+      return [lp.argMax(-1), tf.sum(tf.mul(lp, tf.oneHot(next, lp.shape[2])), -1)]; // [B, L-1] each
+    });
+    const [p, lp] = [await pred.data(), await logp.data()];
+    tf.dispose([x, pred, logp]);
+    batch.forEach((b, j) => {
+      let ok = true;
+      for (let t = b.p.length; t < b.p.length + b.c.length; t++) {
+        const at = j * (L - 1) + t - 1;
+        const hit = p[at] === ids[j * L + t];
+        ok &&= hit;
+        hits += hit ? 1 : 0;
+        nllSum -= lp[at];
+      }
+      tokens += b.c.length;
+      exact += ok ? 1 : 0;
+    });
+  }
+  return { exactMatch: exact / rows.length, tokenAccuracy: hits / Math.max(1, tokens), nll: nllSum / Math.max(1, tokens) };
+}
+
+/**
+ * Mean next-token loss (nats/token) over consecutive `contextLength` windows of the documents joined
+ * as in pretraining: the "pretraining loss" that measures forgetting. At most `maxWindows` windows.
+ */
+export async function corpusLoss(
+  model: Transformer,
+  codec: EvalCodec,
+  docs: string[],
+  opts: { contextLength?: number; maxWindows?: number; batchSize?: number } = {},
+): Promise<number> {
+  const { contextLength: T = 128, maxWindows = 32, batchSize = 8 } = opts;
+  const stream = docs.flatMap((d) => [codec.eosId, ...codec.encode(d)]);
+  const n = Math.min(maxWindows, Math.floor((stream.length - 1) / T));
+  if (n < 1) throw new RftlabError(`corpusLoss: the documents hold ${stream.length} tokens, fewer than contextLength + 1 = ${T + 1}; pass more documents or a smaller contextLength`);
+  let total = 0;
+  for (let i = 0; i < n; i += batchSize) {
+    const b = Math.min(batchSize, n - i);
+    const x = tf.tensor2d(Int32Array.from(stream.slice(i * T, (i + b) * T)), [b, T], "int32"); // [b, T]
+    const y = tf.tensor2d(Int32Array.from(stream.slice(i * T + 1, (i + b) * T + 1)), [b, T], "int32"); // [b, T]
+    const loss = tf.tidy(() => nextTokenLoss(model.forward(x), y));
+    total += (await loss.data())[0] * b;
+    tf.dispose([x, y, loss]);
+  }
+  return total / n;
+}
+
+/** Overwrites the model's parameters with `weights` (every name must be a parameter of the same shape). */
+export function assignWeights(model: Transformer, weights: Map<string, { shape: number[]; data: Float32Array }>): void {
+  for (const [name, w] of weights) {
+    const v = model.param(name);
+    if (w.shape.join(",") !== v.shape.join(",")) {
+      throw new RftlabError(`assignWeights: "${name}" has shape [${w.shape}] but the model's parameter is [${v.shape}]; pass weights of this model's architecture`);
+    }
+    const t = tf.tensor(w.data, v.shape);
+    v.assign(t);
+    t.dispose();
+  }
+}
