@@ -32,3 +32,7 @@ export { moduleSensitivity } from "./module-sensitivity";
 export type { SensitivityRow } from "./module-sensitivity";
 export { diffCheckpoints } from "./checkpoint-diff";
 export type { CheckpointDiffRow, CheckpointDiffConfig, CheckpointDiffResult, DiffStatus } from "./checkpoint-diff";
+export {
+  plantedLlamaTensors, plantedLlamaLayout, plantedTensor, resolvePlantedLlamaConfig, DEFAULT_PLANTED_LLAMA_CONFIG,
+} from "./planted-update";
+export type { PlantedLlamaConfig, PlantedTensor } from "./planted-update";
