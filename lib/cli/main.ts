@@ -9,6 +9,7 @@ function topHelp(): string {
 
 /** Resolves once everything written so far reached the OS: pipes are async, and callers process.exit(). */
 function flushed(stream: NodeJS.WriteStream): Promise<void> {
+  if (stream.writableLength === 0) return Promise.resolve(); // nothing queued (also when write is replaced in tests)
   return new Promise((resolve) => stream.write("", () => resolve()));
 }
 
