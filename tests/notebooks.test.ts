@@ -1,0 +1,46 @@
+// Every curated notebook in notebooks/ runs through the rftlab kernel in fast mode (`rftlab reproduce
+// --fast`), ends with no error (the last cell is each notebook's check), and its figures arrive as plotly bundles with real PNGs.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import fs from "node:fs";
+import path from "node:path";
+import { main } from "../lib/cli/main";
+import { installTestKernel } from "./kernel/jupyter";
+import { decodePng, inkStats } from "./display/png";
+
+const NOTEBOOKS = path.join(__dirname, "..", "..", "notebooks");
+const PLOTLY = "application/vnd.plotly.v1+json";
+
+test("every curated notebook executes in fast mode with no error (the last cell is each notebook's check)", async () => {
+  const names = fs.readdirSync(NOTEBOOKS).filter((f) => f.endsWith(".ipynb")).sort();
+  assert.ok(names.includes("00-tour.ipynb"), names.join(", "));
+  const jup = await installTestKernel();
+  const out = path.join(jup.root, "reproduce");
+  const saved = { ...process.env };
+  Object.assign(process.env, jup.env);
+  let code: number;
+  try {
+    code = await main(["reproduce", "--fast", "--out", out, "--dir", NOTEBOOKS]);
+  } finally {
+    process.env = saved;
+  }
+  assert.equal(code, 0, `rftlab reproduce --fast failed; see ${path.join(out, "index.html")}`);
+  for (const name of names) {
+    const nb = JSON.parse(fs.readFileSync(path.join(out, "notebooks", name), "utf8"));
+    const codeCells = nb.cells.filter((c: { cell_type: string }) => c.cell_type === "code");
+    codeCells.forEach((c: { execution_count: unknown }, i: number) => assert.ok(Number.isInteger(c.execution_count), `${name}: code cell ${i} has no execution count`));
+    const outputs = codeCells.flatMap((c: { outputs: Record<string, unknown>[] }) => c.outputs);
+    assert.ok(!outputs.some((o: Record<string, unknown>) => o.output_type === "error"), `${name}: a cell raised`);
+    assert.ok(outputs.some((o: Record<string, unknown>) => o.output_type === "execute_result"), `${name}: no execute_result`);
+    const figures = outputs.filter((o: { data?: Record<string, unknown> }) => o.data?.[PLOTLY]);
+    assert.ok(figures.length > 0, `${name}: no plotly figure`);
+    for (const f of figures as { data: Record<string, string> }[]) {
+      assert.ok(f.data["image/png"], `${name}: a figure has no PNG fallback`);
+      assert.ok(f.data["text/html"], `${name}: a figure has no HTML fallback`);
+      const img = decodePng(Buffer.from(f.data["image/png"], "base64"));
+      assert.ok(img.width >= 300 && img.height >= 200, `${name}: PNG ${img.width}×${img.height}`);
+      const ink = inkStats(img);
+      assert.ok(ink.nonWhite > 0.01 && ink.variance > 10, `${name}: PNG looks blank (${JSON.stringify(ink)})`);
+    }
+  }
+});
