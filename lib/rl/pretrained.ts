@@ -61,8 +61,13 @@ export async function ensurePretrainedTiny(opts: PretrainedTinyOptions = {}): Pr
       corpus: path.resolve(datasets, config.corpus ?? "tiny-corpus"),
       tokenizer: path.resolve(datasets, config.tokenizer ?? "tiny-tokenizer"),
     };
-    const r = await pretrain(resolved, { out: dir, resume: true, onProgress: opts.onProgress });
-    return { model: r.model, tokenizer: r.tokenizer, dir, config, cached };
+    try {
+      const r = await pretrain(resolved, { out: dir, resume: true, onProgress: opts.onProgress });
+      return { model: r.model, tokenizer: r.tokenizer, dir, config, cached };
+    } catch (e) {
+      // Another process building the same entry finished first (and removed run/ under us): use its model.
+      if (!isFinishedModelFolder(dir)) throw e;
+    }
   }
   return { model: await loadModel(dir), tokenizer: loadTokenizer(dir), dir, config, cached };
 }
