@@ -7,9 +7,10 @@ import path from "node:path";
 const MAIN = path.join(__dirname, "..", "..", "lib", "cli", "main.js");
 
 export function runCli(args: string[], env: Record<string, string> = {}) {
-  const r = spawnSync(process.execPath, ["-e", `require(${JSON.stringify(MAIN)}).main(process.argv.slice(1)).then(c => process.exit(c))`, ...args], {
+  // Arguments travel in the environment: `node -e code inspect` would start node's debugger.
+  const r = spawnSync(process.execPath, ["-e", `require(${JSON.stringify(MAIN)}).main(JSON.parse(process.env.RFTLAB_TEST_ARGV)).then(c => process.exit(c))`], {
     encoding: "utf8",
-    env: { ...process.env, RFTLAB_QUIET: "1", ...env },
+    env: { ...process.env, RFTLAB_QUIET: "1", ...env, RFTLAB_TEST_ARGV: JSON.stringify(args) },
     timeout: 120_000,
   });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
