@@ -13,3 +13,25 @@ export function warnOnce(key: string, message: string): void {
   warned.add(key);
   process.emitWarning(message, { code: "RFTLAB_" + key.toUpperCase().replace(/[^A-Z0-9]+/g, "_") });
 }
+
+/** Levenshtein distance, for "did you mean" suggestions in error messages. */
+export function editDistance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i];
+    for (let j = 1; j <= b.length; j++) cur[j] = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    prev = cur;
+  }
+  return prev[b.length];
+}
+
+/** The candidate closest to `name` by edit distance (the first on ties), for error messages. */
+export function closestName(name: string, candidates: Iterable<string>): string | undefined {
+  let best: string | undefined;
+  let bestD = Infinity;
+  for (const c of candidates) {
+    const d = editDistance(name, c);
+    if (d < bestD) [best, bestD] = [c, d];
+  }
+  return best;
+}

@@ -4,6 +4,7 @@ import fs from "node:fs";
 import type { FileHandle } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
+import { editDistance } from "../errors";
 import { CheckpointError } from "./checkpoint-error";
 import { locateCheckpoint } from "./checkpoint-path";
 import { decodeToFloat32 } from "./decode";
@@ -33,15 +34,6 @@ export interface Checkpoint {
 
 const DEFAULT_CHUNK = 64 << 20;
 
-function editDistance(a: string, b: string): number {
-  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const cur = [i];
-    for (let j = 1; j <= b.length; j++) cur[j] = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
-    prev = cur;
-  }
-  return prev[b.length];
-}
 
 /** Up to `k` names closest to `name`: substring matches first, then by edit distance. */
 export function closeNames(name: string, names: Iterable<string>, k = 3): string[] {

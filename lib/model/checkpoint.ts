@@ -3,7 +3,7 @@ import { tf } from "../tensor/tf";
 import { RftlabError } from "../errors";
 import { CheckpointError, openCheckpoint, readJsonFile, writeFileAtomic, writeShardedSafetensors } from "../io";
 import { configFromHf, configToHf, type ModelConfig } from "./config";
-import { closestName } from "./hooks";
+import { closestName } from "../errors";
 import { paramSpecs } from "./params";
 import { Transformer } from "./transformer";
 

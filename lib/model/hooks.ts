@@ -1,5 +1,5 @@
 import { tf } from "../tensor/tf";
-import { RftlabError } from "../errors";
+import { RftlabError, closestName } from "../errors";
 
 /**
  * A hook sees an activation and may return a replacement of the same shape (or nothing to keep it).
@@ -38,27 +38,7 @@ const LAYER_KINDS: Record<string, string> = {
   resid_post: "hook_resid_post", // [B, T, D]
 };
 
-/** Levenshtein distance, for "did you mean" suggestions. */
-function editDistance(a: string, b: string): number {
-  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const cur = [i];
-    for (let j = 1; j <= b.length; j++) cur[j] = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
-    prev = cur;
-  }
-  return prev[b.length];
-}
 
-/** The candidate closest to `name` (edit distance), for error messages. */
-export function closestName(name: string, candidates: Iterable<string>): string | undefined {
-  let best: string | undefined;
-  let bestD = Infinity;
-  for (const c of candidates) {
-    const d = editDistance(name, c);
-    if (d < bestD) [best, bestD] = [c, d];
-  }
-  return best;
-}
 
 function suggestion(name: string, candidates: Iterable<string>): string {
   const c = closestName(name, candidates);

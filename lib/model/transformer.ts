@@ -3,7 +3,8 @@ import { embeddingLookup } from "../tensor/embedding";
 import { RftlabError } from "../errors";
 import type { ModelConfig } from "./config";
 import { KVCache } from "./kv-cache";
-import { ActivationCache, closestName, hookPointNames, resolveHooks, type HookFn, type HookMap } from "./hooks";
+import { closestName } from "../errors";
+import { ActivationCache, hookPointNames, resolveHooks, type HookFn, type HookMap } from "./hooks";
 import { globalNames, layerNames, paramSpecs, type ParamSpec } from "./params";
 import { ropeInvFreq, ropeTables } from "./rope";
 
