@@ -1,4 +1,5 @@
 import { createModel, resolveModelConfig, type ModelFamily, type Transformer } from "../../lib/model";
+import type { RewardFn } from "../../lib/rewards";
 
 /** A tiny random model for fast tests (deterministic per seed). */
 export function tinyModel(family: ModelFamily = "llama", seed = 0, overrides: Record<string, unknown> = {}): Transformer {
@@ -22,3 +23,14 @@ export const charCodec = {
     return ids.map((i) => this.alphabet[i]).join("");
   },
 };
+
+/** Four addition prompts in the charCodec alphabet, for trainer smoke tests. */
+export const tinyPrompts = [
+  { prompt: "1+2=", answer: "3" },
+  { prompt: "2+2=", answer: "4" },
+  { prompt: "3+4=", answer: "7" },
+  { prompt: "5+1=", answer: "6" },
+];
+
+/** Share of digits in each completion: partial credit that varies within every group. */
+export const digitShare: RewardFn = (ctx) => ctx.completions.map((c) => [...c].filter((ch) => /\d/.test(ch)).length / Math.max(1, c.length));

@@ -6,23 +6,16 @@ import { tf, initBackend } from "../../lib/tensor";
 import { grpoTrain, toprTrain, resolveGrpoConfig, type GrpoConfigInput } from "../../lib/rl";
 import type { RewardFn } from "../../lib/rewards";
 import { attachLora } from "../../lib/peft";
-import { tinyModel, charCodec } from "../helpers/tiny-model";
+import { tinyModel, charCodec, tinyPrompts, digitShare } from "../helpers/tiny-model";
 import { tmpDir } from "../helpers/tmp";
 
 before(async () => {
   await initBackend(process.env.RFTLAB_BACKEND ?? "wasm");
 });
 
-const data = [
-  { prompt: "1+2=", answer: "3" },
-  { prompt: "2+2=", answer: "4" },
-  { prompt: "3+4=", answer: "7" },
-  { prompt: "5+1=", answer: "6" },
-];
+const data = tinyPrompts;
 /** 1 when the completion starts with the answer digit: sparse enough to have varying groups. */
 const startsRight: RewardFn = (ctx) => ctx.completions.map((c, i) => (c.startsWith(String(ctx.answer instanceof Array ? ctx.answer[i] : "")) ? 1 : 0));
-/** Partial credit: fraction of digits in the completion, so rewards vary within every group. */
-const digitShare: RewardFn = (ctx) => ctx.completions.map((c) => [...c].filter((ch) => /\d/.test(ch)).length / Math.max(1, c.length));
 const rewards = [
   { name: "correct", fn: startsRight },
   { name: "digits", fn: digitShare, weight: 0.5 },

@@ -2,21 +2,13 @@ import { test, before } from "node:test";
 import assert from "node:assert/strict";
 import { tf, initBackend } from "../../lib/tensor";
 import { raftTrain, resolveRaftConfig, type RaftConfigInput, type PromptRow } from "../../lib/rl";
-import type { RewardFn } from "../../lib/rewards";
-import { tinyModel, charCodec } from "../helpers/tiny-model";
+import { tinyModel, charCodec, tinyPrompts, digitShare } from "../helpers/tiny-model";
 
 before(async () => {
   await initBackend(process.env.RFTLAB_BACKEND ?? "wasm");
 });
 
-const data = [
-  { prompt: "1+2=", answer: "3" },
-  { prompt: "2+2=", answer: "4" },
-  { prompt: "3+4=", answer: "7" },
-  { prompt: "5+1=", answer: "6" },
-];
-/** Fraction of digits: varies within groups, so "best" is well defined. */
-const digitShare: RewardFn = (ctx) => ctx.completions.map((c) => [...c].filter((ch) => /\d/.test(ch)).length / Math.max(1, c.length));
+const data = tinyPrompts;
 const rewards = [{ name: "digits", fn: digitShare }];
 const small: RaftConfigInput = { steps: 3, promptsPerStep: 2, numGenerations: 4, lr: 1e-2, microBatchSize: 1, sampling: { maxNewTokens: 4 } };
 
