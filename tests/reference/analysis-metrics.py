@@ -12,7 +12,8 @@ Run: echo '{"dir":"/tmp/x","seed":0,"cases":[{"pair":"bf16","tol":1e-5,"precisio
 """
 import json
 import os
-import struct
+
+from safetensors_file import write_safetensors
 import sys
 
 import torch
@@ -53,21 +54,8 @@ def raw(x):
 
 
 def write_file(path, tensors):
-    header, offset, blobs = {}, 0, []
-    for name, x in tensors.items():
-        data = raw(x)
-        dt = {torch.float32: "F32", torch.bfloat16: "BF16"}[x.dtype]
-        header[name] = {"dtype": dt, "shape": list(x.shape), "data_offsets": [offset, offset + len(data)]}
-        offset += len(data)
-        blobs.append(data)
-    header["__metadata__"] = {"format": "pt"}
-    hb = json.dumps(header).encode()
-    hb += b" " * ((8 - len(hb) % 8) % 8)
-    with open(path, "wb") as f:
-        f.write(struct.pack("<Q", len(hb)))
-        f.write(hb)
-        for d in blobs:
-            f.write(d)
+    dtypes = {torch.float32: "F32", torch.bfloat16: "BF16"}
+    write_safetensors(path, [(name, dtypes[x.dtype], x.shape, raw(x)) for name, x in tensors.items()])
 
 
 def write_sharded(folder, tensors):

@@ -15,6 +15,8 @@ Regenerate nothing: the tests call this script directly (node dist/tests/io/safe
 import json
 import os
 import struct
+
+from safetensors_file import write_safetensors
 import sys
 
 import numpy as np
@@ -41,19 +43,7 @@ def raw_bytes(dtype, t):
 
 
 def write_file(path, items, metadata):
-    header = {"__metadata__": metadata}
-    offset = 0
-    for name, dtype, t in items:
-        n = len(raw_bytes(dtype, t))
-        header[name] = {"dtype": dtype, "shape": list(t.shape), "data_offsets": [offset, offset + n]}
-        offset += n
-    hb = json.dumps(header, separators=(",", ":")).encode()
-    hb += b" " * ((8 - len(hb) % 8) % 8)
-    with open(path, "wb") as f:
-        f.write(struct.pack("<Q", len(hb)))
-        f.write(hb)
-        for _, dtype, t in items:
-            f.write(raw_bytes(dtype, t))
+    write_safetensors(path, [(name, dtype, t.shape, raw_bytes(dtype, t)) for name, dtype, t in items], metadata)
 
 
 def make(spec):

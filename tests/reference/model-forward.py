@@ -18,6 +18,8 @@ import json
 import math
 import os
 import struct
+
+from safetensors_file import write_safetensors
 import sys
 
 import numpy as np
@@ -76,33 +78,21 @@ def encode(t, dtype):
     raise ValueError(dtype)
 
 
-def write_safetensors(path, tensors, dtype):
-    header, chunks, off = {"__metadata__": {"format": "pt"}}, [], 0
-    for name, t in tensors.items():
-        b = encode(t, dtype)
-        header[name] = {"dtype": dtype, "shape": list(t.shape), "data_offsets": [off, off + len(b)]}
-        chunks.append(b)
-        off += len(b)
-    h = json.dumps(header).encode()
-    h += b" " * ((8 - len(h) % 8) % 8)
-    with open(path, "wb") as f:
-        f.write(struct.pack("<Q", len(h)))
-        f.write(h)
-        for b in chunks:
-            f.write(b)
+def write_tensors(path, tensors, dtype):
+    write_safetensors(path, [(name, dtype, t.shape, encode(t, dtype)) for name, t in tensors.items()])
 
 
 def write_checkpoint(d, tensors, dtype, shards):
     os.makedirs(d, exist_ok=True)
     if shards <= 1:
-        write_safetensors(os.path.join(d, "model.safetensors"), tensors, dtype)
+        write_tensors(os.path.join(d, "model.safetensors"), tensors, dtype)
         return
     names = list(tensors)
     weight_map = {}
     for s in range(shards):
         fname = f"model-{s + 1:05d}-of-{shards:05d}.safetensors"
         part = {n: tensors[n] for n in names[s::shards]}
-        write_safetensors(os.path.join(d, fname), part, dtype)
+        write_tensors(os.path.join(d, fname), part, dtype)
         weight_map.update({n: fname for n in part})
     json.dump({"metadata": {}, "weight_map": weight_map}, open(os.path.join(d, "model.safetensors.index.json"), "w"))
 
