@@ -1,0 +1,165 @@
+/**
+ * SVD of an upper bidiagonal matrix by implicit-shift QR (Golub–Kahan–Reinsch as in LAPACK dbdsqr /
+ * JAMA), optionally accumulating the rotations into row-major U [m, n] and V [n, n]. The rotations
+ * of a QR sweep are collected and applied row by row (applySweep): one pass over each row, in cache.
+ */
+import { RftlabError } from "../errors";
+import { applySweep } from "./dense-kernels";
+
+/** Rotates columns j and q of a row-major [rows, cols] matrix: (xj, xq) ← (c·xj + s·xq, −s·xj + c·xq). */
+function rotateColumns(x: Float64Array, rows: number, cols: number, j: number, q: number, cs: number, sn: number): void {
+  for (let r = 0; r < rows * cols; r += cols) {
+    const xj = x[r + j];
+    const xq = x[r + q];
+    x[r + j] = cs * xj + sn * xq;
+    x[r + q] = -sn * xj + cs * xq;
+  }
+}
+
+function swapColumns(x: Float64Array, rows: number, cols: number, j: number, q: number): void {
+  for (let r = 0; r < rows * cols; r += cols) {
+    const t = x[r + j];
+    x[r + j] = x[r + q];
+    x[r + q] = t;
+  }
+}
+
+/**
+ * Overwrites s (diagonal, length n) with the singular values of B = diag(s) + superdiag(e) in
+ * descending order and e with zeros; B = Ub·diag(s)·Vbᵀ and U ← U·Ub, V ← V·Vb when given.
+ */
+export function bidiagonalQr(s: Float64Array, e: Float64Array, n: number, u: Float64Array | null, m: number, v: Float64Array | null): void {
+  const hyp = (x: number, y: number) => Math.sqrt(x * x + y * y);
+  const csU = new Float64Array(n);
+  const snU = new Float64Array(n);
+  const csV = new Float64Array(n);
+  const snV = new Float64Array(n);
+  let p = n;
+  const pp = p - 1;
+  const eps = Math.pow(2, -52);
+  const tiny = Math.pow(2, -966);
+  let iter = 0;
+  while (p > 0) {
+    let k: number;
+    let kase: number;
+    // Find the largest k with e[k] negligible: [k+1, p) is an unreduced block.
+    for (k = p - 2; k >= -1; k--) {
+      if (k === -1) break;
+      if (Math.abs(e[k]) <= tiny + eps * (Math.abs(s[k]) + Math.abs(s[k + 1]))) {
+        e[k] = 0;
+        break;
+      }
+    }
+    if (k === p - 2) kase = 4;
+    else {
+      let ks: number;
+      for (ks = p - 1; ks >= k; ks--) {
+        if (ks === k) break;
+        const t = (ks !== p ? Math.abs(e[ks]) : 0) + (ks !== k + 1 ? Math.abs(e[ks - 1]) : 0);
+        if (Math.abs(s[ks]) <= tiny + eps * t) {
+          s[ks] = 0;
+          break;
+        }
+      }
+      if (ks === k) kase = 3;
+      else if (ks === p - 1) kase = 1;
+      else {
+        kase = 2;
+        k = ks;
+      }
+    }
+    k++;
+    if (iter > 75 * n) throw new RftlabError(`svd: QR iteration did not converge for a ${m}×${n} matrix; check the input for NaN/Inf`);
+
+    if (kase === 1) {
+      // Deflate a negligible s[p-1].
+      let f = e[p - 2];
+      e[p - 2] = 0;
+      for (let j = p - 2; j >= k; j--) {
+        const t = hyp(s[j], f);
+        const cs = s[j] / t;
+        const sn = f / t;
+        s[j] = t;
+        if (j !== k) {
+          f = -sn * e[j - 1];
+          e[j - 1] = cs * e[j - 1];
+        }
+        if (v) rotateColumns(v, n, n, j, p - 1, cs, sn);
+      }
+    } else if (kase === 2) {
+      // Split at a negligible s[k-1].
+      let f = e[k - 1];
+      e[k - 1] = 0;
+      for (let j = k; j < p; j++) {
+        const t = hyp(s[j], f);
+        const cs = s[j] / t;
+        const sn = f / t;
+        s[j] = t;
+        f = -sn * e[j];
+        e[j] = cs * e[j];
+        if (u) rotateColumns(u, m, n, j, k - 1, cs, sn);
+      }
+    } else if (kase === 3) {
+      // One implicit-shift QR step on the block [k, p).
+      const scale = Math.max(Math.abs(s[p - 1]), Math.abs(s[p - 2]), Math.abs(e[p - 2]), Math.abs(s[k]), Math.abs(e[k]));
+      const sp = s[p - 1] / scale;
+      const spm1 = s[p - 2] / scale;
+      const epm1 = e[p - 2] / scale;
+      const sk = s[k] / scale;
+      const ek = e[k] / scale;
+      const b = ((spm1 + sp) * (spm1 - sp) + epm1 * epm1) / 2;
+      const c = sp * epm1 * (sp * epm1);
+      let shift = 0;
+      if (b !== 0 || c !== 0) {
+        shift = Math.sqrt(b * b + c);
+        if (b < 0) shift = -shift;
+        shift = c / (b + shift);
+      }
+      let f = (sk + sp) * (sk - sp) + shift;
+      let g = sk * ek;
+      for (let j = k; j < p - 1; j++) {
+        let t = hyp(f, g);
+        let cs = f / t;
+        let sn = g / t;
+        if (j !== k) e[j - 1] = t;
+        f = cs * s[j] + sn * e[j];
+        e[j] = cs * e[j] - sn * s[j];
+        g = sn * s[j + 1];
+        s[j + 1] = cs * s[j + 1];
+        csV[j - k] = cs;
+        snV[j - k] = sn;
+        t = hyp(f, g);
+        cs = f / t;
+        sn = g / t;
+        s[j] = t;
+        f = cs * e[j] + sn * s[j + 1];
+        s[j + 1] = -sn * e[j] + cs * s[j + 1];
+        g = sn * e[j + 1];
+        e[j + 1] = cs * e[j + 1];
+        csU[j - k] = cs;
+        snU[j - k] = sn;
+      }
+      e[p - 2] = f;
+      if (v) applySweep(v, n, n, k, p - 1 - k, csV, snV);
+      if (u) applySweep(u, m, n, k, p - 1 - k, csU, snU);
+      iter++;
+    } else {
+      // Converged: make s[k] positive and move it into descending order.
+      if (s[k] <= 0) {
+        s[k] = s[k] < 0 ? -s[k] : 0;
+        if (v) for (let r = 0; r <= pp; r++) v[r * n + k] = -v[r * n + k];
+      }
+      while (k < pp) {
+        if (s[k] >= s[k + 1]) break;
+        const t = s[k];
+        s[k] = s[k + 1];
+        s[k + 1] = t;
+        if (v) swapColumns(v, n, n, k, k + 1);
+        if (u) swapColumns(u, m, n, k, k + 1);
+        k++;
+      }
+      iter = 0;
+      p--;
+    }
+  }
+}
