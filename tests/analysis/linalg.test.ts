@@ -30,7 +30,8 @@ function reference(mats: Matrix[], vectors = true): RefSvd[] {
 
 describe("SVD against torch.linalg.svd", { skip: !torchAvailable() && "torch not available" }, () => {
   test("singular values to 1e-6 relative and subspaces via principal angles (tall, wide, square)", () => {
-    const mats = [randomMatrix(60, 25, 1), randomMatrix(25, 60, 2), randomMatrix(80, 80, 3)];
+    // 131×70 and 70×131 span several 32-column panels with odd trailing blocks (the GEMM's ragged edges).
+    const mats = [randomMatrix(60, 25, 1), randomMatrix(25, 60, 2), randomMatrix(80, 80, 3), randomMatrix(131, 70, 4), randomMatrix(70, 131, 5)];
     const refs = reference(mats);
     mats.forEach((a, i) => {
       const r = svd(a);
@@ -55,6 +56,7 @@ describe("SVD against torch.linalg.svd", { skip: !torchAvailable() && "torch not
       lowRankPlusNoise(48, 64, 12, 0, 20),
       lowRankPlusNoise(40, 30, 5, 1e-2, 30), // noise above tol → full rank
       randomMatrix(30, 50, 40),
+      lowRankPlusNoise(150, 119, 9, 1e-6, 50), // several panels → rank 9
     ];
     const refs = reference(mats, false);
     mats.forEach((a, i) => {
