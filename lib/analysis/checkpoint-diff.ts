@@ -1,13 +1,13 @@
 /**
  * Streaming update sparsity of two checkpoints (spec/analyses.md §1): tensor by tensor, chunk by chunk
- * in lockstep, so memory stays bounded by a few chunks whatever the model size. Mismatched tensors
+ * in lockstep, so memory stays bounded by two chunk pairs whatever the model size. Mismatched tensors
  * (missing, shape or dtype differences) become rows with a status instead of errors.
  */
-import { decodeToFloat32 } from "../io/decode";
 import type { Checkpoint } from "../io/checkpoint";
-import type { TensorInfo } from "../io/safetensors-format";
+import { SAFETENSORS_ITEM_SIZE, type TensorInfo } from "../io/safetensors-format";
 import { isBuffer } from "./modules";
-import { castForDiff, countUpdates, countUpdatesBf16, DiffPrecision, poolCounts, resolveSparsityConfig, SparsityConfig, SparsityRow, sparsityRow, UpdateCounts } from "./sparsity";
+import { poolCounts, resolveSparsityConfig, SparsityConfig, SparsityRow, sparsityRow, UpdateCounts } from "./sparsity";
+import { castFor, type CountSide, UpdateCounter } from "./update-counter";
 
 export type DiffStatus = "ok" | "dtype-mismatch" | "shape-mismatch" | "missing-in-base" | "missing-in-tuned";
 
@@ -36,85 +36,67 @@ export interface CheckpointDiffResult {
   throughput: number;
 }
 
-/** Precision that leaves values of this stored dtype unchanged (the cast can be skipped). */
-function nativeFor(dtype: string): DiffPrecision | null {
-  return dtype === "BF16" ? "bf16" : dtype === "F16" ? "fp16" : dtype === "F32" ? "fp32" : null;
-}
-
 function emptyCounts(): UpdateCounts {
   return { numel: 0, unchanged: 0, exactZero: 0 };
 }
 
-function u16View(bytes: Uint8Array): Uint16Array {
-  const b = bytes.byteOffset % 2 === 0 ? bytes : bytes.slice();
-  return new Uint16Array(b.buffer, b.byteOffset, b.byteLength / 2);
+/** A tensor present on both sides with the same shape: counted into `counts`. */
+interface Pair {
+  b: TensorInfo;
+  t: TensorInfo;
+  base: CountSide;
+  tuned: CountSide;
+  counts: UpdateCounts;
 }
 
-/** Both sides stored as bf16 and compared at bf16/native precision: count on raw bit patterns. */
-async function compareBf16(base: Checkpoint, tuned: Checkpoint, name: string, cfg: CheckpointDiffConfig): Promise<{ counts: UpdateCounts; bytes: number }> {
-  const chunk = Math.max(2, Math.floor(cfg.chunkBytes / 4) * 2);
-  const itB = base.readChunks(name, chunk)[Symbol.asyncIterator]();
-  const itT = tuned.readChunks(name, chunk)[Symbol.asyncIterator]();
-  const total = emptyCounts();
-  let bytes = 0;
-  for (;;) {
-    const [rb, rt] = await Promise.all([itB.next(), itT.next()]);
-    if (rb.done || rt.done) break;
-    bytes += rb.value.byteLength + rt.value.byteLength;
-    const c = countUpdatesBf16(u16View(rb.value), u16View(rt.value), cfg.tol);
-    total.numel += c.numel;
-    total.unchanged += c.unchanged;
-    total.exactZero += c.exactZero;
-  }
-  return { counts: total, bytes };
+/** Entries [start, start + count) of pairs[pair]. */
+interface Job {
+  pair: number;
+  start: number;
+  count: number;
 }
 
-/** Compares one tensor present on both sides with equal numel; returns counts and bytes read. */
-async function compareTensor(base: Checkpoint, tuned: Checkpoint, b: TensorInfo, t: TensorInfo, cfg: CheckpointDiffConfig): Promise<{ counts: UpdateCounts; bytes: number }> {
-  if (b.dtype === "BF16" && t.dtype === "BF16" && (cfg.precision === "native" || cfg.precision === "bf16")) return compareBf16(base, tuned, b.name, cfg);
-  const elems = Math.max(1, Math.floor(cfg.chunkBytes / 4));
-  const bItem = b.byteLength / Math.max(1, b.numel);
-  const tItem = t.byteLength / Math.max(1, t.numel);
-  const itB = base.readChunks(b.name, Math.max(1, elems * bItem))[Symbol.asyncIterator]();
-  const itT = tuned.readChunks(t.name, Math.max(1, elems * tItem))[Symbol.asyncIterator]();
-  const bufB = new Float32Array(elems);
-  const bufT = new Float32Array(elems);
-  const castB = nativeFor(b.dtype) === cfg.precision ? "native" : cfg.precision;
-  const castT = nativeFor(t.dtype) === cfg.precision ? "native" : cfg.precision;
-  const total = emptyCounts();
+/** Largest region: 256 MiB per side and slot, so the four stay far below wasm32's 4 GiB. */
+const MAX_REGION_BYTES = 1 << 28;
+
+/**
+ * Counts every pair chunk by chunk through two buffer slots: the next chunk (of the same tensor or the next)
+ * is read into one slot while the kernel counts the other, so disk reads and counting overlap.
+ * `onPair(i)` runs before the first chunk of pairs[i] is counted. Returns the bytes read.
+ */
+async function countPairs(base: Checkpoint, tuned: Checkpoint, pairs: Pair[], cfg: CheckpointDiffConfig, onPair: (i: number) => void): Promise<number> {
+  const item = (t: TensorInfo) => SAFETENSORS_ITEM_SIZE[t.dtype];
+  const maxItem = Math.max(1, ...pairs.map((p) => Math.max(item(p.b), item(p.t))));
+  const largest = Math.max(1, ...pairs.map((p) => p.b.numel));
+  const elements = Math.min(largest, Math.floor(MAX_REGION_BYTES / maxItem), Math.max(1, Math.floor(cfg.chunkBytes / 4)));
+  const jobs: Job[] = pairs.flatMap((p, pair) => Array.from({ length: Math.ceil(p.b.numel / elements) }, (_, k) => ({ pair, start: k * elements, count: Math.min(elements, p.b.numel - k * elements) })));
+  const counter = new UpdateCounter(elements, maxItem);
+  const read = (job: Job, slot: number) => {
+    const { b, t } = pairs[job.pair];
+    return Promise.all([
+      base.readInto(b.name, job.start * item(b), counter.region(slot, 0).subarray(0, job.count * item(b))),
+      tuned.readInto(t.name, job.start * item(t), counter.region(slot, 1).subarray(0, job.count * item(t))),
+    ]);
+  };
+  let pending = jobs.length ? read(jobs[0], 0) : null;
   let bytes = 0;
-  // Pending decoded elements per side: chunks need not line up, so consume the common prefix.
-  let pendB = new Float32Array(0);
-  let pendT = new Float32Array(0);
-  let doneB = false;
-  let doneT = false;
-  for (;;) {
-    if (pendB.length === 0 && !doneB) {
-      const r = await itB.next();
-      if (r.done) doneB = true;
-      else {
-        bytes += r.value.byteLength;
-        pendB = decodeToFloat32(r.value, b.dtype, r.value.byteLength / bItem <= elems ? bufB : undefined).subarray(0, r.value.byteLength / bItem);
-      }
+  try {
+    for (const [i, job] of jobs.entries()) {
+      await pending;
+      pending = i + 1 < jobs.length ? read(jobs[i + 1], (i + 1) % 2) : null;
+      const p = pairs[job.pair];
+      if (job.start === 0) onPair(job.pair);
+      const c = counter.count(i % 2, job.count, p.base, p.tuned, cfg.tol);
+      p.counts.numel += c.numel;
+      p.counts.unchanged += c.unchanged;
+      p.counts.exactZero += c.exactZero;
+      bytes += job.count * (item(p.b) + item(p.t));
     }
-    if (pendT.length === 0 && !doneT) {
-      const r = await itT.next();
-      if (r.done) doneT = true;
-      else {
-        bytes += r.value.byteLength;
-        pendT = decodeToFloat32(r.value, t.dtype, r.value.byteLength / tItem <= elems ? bufT : undefined).subarray(0, r.value.byteLength / tItem);
-      }
-    }
-    const n = Math.min(pendB.length, pendT.length);
-    if (n === 0) break;
-    const c = countUpdates(castForDiff(pendB.subarray(0, n), castB), castForDiff(pendT.subarray(0, n), castT), cfg.tol);
-    total.numel += c.numel;
-    total.unchanged += c.unchanged;
-    total.exactZero += c.exactZero;
-    pendB = pendB.subarray(n);
-    pendT = pendT.subarray(n);
+  } finally {
+    // A failed count must not leave a read in flight (its rejection would go unhandled).
+    await pending?.catch(() => undefined);
   }
-  return { counts: total, bytes };
+  return bytes;
 }
 
 function mismatchRow(name: string, status: DiffStatus, info: TensorInfo, other?: TensorInfo): CheckpointDiffRow {
@@ -125,7 +107,8 @@ function mismatchRow(name: string, status: DiffStatus, info: TensorInfo, other?:
 
 /**
  * Update sparsity of `tuned` against `base` for every tensor, read in chunks of `chunkBytes`
- * (default 16 MiB) on both sides in lockstep. Default precision "native": values as stored.
+ * (default 16 MiB, float32-equivalent) on both sides in lockstep, reading ahead one chunk while counting
+ * (WebAssembly SIMD for bf16/f16/f32). Default precision "native": values as stored.
  */
 export async function diffCheckpoints(base: Checkpoint, tuned: Checkpoint, partial: Partial<CheckpointDiffConfig> = {}): Promise<CheckpointDiffResult> {
   const s = resolveSparsityConfig({ tol: partial.tol ?? 1e-5, precision: partial.precision ?? "native" });
@@ -135,25 +118,33 @@ export async function diffCheckpoints(base: Checkpoint, tuned: Checkpoint, parti
   const baseInfos = base.tensors().filter((t) => !isBuffer(t.name));
   const baseNames = new Set(baseInfos.map((t) => t.name));
   const extra = [...tunedInfos.values()].filter((t) => !baseNames.has(t.name) && !isBuffer(t.name));
-  const rows: CheckpointDiffRow[] = [];
-  let bytesRead = 0;
-  const total = baseInfos.length + extra.length;
-  for (const [i, b] of baseInfos.entries()) {
-    cfg.onTensor?.(b.name, i, total);
+  // One entry per row, in row order: a finished mismatch row or a pair still to count.
+  const entries: (CheckpointDiffRow | Pair)[] = baseInfos.map((b) => {
     const t = tunedInfos.get(b.name);
-    if (!t) rows.push(mismatchRow(b.name, "missing-in-tuned", b));
-    else if (t.shape.join("x") !== b.shape.join("x")) rows.push({ ...mismatchRow(b.name, "shape-mismatch", b, t), shape: [...b.shape] });
-    else {
-      const { counts, bytes } = await compareTensor(base, tuned, b, t, cfg);
-      bytesRead += bytes;
-      const status: DiffStatus = t.dtype === b.dtype ? "ok" : "dtype-mismatch";
-      rows.push({ ...sparsityRow(b.name, counts), status, dtype: status === "ok" ? b.dtype : `${b.dtype}→${t.dtype}`, shape: [...b.shape] });
+    if (!t) return mismatchRow(b.name, "missing-in-tuned", b);
+    if (t.shape.join("x") !== b.shape.join("x")) return { ...mismatchRow(b.name, "shape-mismatch", b, t), shape: [...b.shape] };
+    const side = (i: TensorInfo) => ({ dtype: i.dtype, cast: castFor(i.dtype, cfg.precision) });
+    return { b, t, base: side(b), tuned: side(t), counts: emptyCounts() };
+  });
+  entries.push(...extra.map((t) => mismatchRow(t.name, "missing-in-base", t)));
+  const isPair = (e: CheckpointDiffRow | Pair): e is Pair => "counts" in e;
+  const pairs = entries.filter(isPair);
+  const pairEntry = entries.flatMap((e, i) => (isPair(e) ? [i] : []));
+  // Progress in row order: announce every entry up to the one about to be counted.
+  let announced = 0;
+  const announceUpTo = (end: number) => {
+    for (; announced < end; announced++) {
+      const e = entries[announced];
+      cfg.onTensor?.(isPair(e) ? e.b.name : e.name, announced, entries.length);
     }
-  }
-  for (const [i, t] of extra.entries()) {
-    cfg.onTensor?.(t.name, baseInfos.length + i, total);
-    rows.push(mismatchRow(t.name, "missing-in-base", t));
-  }
+  };
+  const bytesRead = await countPairs(base, tuned, pairs, cfg, (i) => announceUpTo(pairEntry[i] + 1));
+  announceUpTo(entries.length);
+  const rows = entries.map((e): CheckpointDiffRow => {
+    if (!isPair(e)) return e;
+    const status: DiffStatus = e.t.dtype === e.b.dtype ? "ok" : "dtype-mismatch";
+    return { ...sparsityRow(e.b.name, e.counts), status, dtype: status === "ok" ? e.b.dtype : `${e.b.dtype}→${e.t.dtype}`, shape: [...e.b.shape] };
+  });
   const seconds = Number(process.hrtime.bigint() - start) / 1e9;
   const compared = rows.filter((r) => r.status === "ok" || r.status === "dtype-mismatch");
   return { rows, overall: sparsityRow("overall", poolCounts(compared)), bytesRead, seconds, throughput: seconds > 0 ? bytesRead / seconds : 0 };

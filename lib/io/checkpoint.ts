@@ -29,6 +29,8 @@ export interface Checkpoint {
   readFloat32(name: string): Promise<Float32Array>;
   /** The tensor's bytes in element-aligned chunks of at most chunkBytes (default 64 MiB). */
   readChunks(name: string, chunkBytes?: number): AsyncIterable<Uint8Array>;
+  /** Fills `dst` with the tensor's bytes from `byteOffset` on (into a caller-owned buffer: no allocation per read). */
+  readInto(name: string, byteOffset: number, dst: Uint8Array): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -120,6 +122,14 @@ class SafetensorsCheckpoint implements Checkpoint {
       await readFully(fh, t.offset + done, piece, t.file);
       yield piece;
     }
+  }
+
+  async readInto(name: string, byteOffset: number, dst: Uint8Array): Promise<void> {
+    const { t, fh } = this.lookup(name);
+    if (!Number.isInteger(byteOffset) || byteOffset < 0 || byteOffset + dst.byteLength > t.byteLength) {
+      throw new RangeError(`readInto("${name}"): bytes ${byteOffset}..${byteOffset + dst.byteLength} are outside the tensor's ${t.byteLength} bytes; pass a range inside it`);
+    }
+    await readFully(fh, t.offset + byteOffset, dst, t.file);
   }
 
   async close(): Promise<void> {

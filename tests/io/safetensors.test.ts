@@ -203,6 +203,20 @@ describe("reading", () => {
     await ckpt.close();
   });
 
+  test("readInto fills a caller buffer from a byte offset inside the tensor", async () => {
+    const file = path.join(root, "into.safetensors");
+    await writeSafetensors(file, [
+      { name: "a", dtype: "F32", shape: [3], data: new Float32Array([9, 9, 9]) },
+      { name: "w", dtype: "F32", shape: [10], data: Float32Array.from({ length: 10 }, (_, i) => i) },
+    ]);
+    const ckpt = await openCheckpoint(file);
+    const dst = new Float32Array(8).fill(-1);
+    await ckpt.readInto("w", 12, new Uint8Array(dst.buffer, 4, 16));
+    assert.deepEqual([...dst], [-1, 3, 4, 5, 6, -1, -1, -1]);
+    await assert.rejects(ckpt.readInto("w", 36, new Uint8Array(8)), /bytes 36\.\.44 are outside the tensor's 40 bytes/);
+    await ckpt.close();
+  });
+
   test("readFloat32 decodes a BF16 tensor larger than its 64 MiB scratch buffer", async () => {
     const n = 33_000_001; // 66 MB of bf16: two scratch pieces, the second partial
     const data = new Float32Array(n);
