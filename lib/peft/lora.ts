@@ -51,8 +51,9 @@ export class LoraAdapter {
         weightName,
         inFeatures: inF,
         outFeatures: outF,
-        A: tf.variable(tf.tensor2d(a, [r, inF]), true),
-        B: tf.variable(tf.zeros([outF, r]), true),
+        // tidy frees the initial values (a variable holds its own reference; tidy never disposes variables).
+        A: tf.tidy(() => tf.variable(tf.tensor2d(a, [r, inF]), true)),
+        B: tf.tidy(() => tf.variable(tf.zeros([outF, r]), true)),
       };
     });
     this.attach();

@@ -128,8 +128,9 @@ async function policyGradientTrain(args: PolicyTrainArgs, objective: "clipped" |
     const logpOf = (logits: tf.Tensor3D, rows: number[]) => tokenLogProbs(logits, slice(targets, rows), T);
     // Old log-probs: the sampler's (behaviour policy); μ = 1 gives ρ ≡ 1 up to the KV-cache rounding (~1e-7).
     const oldLogp = packCompletionValues(b.promptIds, b.logprobs, width);
+    // The outer tidy frees the per-micro-batch pieces once concatenated; the inner one frees each logits early.
     const refLogp = reference
-      ? tf.concat(mbs.map((rows) => tf.tidy(() => logpOf(reference(slice(inputs, rows)), rows))))
+      ? tf.tidy(() => tf.concat(mbs.map((rows) => tf.tidy(() => logpOf(reference(slice(inputs, rows)), rows)))))
       : undefined;
     try {
       let last: Awaited<ReturnType<typeof accumulatedStep>> | undefined;
