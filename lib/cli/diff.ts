@@ -12,7 +12,7 @@ const diff: Command = {
   flags: {
     tol: { type: "number", help: "entries with |Δ| ≤ tol count as unchanged", default: 1e-5, min: 0 },
     precision: { type: "string", help: "cast both sides first; native = as stored", default: "native", choices: DIFF_PRECISIONS },
-    "chunk-mb": { type: "number", help: "MiB read per step on each side", default: 16, min: 1 },
+    "chunk-mb": { type: "number", help: "MiB per step on each side (float32-equivalent; small chunks are counted while still in the CPU cache)", default: 4, min: 1 },
     json: { type: "boolean", help: "print JSON" },
   },
   async run(args) {
