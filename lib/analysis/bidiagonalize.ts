@@ -111,11 +111,8 @@ function reducePanel(a: Float64Array, m: number, n: number, k0: number, nb: numb
     dotColumns(y, n, i + 1, n, 0, p + 1, v, 0, t, 0);
     for (let q = 0; q <= p; q++) t[q] = -t[q];
     axpyColumns(a, m, i + 1, m, k0, i + 1, t, -k0, x, xp);
-    for (let q = 0; q < p; q++) {
-      let s = 0;
-      for (let j = i + 1; j < n; j++) s += a[j * m + k0 + q] * v[j];
-      t[q] = -s;
-    }
+    t.fill(0, 0, p);
+    for (let j = i + 1; j < n; j++) for (let q = 0; q < p; q++) t[q] -= a[j * m + k0 + q] * v[j];
     axpyColumns(x, m, i + 1, m, 0, p, t, 0, x, xp);
     for (let r = i + 1; r < m; r++) x[xp + r] *= out.taup[i];
   }
