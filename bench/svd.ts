@@ -1,22 +1,67 @@
-// Dense SVD timing of lib/analysis (Golub–Kahan–Reinsch in Float64 JS) on random square matrices.
-// Usage: node dist/bench/svd.js [sizes, default 1024,2048] [--full-max N]  (full SVD only up to N; default 2048)
-// Compare with: /usr/bin/python3 bench/torch_svd.py 1024,2048  — results go to bench/RESULTS.md by hand.
+// Dense SVD of lib/analysis (Float64 JS, blocked bidiagonalisation) against torch.linalg in the same run.
+// Usage: node dist/bench/svd.js [sizes, default 1024,2048] [--full-max N] [--f64-max N] [--threads T]
+//   full U,S,V only up to --full-max (default 2048); torch float64 only up to --f64-max (default 2048).
+// Per size: one random N(0,1) float32 matrix, written to a temp file for the torch peer
+// (bench/torch_svd.py, OPENBLAS/OMP threads = T, default 2), then timed here; one run each.
+import { spawnSync } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
 import { numericalRank, seededNormals, svd } from "../lib/analysis";
 
-const sizes = (process.argv[2] ?? "1024,2048").split(",").map(Number);
-const fullMaxArg = process.argv.indexOf("--full-max");
-const fullMax = fullMaxArg > 0 ? Number(process.argv[fullMaxArg + 1]) : 2048;
+const PYTHON = process.env.RFTLAB_PYTHON ?? "/usr/bin/python3";
+const arg = (name: string, dflt: number) => {
+  const i = process.argv.indexOf(name);
+  return i > 0 ? Number(process.argv[i + 1]) : dflt;
+};
+const sizes = (process.argv[2]?.startsWith("--") ? "1024,2048" : process.argv[2] ?? "1024,2048").split(",").map(Number);
+const fullMax = arg("--full-max", 2048);
+const f64Max = arg("--f64-max", 2048);
+const threads = arg("--threads", 2);
 
+const seconds = <T>(fn: () => T): [T, number] => {
+  const t = process.hrtime.bigint();
+  const out = fn();
+  return [out, +(Number(process.hrtime.bigint() - t) / 1e9).toFixed(2)];
+};
+/** max_i |x_i − y_i| / y_0: singular-value agreement on the scale of σ_max. */
+const maxRelDiff = (x: ArrayLike<number>, y: number[]) => Math.max(...y.map((v, i) => Math.abs(x[i] - v))) / y[0];
+
+const rows: Record<string, unknown>[] = [];
 for (const n of sizes) {
-  const a = { rows: n, cols: n, data: Float32Array.from(seededNormals(n * n, n)) };
-  let t = process.hrtime.bigint();
-  const r = numericalRank(a);
-  const values = Number(process.hrtime.bigint() - t) / 1e9;
-  let full: number | null = null;
-  if (n <= fullMax) {
-    t = process.hrtime.bigint();
-    svd(a);
-    full = Number(process.hrtime.bigint() - t) / 1e9;
-  }
-  console.log(JSON.stringify({ impl: "rftlab-js-f64", n, valuesSeconds: +values.toFixed(2), fullSeconds: full && +full.toFixed(2), rank: r.rank, sigmaMax: +r.s[0].toFixed(4) }));
+  const data = Float32Array.from(seededNormals(n * n, n));
+  const file = path.join(os.tmpdir(), `rftlab-svd-bench-${process.pid}.f32`);
+  fs.writeFileSync(file, Buffer.from(data.buffer));
+  const flags = [...(n <= fullMax ? ["--full"] : []), ...(n <= f64Max ? ["--float64"] : [])];
+  const env = { ...process.env, OPENBLAS_NUM_THREADS: String(threads), OMP_NUM_THREADS: String(threads) };
+  const py = spawnSync(PYTHON, [path.resolve(__dirname, "..", "..", "bench", "torch_svd.py"), file, String(n), String(threads), ...flags], { encoding: "utf8", env, maxBuffer: 1 << 26 });
+  fs.rmSync(file, { force: true });
+  if (py.status !== 0) throw new Error(`torch peer failed: ${py.stderr.slice(-800)}`);
+  const torch = JSON.parse(py.stdout);
+
+  const a = { rows: n, cols: n, data };
+  const [rank, values] = seconds(() => numericalRank(a));
+  const full = n <= fullMax ? seconds(() => svd(a))[1] : null;
+  const row = {
+    n,
+    rftlab: { valuesSeconds: values, fullSeconds: full, rank: rank.rank },
+    torch: {
+      threads: torch.threads, valuesSeconds_float32: torch.valuesSeconds_float32, fullSeconds_float32: torch.fullSeconds_float32 ?? null,
+      valuesSeconds_float64: torch.valuesSeconds_float64 ?? null, fullSeconds_float64: torch.fullSeconds_float64 ?? null, rank_float32: torch.rank,
+    },
+    sigmaDiffVsTorchF32: maxRelDiff(rank.s, torch.s_float32),
+    sigmaDiffVsTorchF64: torch.s_float64 ? maxRelDiff(rank.s, torch.s_float64) : null,
+  };
+  rows.push(row);
+  console.log(JSON.stringify(row));
+}
+
+const ratio = (x: number | null, y: number | null) => (x != null && y ? `${(x / y).toFixed(1)}×` : "—");
+const sec = (x: number | null) => (x == null ? "—" : `${x} s`);
+const sci = (x: number | null) => (x == null ? "—" : x.toExponential(1));
+console.log("\n| n | rftlab values | torch svdvals f32 / f64 | ratio vs f32 | rftlab full | torch svd f32 / f64 | ratio vs f32 | rank rftlab / torch | max |Δσ|/σ₁ vs f32 / f64 |");
+console.log("|---|---|---|---|---|---|---|---|---|");
+for (const r of rows as any[]) {
+  const t = r.torch;
+  console.log(`| ${r.n} | ${sec(r.rftlab.valuesSeconds)} | ${sec(t.valuesSeconds_float32)} / ${sec(t.valuesSeconds_float64)} | ${ratio(r.rftlab.valuesSeconds, t.valuesSeconds_float32)} | ${sec(r.rftlab.fullSeconds)} | ${sec(t.fullSeconds_float32)} / ${sec(t.fullSeconds_float64)} | ${ratio(r.rftlab.fullSeconds, t.fullSeconds_float32)} | ${r.rftlab.rank} / ${t.rank_float32} | ${sci(r.sigmaDiffVsTorchF32)} / ${sci(r.sigmaDiffVsTorchF64)} |`);
 }

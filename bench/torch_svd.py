@@ -1,5 +1,6 @@
-"""Dense SVD timing in PyTorch (CPU) for comparison with bench/svd.ts.
-Usage: /usr/bin/python3 bench/torch_svd.py 1024,2048 [threads=2]
+"""Torch peer of bench/svd.ts: times torch.linalg on the same matrix and returns its singular values.
+Usage: /usr/bin/python3 bench/torch_svd.py MATRIX.f32 N THREADS [--full] [--float64]
+MATRIX.f32 holds N·N little-endian float32 values, row-major. Prints one JSON object.
 """
 import json
 import sys
@@ -7,22 +8,29 @@ import time
 
 import torch
 
-sizes = [int(s) for s in (sys.argv[1] if len(sys.argv) > 1 else "1024,2048").split(",")]
-threads = int(sys.argv[2]) if len(sys.argv) > 2 else 2
+path, n, threads = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+flags = set(sys.argv[4:])
 torch.set_num_threads(threads)
-g = torch.Generator().manual_seed(0)
-for n in sizes:
-    a = torch.randn(n, n, generator=g)
-    row = {"impl": f"torch-{torch.__version__}", "n": n, "threads": threads}
-    for dtype in (torch.float32, torch.float64):
-        x = a.to(dtype)
-        t = time.perf_counter()
-        torch.linalg.svdvals(x)
-        row[f"valuesSeconds_{str(dtype)[6:]}"] = round(time.perf_counter() - t, 2)
-        t = time.perf_counter()
-        torch.linalg.svd(x, full_matrices=False)
-        row[f"fullSeconds_{str(dtype)[6:]}"] = round(time.perf_counter() - t, 2)
+a = torch.from_file(path, shared=False, size=n * n, dtype=torch.float32).reshape(n, n)
+row = {"impl": f"torch-{torch.__version__}", "n": n, "threads": torch.get_num_threads()}
+
+
+def timed(fn):
     t = time.perf_counter()
-    row["rank"] = int(torch.linalg.matrix_rank(a))
-    row["rankSeconds_float32"] = round(time.perf_counter() - t, 2)
-    print(json.dumps(row), flush=True)
+    out = fn()
+    return out, round(time.perf_counter() - t, 2)
+
+
+s, row["valuesSeconds_float32"] = timed(lambda: torch.linalg.svdvals(a))
+row["s_float32"] = s.tolist()
+rank, row["rankSeconds_float32"] = timed(lambda: int(torch.linalg.matrix_rank(a)))
+row["rank"] = rank
+if "--full" in flags:
+    _, row["fullSeconds_float32"] = timed(lambda: torch.linalg.svd(a, full_matrices=False))
+if "--float64" in flags:
+    a64 = a.double()
+    s64, row["valuesSeconds_float64"] = timed(lambda: torch.linalg.svdvals(a64))
+    row["s_float64"] = s64.tolist()
+    if "--full" in flags:
+        _, row["fullSeconds_float64"] = timed(lambda: torch.linalg.svd(a64, full_matrices=False))
+print(json.dumps(row))
