@@ -48,6 +48,10 @@ function evict(paths: string[]): void {
   if (r.status !== 0) throw new Error(`evicting the page cache failed: ${r.stderr}`);
 }
 
+function load(): string {
+  return spawnSync("uptime", { encoding: "utf8" }).stdout.trim();
+}
+
 /** Runs cmd under /usr/bin/time for its peak RSS; `discard` sends stdout to /dev/null (cat). */
 function run(cmd: string, args: string[], discard = false): { stdout: string; seconds: number; maxRssMB: number } {
   const t0 = process.hrtime.bigint();
@@ -69,7 +73,7 @@ async function main(): Promise<void> {
     for (const v of ["base", "tuned"]) run(process.execPath, [__filename, "--gen", dir, v, JSON.stringify(cfg)]);
     const paths = files(dir);
     const bytes = paths.reduce((s, p) => s + fs.statSync(p).size, 0);
-    console.log(JSON.stringify({ config: cfg, files: paths.length, gbTotal: bytes / 1e9 }));
+    console.log(JSON.stringify({ config: cfg, files: paths.length, gbTotal: bytes / 1e9, uptime: load() }));
     for (const cache of ["cold", "warm"] as const) {
       const prep = () => (cache === "cold" ? evict(paths) : run("cat", paths, true));
       prep();
@@ -82,6 +86,7 @@ async function main(): Promise<void> {
       const torch = run(PYTHON, [TORCH_SCRIPT, path.join(dir, "base"), path.join(dir, "tuned")]);
       console.log(JSON.stringify({ cache, ...JSON.parse(torch.stdout), processSeconds: torch.seconds, maxRssMB: torch.maxRssMB }));
     }
+    console.log(JSON.stringify({ uptime: load() }));
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
