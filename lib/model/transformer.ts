@@ -1,5 +1,6 @@
 import { tf } from "../tensor/tf";
 import { embeddingLookup } from "../tensor/embedding";
+import { geluNew, layerNorm } from "../tensor/fused-ops";
 import { RftlabError } from "../errors";
 import type { ModelConfig } from "./config";
 import { KVCache } from "./kv-cache";
@@ -228,9 +229,7 @@ export class Transformer {
     const eps = this.config.normEps;
     const w = this.params.get(`${prefix}.weight`)!;
     if (this.config.family === "gpt2") {
-      const xc = tf.sub(x, tf.mean(x, -1, true));
-      const variance = tf.mean(tf.mul(xc, xc), -1, true);
-      return tf.add(tf.mul(tf.mul(xc, tf.rsqrt(tf.add(variance, eps))), w), this.params.get(`${prefix}.bias`)!);
+      return layerNorm(x, w, this.params.get(`${prefix}.bias`)!, eps);
     }
     const ms = tf.mean(tf.mul(x, x), -1, true);
     return tf.mul(tf.mul(x, tf.rsqrt(tf.add(ms, eps))), w);
@@ -344,11 +343,8 @@ function applyRope(x: tf.Tensor, rope: { cos: tf.Tensor; sin: tf.Tensor }): tf.T
 
 function activate(kind: ModelConfig["activation"], x: tf.Tensor): tf.Tensor {
   switch (kind) {
-    case "gelu_new": {
-      // 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))); x·x·x because pow is slow on wasm.
-      const inner = tf.mul(tf.add(x, tf.mul(tf.mul(tf.mul(x, x), x), 0.044715)), Math.sqrt(2 / Math.PI));
-      return tf.mul(tf.mul(x, 0.5), tf.add(tf.tanh(inner), 1));
-    }
+    case "gelu_new":
+      return geluNew(x);
     case "gelu":
       return tf.mul(tf.mul(x, 0.5), tf.add(tf.erf(tf.mul(x, Math.SQRT1_2)), 1));
     case "relu":

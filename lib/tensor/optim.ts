@@ -5,6 +5,7 @@
 // Loshchilov & Hutter, "Decoupled Weight Decay Regularization" (2019).
 import { tf } from "./tf";
 import { RftlabError } from "../errors";
+import { adamWUpdate } from "./fused-ops";
 
 /** Gradients keyed by parameter name (the map key) or by `variable.name` (what tf.variableGrads returns). */
 export type GradMap = Record<string, tf.Tensor> | Map<string, tf.Tensor>;
@@ -171,15 +172,11 @@ export class AdamW {
       const bc1 = 1 - beta1 ** slot.t;
       const bc2Sqrt = Math.sqrt(1 - beta2 ** slot.t);
       const decayFactor = slot.decay ? 1 - lr * weightDecay : 1;
-      tf.tidy(() => {
-        const m = slot.m.mul(beta1).add(g.mul(1 - beta1));
-        const v = slot.v.mul(beta2).add(g.square().mul(1 - beta2));
-        const denom = v.sqrt().div(bc2Sqrt).add(eps);
-        const theta = decayFactor === 1 ? slot.param : slot.param.mul(decayFactor);
-        slot.param.assign(theta.sub(m.div(denom).mul(lr / bc1)));
-        slot.m.assign(m);
-        slot.v.assign(v);
-      });
+      const [theta, m, v] = adamWUpdate(slot.param, g, slot.m, slot.v, { beta1, beta2, eps, step: lr / bc1, bc2Sqrt, decay: decayFactor });
+      slot.param.assign(theta);
+      slot.m.assign(m);
+      slot.v.assign(v);
+      tf.dispose([theta, m, v]); // assign took its own reference
     }
     this.steps += 1;
   }

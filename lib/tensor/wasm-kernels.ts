@@ -6,39 +6,14 @@
 // side at offsets inside the operands' buffers (the C++ side keeps only id → pointer, and JS-side
 // `tfjs.disposeData(id)` forgets an id without freeing memory). Tested against the cpu backend.
 import { tf } from "./tf";
-
-type TensorInfo = { dataId: object; shape: number[]; dtype: tf.DataType };
-type KernelArgs = { inputs: Record<string, TensorInfo>; backend: unknown; attrs: Record<string, unknown> };
-type KernelFunc = (args: KernelArgs) => TensorInfo;
-
-/** The parts of tfjs-backend-wasm's BackendWasm this file uses (4.22). */
-interface WasmBackend {
-  wasm: {
-    cwrap(name: string, ret: null, args: string[]): (...a: unknown[]) => void;
-    tfjs: { registerTensor(id: number, size: number, offset: number): void; disposeData(id: number): void };
-  };
-  dataIdMap: { get(dataId: object): { id: number; memoryOffset: number } };
-  dataIdNextNumber: number;
-  makeOutput(shape: number[], dtype: tf.DataType): TensorInfo;
-  disposeData(dataId: object, force?: boolean): boolean;
-}
+import { heapKernels } from "./wasm-heap-kernels";
+import { registerFusedKernels, unregisterFusedKernels } from "./wasm-fused-kernels";
+import { isOverridden, overrideKernel, restoreKernel, stockKernel, type KernelArgs, type KernelFunc, type TensorInfo, type WasmBackend } from "./wasm-override";
 
 type GemmFn = (aId: number, aShape: Uint8Array, aRank: number, bId: number, bShape: Uint8Array, bRank: number,
   transposeA: boolean, transposeB: boolean, outId: number) => void;
 
 const gemmByModule = new WeakMap<object, GemmFn>();
-let stockBatchMatMul: tf.KernelConfig | undefined;
-const stockSetUp = new WeakSet<object>();
-
-/** Runs the stock kernel; its setup (binding the wasm export) never ran if we replaced it before the backend started. */
-function stockKernel(args: KernelArgs): TensorInfo {
-  const backend = args.backend as WasmBackend;
-  if (!stockSetUp.has(backend.wasm)) {
-    stockBatchMatMul!.setupFunc?.(backend as never);
-    stockSetUp.add(backend.wasm);
-  }
-  return stockBatchMatMul!.kernelFunc(args as never) as TensorInfo;
-}
 
 function gemmFor(backend: WasmBackend): GemmFn {
   let fn = gemmByModule.get(backend.wasm);
@@ -80,7 +55,7 @@ function fastBatchMatMul(args: KernelArgs): TensorInfo {
   const [m, k] = transposeA ? [a.shape[ra - 1], a.shape[ra - 2]] : [a.shape[ra - 2], a.shape[ra - 1]];
   const [kb, n] = transposeB ? [b.shape[rb - 1], b.shape[rb - 2]] : [b.shape[rb - 2], b.shape[rb - 1]];
   if (a.dtype !== "float32" || b.dtype !== "float32" || m * n * k === 0 || k !== kb) {
-    return stockKernel(args); // its own checks and messages
+    return stockKernel("BatchMatMul", args); // its own checks and messages
   }
   const outBatch = tf.broadcast_util.assertAndGetBroadcastShape(a.shape.slice(0, -2), b.shape.slice(0, -2));
   const at = transposeA ? transposeLast2(a, backend) : a; // [..., M, K]
@@ -127,27 +102,26 @@ function fastBatchMatMul(args: KernelArgs): TensorInfo {
   return out;
 }
 
-/** True when rftlab's BatchMatMul kernel is the one registered for "wasm". */
+/** rftlab's wasm kernels by kernel name. */
+const OVERRIDES: Record<string, KernelFunc> = { BatchMatMul: fastBatchMatMul, ...heapKernels };
+
+/** True when rftlab's kernels are the ones registered for "wasm". */
 export function wasmKernelsInstalled(): boolean {
-  return tf.getKernel("BatchMatMul", "wasm")?.kernelFunc === (fastBatchMatMul as unknown);
+  return Object.keys(OVERRIDES).every(isOverridden);
 }
 
 /**
- * Replaces the wasm backend's BatchMatMul with the GEMM-routed version (idempotent). The stock kernel is
- * kept for non-float32 inputs and for `uninstallWasmKernels` (benchmarks compare both).
+ * Replaces the wasm backend's BatchMatMul with the GEMM-routed version and the heap kernels of
+ * wasm-heap-kernels.ts, and registers the fused kernels of wasm-fused-kernels.ts (idempotent). The stock kernels are kept for inputs the overrides do not handle and
+ * for `uninstallWasmKernels` (benchmarks compare both).
  */
 export function installWasmKernels(): void {
-  if (wasmKernelsInstalled()) return;
-  const stock = tf.getKernel("BatchMatMul", "wasm");
-  if (!stock) return; // tfjs-backend-wasm not loaded
-  stockBatchMatMul ??= stock; // after an uninstall the registered one is our wrapper of the stock kernel
-  tf.unregisterKernel("BatchMatMul", "wasm");
-  tf.registerKernel({ kernelName: "BatchMatMul", backendName: "wasm", kernelFunc: fastBatchMatMul as unknown as tf.KernelFunc });
+  for (const [name, func] of Object.entries(OVERRIDES)) overrideKernel(name, func);
+  registerFusedKernels();
 }
 
-/** Restores the stock wasm BatchMatMul (for before/after measurements). */
+/** Restores the stock wasm kernels (for before/after measurements). */
 export function uninstallWasmKernels(): void {
-  if (!wasmKernelsInstalled() || !stockBatchMatMul) return;
-  tf.unregisterKernel("BatchMatMul", "wasm");
-  tf.registerKernel({ ...stockBatchMatMul, setupFunc: undefined, kernelFunc: stockKernel as unknown as tf.KernelFunc });
+  for (const name of Object.keys(OVERRIDES)) restoreKernel(name);
+  unregisterFusedKernels();
 }

@@ -1,16 +1,9 @@
+import { seededUniform as seeded } from "../helpers/seeded";
 import { test, describe, before } from "node:test";
 import assert from "node:assert/strict";
 import { tf } from "../../lib/tensor/tf";
 import { initBackend } from "../../lib/tensor/backend";
 import { expectClose } from "../helpers/expect";
-
-function seeded(n: number, seed: number): Float32Array {
-  let s = seed >>> 0;
-  return Float32Array.from({ length: n }, () => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return (s / 2 ** 32) * 2 - 1;
-  });
-}
 
 /** Broadcasts `x` to the batch dims `batch` explicitly (tile's gradient sums, independently of matMul's). */
 function expand(x: tf.Tensor, batch: number[]): tf.Tensor {

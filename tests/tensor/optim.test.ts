@@ -1,3 +1,4 @@
+import { seededUniform } from "../helpers/seeded";
 import { test, describe, before } from "node:test";
 import assert from "node:assert/strict";
 import { tf } from "../../lib/tensor/tf";
@@ -8,20 +9,13 @@ import { lrAt } from "../../lib/tensor/lr-schedule";
 import { expectClose } from "../helpers/expect";
 import { referenceScript, runPython, torchAvailable } from "../helpers/python";
 
-/** Deterministic uniform(-1, 1) values (LCG), so tests do not depend on tfjs' random streams. */
-function seeded(n: number, seed: number): number[] {
-  let s = seed >>> 0;
-  return Array.from({ length: n }, () => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return (s / 2 ** 32) * 2 - 1;
-  });
-}
+const seededArray = (n: number, seed: number): number[] => Array.from(seededUniform(n, seed));
 
 const SHAPES: Record<string, number[]> = { "h.0.attn.c_attn.weight": [3, 4], "h.0.attn.c_attn.bias": [4], "ln_f.weight": [2, 2] };
 
 function makeParams(): Map<string, tf.Variable> {
   return new Map(
-    Object.entries(SHAPES).map(([n, shape], i) => [n, tf.variable(tf.tensor(seeded(tf.util.sizeFromShape(shape), 7 + i), shape))]),
+    Object.entries(SHAPES).map(([n, shape], i) => [n, tf.variable(tf.tensor(seededArray(tf.util.sizeFromShape(shape), 7 + i), shape))]),
   );
 }
 
@@ -40,7 +34,7 @@ describe("optim", () => {
       for (const [n, shape] of Object.entries(SHAPES)) {
         // step 3 leaves ln_f without a gradient: torch skips it and does not advance its step
         if (s === 3 && n === "ln_f.weight") continue;
-        g[n] = seeded(tf.util.sizeFromShape(shape), 100 * s + n.length).map((v) => v * (s + 1));
+        g[n] = seededArray(tf.util.sizeFromShape(shape), 100 * s + n.length).map((v) => v * (s + 1));
       }
       grads.push(g);
     }
@@ -93,7 +87,7 @@ describe("optim", () => {
     const a = makeParams();
     const b = makeParams();
     const optA = new AdamW(a, { lr: 0.01 });
-    const grads = (s: number) => Object.fromEntries(Object.entries(SHAPES).map(([n, sh]) => [n, tf.tensor(seeded(tf.util.sizeFromShape(sh), s), sh)]));
+    const grads = (s: number) => Object.fromEntries(Object.entries(SHAPES).map(([n, sh]) => [n, tf.tensor(seededArray(tf.util.sizeFromShape(sh), s), sh)]));
     for (let s = 0; s < 3; s++) tf.tidy(() => optA.step(grads(s)));
     for (const [n, v] of a) b.get(n)!.assign(v);
     const optB = new AdamW(b, { lr: 0.01 });
@@ -107,9 +101,9 @@ describe("optim", () => {
   });
 
   test("batch 8 × 1 step equals batch 1 × 8 accumulated micro-batches", () => {
-    const x = tf.tensor2d(seeded(8 * 3, 1), [8, 3]); // [B, in]
-    const y = tf.tensor2d(seeded(8 * 2, 2), [8, 2]); // [B, out]
-    const make = () => new Map([["w", tf.variable(tf.tensor2d(seeded(6, 3), [3, 2]))], ["b", tf.variable(tf.zeros([2]))]]);
+    const x = tf.tensor2d(seededArray(8 * 3, 1), [8, 3]); // [B, in]
+    const y = tf.tensor2d(seededArray(8 * 2, 2), [8, 2]); // [B, out]
+    const make = () => new Map([["w", tf.variable(tf.tensor2d(seededArray(6, 3), [3, 2]))], ["b", tf.variable(tf.zeros([2]))]]);
     const lossFn = (p: Map<string, tf.Variable>, xb: tf.Tensor, yb: tf.Tensor) => () =>
       xb.matMul(p.get("w")!).add(p.get("b")!).sub(yb).square().mean() as tf.Scalar;
     const full = make();

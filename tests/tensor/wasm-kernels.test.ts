@@ -1,18 +1,10 @@
+import { seededUniform as seeded } from "../helpers/seeded";
 import { test, describe, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { tf } from "../../lib/tensor/tf";
 import { initBackend } from "../../lib/tensor/backend";
 import { installWasmKernels, uninstallWasmKernels, wasmKernelsInstalled } from "../../lib/tensor/wasm-kernels";
 import { expectClose } from "../helpers/expect";
-
-/** Deterministic uniform(-1, 1) values (LCG). */
-function seeded(n: number, seed: number): Float32Array {
-  let s = seed >>> 0;
-  return Float32Array.from({ length: n }, () => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return (s / 2 ** 32) * 2 - 1;
-  });
-}
 
 /** Logical shapes [..., M, K] × [..., K, N] before the transpose flags are applied to storage. */
 const CASES: { a: number[]; b: number[]; what: string }[] = [

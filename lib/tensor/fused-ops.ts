@@ -1,0 +1,78 @@
+// Ops with fused wasm kernels (wasm-fused-kernels.ts) and their composed-op fallbacks for other backends.
+// Both paths compute the same function; tests compare them (values and gradients).
+import { tf } from "./tf";
+import { fusedKernelsActive } from "./wasm-fused-kernels";
+
+const run = (name: string, inputs: tf.NamedTensorMap, attrs: tf.NamedAttrMap = {}) =>
+  tf.engine().runKernel(name, inputs, attrs);
+
+type CustomGradFunc = Parameters<typeof tf.customGrad>[0];
+
+const geluNewFused = tf.customGrad(((x: tf.Tensor, save: tf.GradSaveFunc) => {
+  save([x]);
+  return {
+    value: run("RftlabGeluNew", { x }) as tf.Tensor,
+    gradFunc: (dy: tf.Tensor, [xs]: tf.Tensor[]) => run("RftlabGeluNewGrad", { dy, x: xs }) as tf.Tensor,
+  };
+}) as unknown as CustomGradFunc) as (x: tf.Tensor) => tf.Tensor;
+
+/** GPT-2's gelu_new: 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))). Any shape, float32. */
+export function geluNew(x: tf.Tensor): tf.Tensor {
+  if (fusedKernelsActive() && x.dtype === "float32") return geluNewFused(x);
+  // x·x·x because pow is slow on wasm
+  const inner = tf.mul(tf.add(x, tf.mul(tf.mul(tf.mul(x, x), x), 0.044715)), Math.sqrt(2 / Math.PI));
+  return tf.mul(tf.mul(x, 0.5), tf.add(tf.tanh(inner), 1));
+}
+
+const layerNormByEps = new Map<number, (x: tf.Tensor, w: tf.Tensor, b: tf.Tensor) => tf.Tensor>();
+
+function layerNormFused(eps: number): (x: tf.Tensor, w: tf.Tensor, b: tf.Tensor) => tf.Tensor {
+  let f = layerNormByEps.get(eps);
+  if (!f) {
+    f = tf.customGrad(((x: tf.Tensor, w: tf.Tensor, b: tf.Tensor, save: tf.GradSaveFunc) => {
+      save([x, w]);
+      return {
+        value: run("RftlabLayerNorm", { x, w, b }, { eps }) as tf.Tensor,
+        gradFunc: (dy: tf.Tensor, [xs, ws]: tf.Tensor[]) => run("RftlabLayerNormGrad", { dy, x: xs, w: ws }, { eps }) as tf.Tensor[],
+      };
+    }) as unknown as CustomGradFunc) as unknown as (x: tf.Tensor, w: tf.Tensor, b: tf.Tensor) => tf.Tensor;
+    layerNormByEps.set(eps, f);
+  }
+  return f;
+}
+
+/**
+ * LayerNorm over the last axis with biased variance (torch.nn.LayerNorm): (x − μ)/√(σ² + eps)·w + b.
+ * @param x [..., D] float32
+ * @param w [D] scale, b [D] shift
+ */
+export function layerNorm(x: tf.Tensor, w: tf.Tensor, b: tf.Tensor, eps: number): tf.Tensor {
+  if (fusedKernelsActive() && x.dtype === "float32") return layerNormFused(eps)(x, w, b);
+  const xc = tf.sub(x, tf.mean(x, -1, true));
+  const variance = tf.mean(tf.mul(xc, xc), -1, true);
+  return tf.add(tf.mul(tf.mul(xc, tf.rsqrt(tf.add(variance, eps))), w), b);
+}
+
+/** AdamW hyper-parameters of one update (see optim.ts): step = lr/(1 − β1ᵗ), bc2Sqrt = √(1 − β2ᵗ), decay = 1 − lr·λ. */
+export interface AdamWUpdate {
+  beta1: number;
+  beta2: number;
+  eps: number;
+  step: number;
+  bc2Sqrt: number;
+  decay: number;
+}
+
+/** One AdamW update: returns [θ', m', v'] (the caller owns them); inputs are not modified. */
+export function adamWUpdate(param: tf.Tensor, g: tf.Tensor, m: tf.Tensor, v: tf.Tensor, u: AdamWUpdate): [tf.Tensor, tf.Tensor, tf.Tensor] {
+  if (fusedKernelsActive() && g.dtype === "float32") {
+    return run("RftlabAdamW", { param, g, m, v }, { ...u }) as [tf.Tensor, tf.Tensor, tf.Tensor];
+  }
+  return tf.tidy(() => {
+    const m1 = m.mul(u.beta1).add(g.mul(1 - u.beta1));
+    const v1 = v.mul(u.beta2).add(g.square().mul(1 - u.beta2));
+    const denom = v1.sqrt().div(u.bc2Sqrt).add(u.eps);
+    const theta = u.decay === 1 ? param : param.mul(u.decay);
+    return [theta.sub(m1.div(denom).mul(u.step)), m1, v1];
+  });
+}

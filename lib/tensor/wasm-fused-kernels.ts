@@ -1,0 +1,202 @@
+// Fused forward/backward kernels for the wasm backend, as plain loops over the heap: GPT-2's gelu_new and
+// LayerNorm (and AdamW's update, see optim.ts). Composed from tfjs ops each of these is 10–30 kernels, each a
+// full pass over memory plus an allocation; fused, one or two passes. Registered under rftlab's own kernel
+// names for "wasm" only; `fused-ops.ts` falls back to the composed ops on other backends.
+import { tf } from "./tf";
+import { heapF32, offsetF32, type KernelArgs, type TensorInfo, type WasmBackend } from "./wasm-override";
+
+const C = Math.sqrt(2 / Math.PI);
+const A = 0.044715;
+
+/**
+ * 1 + tanh(u), the factor gelu_new needs (and 1 − tanh(u) = onePlusTanh(−u)). For |u| ≤ 3 a [13/6] rational
+ * approximation of tanh (the float32 one Eigen uses; ~3× faster than Math.exp or Math.tanh, which V8 calls
+ * out to); in the tails, where 1 ± tanh cancels, 2/(1 + e^(∓2u)) keeps the small side's relative accuracy.
+ */
+function onePlusTanh(u: number): number {
+  if (u < -3) return 2 / (1 + Math.exp(-2 * u));
+  if (u > 3) return 2 - 2 / (1 + Math.exp(2 * u));
+  const u2 = u * u;
+  let p = -2.76076847742355e-16;
+  p = p * u2 + 2.00018790482477e-13;
+  p = p * u2 - 8.60467152213735e-11;
+  p = p * u2 + 5.12229709037114e-8;
+  p = p * u2 + 1.48572235717979e-5;
+  p = p * u2 + 6.37261928875436e-4;
+  p = p * u2 + 4.89352455891786e-3;
+  let q = 1.19825839466702e-6;
+  q = q * u2 + 1.18534705686654e-4;
+  q = q * u2 + 2.268434632439e-3;
+  q = q * u2 + 4.89352518554385e-3;
+  return 1 + (u * p) / q;
+}
+
+function f32Inputs(args: KernelArgs, kernel: string): { backend: WasmBackend } {
+  for (const [name, t] of Object.entries(args.inputs)) {
+    if (t.dtype !== "float32") throw new Error(`${kernel}: input ${name} must be float32; got ${t.dtype}`);
+  }
+  return { backend: args.backend as WasmBackend };
+}
+
+/** y = 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))). */
+function geluNew(args: KernelArgs): TensorInfo {
+  const { backend } = f32Inputs(args, "RftlabGeluNew");
+  const { x } = args.inputs;
+  const out = backend.makeOutput(x.shape, "float32");
+  const h = heapF32(backend);
+  const xo = offsetF32(backend, x);
+  const oo = offsetF32(backend, out);
+  const n = tf.util.sizeFromShape(x.shape);
+  for (let i = 0; i < n; i++) {
+    const v = h[xo + i];
+    h[oo + i] = 0.5 * v * onePlusTanh(C * (v + A * v * v * v));
+  }
+  return out;
+}
+
+/** dx = dy·(½(1 + t) + ½·x·(1 − t²)·√(2/π)·(1 + 3·0.044715·x²)), t = tanh(…) as in the forward. */
+function geluNewGrad(args: KernelArgs): TensorInfo {
+  const { backend } = f32Inputs(args, "RftlabGeluNewGrad");
+  const { dy, x } = args.inputs;
+  const out = backend.makeOutput(x.shape, "float32");
+  const h = heapF32(backend);
+  const xo = offsetF32(backend, x);
+  const go = offsetF32(backend, dy);
+  const oo = offsetF32(backend, out);
+  const n = tf.util.sizeFromShape(x.shape);
+  for (let i = 0; i < n; i++) {
+    const v = h[xo + i];
+    const u = C * (v + A * v * v * v);
+    const p = onePlusTanh(u); // 1 − t² = (1 + t)(1 − t), each side accurate where it is small
+    h[oo + i] = h[go + i] * (0.5 * p + 0.5 * v * p * onePlusTanh(-u) * C * (1 + 3 * A * v * v));
+  }
+  return out;
+}
+
+/** Mean and 1/√(var + eps) of row r (length d at float offset `o`), in float64. */
+function rowStats(h: Float32Array, o: number, d: number, eps: number): [number, number] {
+  let s = 0;
+  for (let j = 0; j < d; j++) s += h[o + j];
+  const mean = s / d;
+  let ss = 0;
+  for (let j = 0; j < d; j++) {
+    const c = h[o + j] - mean;
+    ss += c * c;
+  }
+  return [mean, 1 / Math.sqrt(ss / d + eps)];
+}
+
+/** LayerNorm over the last axis: y = (x − μ)·rstd·w + b. x [..., D], w and b [D]. */
+function layerNorm(args: KernelArgs): TensorInfo {
+  const { backend } = f32Inputs(args, "RftlabLayerNorm");
+  const { x, w, b } = args.inputs;
+  const eps = args.attrs.eps as number;
+  const d = x.shape[x.shape.length - 1];
+  const rows = tf.util.sizeFromShape(x.shape) / d;
+  const out = backend.makeOutput(x.shape, "float32");
+  const h = heapF32(backend);
+  const [xo, wo, bo, oo] = [x, w, b, out].map((t) => offsetF32(backend, t));
+  for (let r = 0; r < rows; r++) {
+    const [mean, rstd] = rowStats(h, xo + r * d, d, eps);
+    for (let j = 0; j < d; j++) h[oo + r * d + j] = (h[xo + r * d + j] - mean) * rstd * h[wo + j] + h[bo + j];
+  }
+  return out;
+}
+
+/**
+ * LayerNorm backward, x̂ = (x − μ)·rstd and g = dy·w: dx = rstd·(g − mean(g) − x̂·mean(g·x̂)),
+ * dw = Σ_rows dy·x̂, db = Σ_rows dy. Returns [dx, dw, db].
+ */
+function layerNormGrad(args: KernelArgs): TensorInfo[] {
+  const { backend } = f32Inputs(args, "RftlabLayerNormGrad");
+  const { dy, x, w } = args.inputs;
+  const eps = args.attrs.eps as number;
+  const d = x.shape[x.shape.length - 1];
+  const rows = tf.util.sizeFromShape(x.shape) / d;
+  const dx = backend.makeOutput(x.shape, "float32");
+  const dw = backend.makeOutput([d], "float32");
+  const db = backend.makeOutput([d], "float32");
+  const h = heapF32(backend);
+  const [xo, go, wo, dxo, dwo, dbo] = [x, dy, w, dx, dw, db].map((t) => offsetF32(backend, t));
+  const accW = new Float64Array(d);
+  const accB = new Float64Array(d);
+  const xhat = new Float64Array(d);
+  for (let r = 0; r < rows; r++) {
+    const ro = r * d;
+    const [mean, rstd] = rowStats(h, xo + ro, d, eps);
+    let sumG = 0;
+    let sumGX = 0;
+    for (let j = 0; j < d; j++) {
+      const xh = (h[xo + ro + j] - mean) * rstd;
+      const gy = h[go + ro + j];
+      const g = gy * h[wo + j];
+      xhat[j] = xh;
+      sumG += g;
+      sumGX += g * xh;
+      accW[j] += gy * xh;
+      accB[j] += gy;
+    }
+    const mg = sumG / d;
+    const mgx = sumGX / d;
+    for (let j = 0; j < d; j++) h[dxo + ro + j] = rstd * (h[go + ro + j] * h[wo + j] - mg - xhat[j] * mgx);
+  }
+  for (let j = 0; j < d; j++) {
+    h[dwo + j] = accW[j];
+    h[dbo + j] = accB[j];
+  }
+  return [dx, dw, db];
+}
+
+/**
+ * One AdamW step (torch.optim.AdamW semantics, see optim.ts) on flat float32 tensors: returns
+ * [θ', m', v'] from θ, g, m, v. attrs: beta1, beta2, eps, step = lr / (1 − β1ᵗ), bc2Sqrt = √(1 − β2ᵗ),
+ * decay = 1 − lr·λ.
+ */
+function adamW(args: KernelArgs): TensorInfo[] {
+  const { backend } = f32Inputs(args, "RftlabAdamW");
+  const { param, g, m, v } = args.inputs;
+  // scalars rounded to float32 as tfjs' scalar tensors (the composed path) and torch's float32 math round them
+  const a = args.attrs as Record<string, number>;
+  const [beta1, beta2, eps, step, bc2Sqrt, decay, c1, c2] = [a.beta1, a.beta2, a.eps, a.step, a.bc2Sqrt, a.decay, 1 - a.beta1, 1 - a.beta2].map(Math.fround);
+  const outs = [param, m, v].map((t) => backend.makeOutput(t.shape, "float32"));
+  const h = heapF32(backend);
+  const [po, gi, mo, vo, po2, mo2, vo2] = [param, g, m, v, ...outs].map((t) => offsetF32(backend, t));
+  const n = tf.util.sizeFromShape(param.shape);
+  // Each intermediate rounds to float32, as in the composed ops and in torch.
+  const f = Math.fround;
+  for (let i = 0; i < n; i++) {
+    const gi_ = h[gi + i];
+    const m1 = f(f(h[mo + i] * beta1) + f(gi_ * c1));
+    const v1 = f(f(h[vo + i] * beta2) + f(f(gi_ * gi_) * c2));
+    const denom = f(f(f(Math.sqrt(v1)) / bc2Sqrt) + eps);
+    h[po2 + i] = f(h[po + i] * decay) - f(f(m1 / denom) * step);
+    h[mo2 + i] = m1;
+    h[vo2 + i] = v1;
+  }
+  return outs;
+}
+
+const KERNELS: Record<string, (args: KernelArgs) => TensorInfo | TensorInfo[]> = {
+  RftlabGeluNew: geluNew,
+  RftlabGeluNewGrad: geluNewGrad,
+  RftlabLayerNorm: layerNorm,
+  RftlabLayerNormGrad: layerNormGrad,
+  RftlabAdamW: adamW,
+};
+
+/** Registers the fused kernels for "wasm" (idempotent). */
+export function registerFusedKernels(): void {
+  for (const [name, func] of Object.entries(KERNELS)) {
+    if (!tf.getKernel(name, "wasm")) tf.registerKernel({ kernelName: name, backendName: "wasm", kernelFunc: func as unknown as tf.KernelFunc });
+  }
+}
+
+/** Removes them (benchmarks of stock tfjs). */
+export function unregisterFusedKernels(): void {
+  for (const name of Object.keys(KERNELS)) if (tf.getKernel(name, "wasm")) tf.unregisterKernel(name, "wasm");
+}
+
+/** Whether the active backend runs the fused kernels. */
+export function fusedKernelsActive(): boolean {
+  return tf.getBackend() === "wasm" && tf.getKernel("RftlabGeluNew", "wasm") !== undefined;
+}

@@ -1,0 +1,90 @@
+import { test, describe, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { tf } from "../../lib/tensor/tf";
+import { initBackend } from "../../lib/tensor/backend";
+import { adamWUpdate, geluNew, layerNorm } from "../../lib/tensor/fused-ops";
+import { fusedKernelsActive, registerFusedKernels, unregisterFusedKernels } from "../../lib/tensor/wasm-fused-kernels";
+import { expectClose } from "../helpers/expect";
+import { seededUniform } from "../helpers/seeded";
+
+/** Runs `f` with the fused kernels and with the composed ops (both on wasm); returns both results' values. */
+function fusedAndComposed(f: () => tf.Tensor[]): { fused: Float32Array[]; composed: Float32Array[] } {
+  const values = () => tf.tidy(() => f().map((t) => t.dataSync().slice() as Float32Array));
+  registerFusedKernels();
+  assert.equal(fusedKernelsActive(), true);
+  const fused = values();
+  unregisterFusedKernels();
+  const composed = values();
+  registerFusedKernels();
+  return { fused, composed };
+}
+
+describe("fused wasm kernels equal the composed ops", { skip: (process.env.RFTLAB_BACKEND ?? "wasm") !== "wasm" && "wasm backend not selected" }, () => {
+  before(async () => {
+    await initBackend("wasm");
+  });
+  after(() => registerFusedKernels());
+
+  test("gelu_new: values and gradients match a float64 reference (as close as the composed float32 ops)", () => {
+    const xs = seededUniform(4099, 3).map((v) => v * 12); // both tails: tanh saturates beyond |u| ≈ 8
+    const x = tf.tensor(xs);
+    const dy = tf.tensor(seededUniform(4099, 4));
+    const { fused, composed } = fusedAndComposed(() => [geluNew(x), tf.grad((t: tf.Tensor) => geluNew(t).mul(dy).sum())(x)]);
+    const c = Math.sqrt(2 / Math.PI);
+    const t = Array.from(xs, (v) => Math.tanh(c * (v + 0.044715 * v ** 3)));
+    const ref = Array.from(xs, (v, i) => 0.5 * v * (1 + t[i]));
+    const dys = dy.dataSync();
+    const grad = Array.from(xs, (v, i) => dys[i] * (0.5 * (1 + t[i]) + 0.5 * v * (1 - t[i] ** 2) * c * (1 + 3 * 0.044715 * v * v)));
+    expectClose(fused[0], ref, { atol: 3e-7, rtol: 3e-7, what: "fused gelu_new vs float64" });
+    expectClose(composed[0], ref, { atol: 3e-6, rtol: 3e-6, what: "composed gelu_new vs float64" });
+    expectClose(fused[1], grad, { atol: 1e-6, rtol: 1e-6, what: "fused d gelu_new / dx vs float64" });
+    expectClose(composed[1], grad, { atol: 1e-4, rtol: 1e-4, what: "composed d gelu_new / dx vs float64" });
+    tf.dispose([x, dy]);
+  });
+
+  test("layerNorm: values and gradients for x, w and b (rows of 3 to 257 features)", () => {
+    for (const [rows, d] of [[5, 3], [7, 64], [3, 257]]) {
+      const x = tf.tensor(seededUniform(rows * d, 5).map((v, i) => v * 3 + (i % d) * 0.1), [rows, d]);
+      const w = tf.tensor(seededUniform(d, 6).map((v) => 1 + v));
+      const b = tf.tensor(seededUniform(d, 7));
+      const dy = tf.tensor(seededUniform(rows * d, 8), [rows, d]);
+      const { fused, composed } = fusedAndComposed(() => [
+        layerNorm(x, w, b, 1e-5),
+        ...tf.grads((a: tf.Tensor, c: tf.Tensor, e: tf.Tensor) => layerNorm(a, c, e, 1e-5).mul(dy).sum())([x, w, b]),
+      ]);
+      ["value", "dx", "dw", "db"].forEach((what, i) => expectClose(fused[i], composed[i], { atol: 2e-5, rtol: 1e-4, what: `${what} [${rows}, ${d}]` }));
+      tf.dispose([x, w, b, dy]);
+    }
+  });
+
+  test("adamWUpdate: θ, m and v after 3 steps equal the composed ops", () => {
+    const n = 1000;
+    const g = [1, 2, 3].map((s) => tf.tensor(seededUniform(n, s).map((v) => v * 10 ** (s - 2))));
+    const run = () => {
+      let [theta, m, v] = [tf.tensor(seededUniform(n, 9)), tf.zeros([n]), tf.zeros([n])];
+      for (let t = 1; t <= 3; t++) {
+        const u = { beta1: 0.9, beta2: 0.999, eps: 1e-8, step: 1e-3 / (1 - 0.9 ** t), bc2Sqrt: Math.sqrt(1 - 0.999 ** t), decay: 1 - 1e-3 * 0.01 };
+        [theta, m, v] = adamWUpdate(theta, g[t - 1], m, v, u);
+      }
+      return [theta, m, v];
+    };
+    const { fused, composed } = fusedAndComposed(run);
+    ["θ", "m", "v"].forEach((what, i) => expectClose(fused[i], composed[i], { atol: 1e-7, rtol: 1e-6, what }));
+    tf.dispose(g);
+  });
+
+  test("no leaks: fused forward + backward leave the tensor and buffer counts unchanged", () => {
+    const backend = tf.backend() as unknown as { numDataIds(): number };
+    const x = tf.tensor(seededUniform(64, 1), [4, 16]);
+    const w = tf.ones([16]);
+    const b = tf.zeros([16]);
+    const [tensors, ids] = [tf.memory().numTensors, backend.numDataIds()];
+    for (let i = 0; i < 3; i++) {
+      tf.dispose(tf.grads((a: tf.Tensor, c: tf.Tensor, e: tf.Tensor) => geluNew(layerNorm(a, c, e, 1e-5)).sum())([x, w, b]));
+      tf.dispose(adamWUpdate(x, x, x, x, { beta1: 0.9, beta2: 0.999, eps: 1e-8, step: 1e-3, bc2Sqrt: 0.1, decay: 1 }));
+    }
+    assert.equal(tf.memory().numTensors, tensors);
+    assert.equal(backend.numDataIds(), ids);
+    tf.dispose([x, w, b]);
+  });
+});
