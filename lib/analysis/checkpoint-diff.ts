@@ -1,6 +1,6 @@
 /**
  * Streaming update sparsity of two checkpoints (spec/analyses.md §1): tensor by tensor, chunk by chunk
- * in lockstep, so memory stays bounded by two chunk pairs whatever the model size. Mismatched tensors
+ * in lockstep, so memory stays bounded by four chunk pairs whatever the model size. Mismatched tensors
  * (missing, shape or dtype differences) become rows with a status instead of errors.
  */
 import type { Checkpoint } from "../io/checkpoint";
@@ -56,15 +56,15 @@ interface Job {
   count: number;
 }
 
-/** Buffer slots: one being counted while the next is read (more in flight measured no faster here). */
-const SLOTS = 2;
+/** Buffer slots: one being counted while the next three are read (a deeper queue keeps cold disks busy). */
+const SLOTS = 4;
 
-/** Largest region: 256 MiB per side and slot, so the four stay far below wasm32's 4 GiB. */
-const MAX_REGION_BYTES = 1 << 28;
+/** Largest region: 128 MiB per side and slot, so all eight stay far below wasm32's 4 GiB. */
+const MAX_REGION_BYTES = 1 << 27;
 
 /**
- * Counts every pair chunk by chunk through two buffer slots: the next chunk (of the same tensor or the next)
- * is read into one slot while the kernel counts the other, so disk reads and counting overlap.
+ * Counts every pair chunk by chunk through SLOTS buffer slots: the next chunks (of the same tensor or the
+ * next ones) are read into the other slots while the kernel counts one, so disk reads and counting overlap.
  * `onPair(i)` runs before the first chunk of pairs[i] is counted. Returns the bytes read.
  */
 async function countPairs(base: Checkpoint, tuned: Checkpoint, pairs: Pair[], cfg: CheckpointDiffConfig, onPair: (i: number) => void): Promise<number> {
