@@ -114,4 +114,35 @@ describe("diffCheckpoints mismatches", () => {
     await base.close();
     await tuned.close();
   });
+
+  test("F64/I32 pairs count in plain JS next to SIMD pairs; progress reports every row in order", async () => {
+    const dir = tmpDir();
+    const f64 = Float64Array.from({ length: 37 }, (_, i) => i / 7);
+    const i32 = Float32Array.from({ length: 37 }, (_, i) => i);
+    const h = Float32Array.from({ length: 37 }, (_, i) => i / 8);
+    await writeSafetensors(path.join(dir, "base.safetensors"), [
+      { name: "d", dtype: "F64", shape: [37], data: f64 },
+      { name: "gone", dtype: "F32", shape: [1], data: new Float32Array([1]) },
+      { name: "i", dtype: "I32", shape: [37], data: i32 },
+      { name: "h", dtype: "F16", shape: [37], data: h },
+    ]);
+    await writeSafetensors(path.join(dir, "tuned.safetensors"), [
+      { name: "d", dtype: "F64", shape: [37], data: f64.map((v, i) => (i % 3 ? v : v + 1e-9)) },
+      { name: "i", dtype: "I32", shape: [37], data: i32.map((v, i) => (i % 4 ? v : v + 1)) },
+      { name: "h", dtype: "F32", shape: [37], data: h.map((v, i) => (i % 5 ? v : v + 1e-3)) },
+    ]);
+    const base = await openCheckpoint(path.join(dir, "base.safetensors"));
+    const tuned = await openCheckpoint(path.join(dir, "tuned.safetensors"));
+    const seen: string[] = [];
+    const res = await diffCheckpoints(base, tuned, { chunkBytes: 40, onTensor: (name, i, n) => seen.push(`${i}/${n} ${name}`) });
+    assert.deepEqual(seen, ["0/4 d", "1/4 gone", "2/4 i", "3/4 h"]);
+    const by = Object.fromEntries(res.rows.map((r) => [r.name, r]));
+    // F64 is compared after rounding to f32: +1e-9 vanishes except on 0; 10 of 37 ints and 8 of 37 f16 entries changed.
+    assert.deepEqual([by.d.unchanged, by.d.exactZero], [37, 36]);
+    assert.deepEqual([by.i.unchanged, by.i.exactZero], [27, 27]);
+    assert.deepEqual([by.h.status, by.h.unchanged, by.h.exactZero], ["dtype-mismatch", 29, 29]);
+    assert.equal(res.bytesRead, 37 * (8 + 8 + 4 + 4 + 2 + 4));
+    await base.close();
+    await tuned.close();
+  });
 });
