@@ -181,6 +181,23 @@ export class AdamW {
     this.steps += 1;
   }
 
+  /**
+   * Multiplies one parameter's moments by `keep` (0/1, the parameter's shape), so entries at 0 restart
+   * from zero moments: entries leaving a sparse fine-tuning mask (LIFT's sparse AdamW keeps no state for
+   * them). Step counts are unchanged.
+   */
+  maskMoments(name: string, keep: tf.Tensor): void {
+    const slot = this.slots.get(name);
+    if (!slot) throw new RftlabError(`AdamW.maskMoments: "${name}" is not a parameter of this optimizer; pass a parameter name`);
+    if (!tf.util.arraysEqual(keep.shape, slot.param.shape)) {
+      throw new RftlabError(`AdamW.maskMoments: keep for "${name}" has shape [${keep.shape}], the parameter [${slot.param.shape}]`);
+    }
+    tf.tidy(() => {
+      slot.m.assign(slot.m.mul(keep));
+      slot.v.assign(slot.v.mul(keep));
+    });
+  }
+
   /** Reads the moments off the device (for a checkpoint). */
   async getState(): Promise<AdamWState> {
     const expAvg: Record<string, Float32Array> = {};

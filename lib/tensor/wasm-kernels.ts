@@ -45,6 +45,26 @@ function batchStrides(dims: number[], outDims: number[]): number[] {
   return strides;
 }
 
+/**
+ * One product C = A·B [M, N] computed as (Bᵀ·Aᵀ)ᵀ. XNNPACK repacks its right operand on every call (the
+ * packing runs at ~10 ns per element here, as much as the GEMM for a weight gradient) and reads the left one
+ * as it is, so when M ≪ N packing Aᵀ (K·M) instead of B (K·N) wins, even with the transposes around it:
+ * the weight gradients Xᵀ·dY of layers that widen (c_attn, c_fc) and the decode-step products.
+ */
+function swappedProduct(a: TensorInfo, b: TensorInfo, transposeA: boolean, transposeB: boolean, outShape: number[], backend: WasmBackend): TensorInfo {
+  const [m, n] = outShape.slice(-2);
+  const bT = transposeB ? b : transposeLast2(b, backend); // [N, K]
+  const aT = transposeA ? a : transposeLast2(a, backend); // [K, M]
+  const k = bT.shape[bT.shape.length - 1];
+  const ct = backend.makeOutput([n, m], "float32");
+  const ids = (t: TensorInfo) => backend.dataIdMap.get(t.dataId).id;
+  gemmFor(backend)(ids(bT), shapeBytes([1, n, k]), 3, ids(aT), shapeBytes([1, k, m]), 3, false, false, ids(ct));
+  const out = transposeLast2(ct, backend);
+  out.shape = outShape;
+  for (const t of [bT, aT, ct]) if (t !== a && t !== b) backend.disposeData(t.dataId);
+  return out;
+}
+
 function fastBatchMatMul(args: KernelArgs): TensorInfo {
   const { a, b } = args.inputs;
   const transposeA = args.attrs.transposeA as boolean;
@@ -58,6 +78,7 @@ function fastBatchMatMul(args: KernelArgs): TensorInfo {
     return stockKernel("BatchMatMul", args); // its own checks and messages
   }
   const outBatch = tf.broadcast_util.assertAndGetBroadcastShape(a.shape.slice(0, -2), b.shape.slice(0, -2));
+  if (tf.util.sizeFromShape(outBatch) === 1 && 2 * m <= n) return swappedProduct(a, b, transposeA, transposeB, [...outBatch, m, n], backend);
   const at = transposeA ? transposeLast2(a, backend) : a; // [..., M, K]
   const bt = transposeB ? transposeLast2(b, backend) : b; // [..., K, N]
   const batchB = tf.util.sizeFromShape(b.shape.slice(0, -2));

@@ -173,6 +173,27 @@ describe("optim", () => {
     assert.throws(() => resolveAdamWConfig({ noDecay: ["("] }), /not a valid regular expression/);
   });
 
+  test("maskMoments zeroes the moments where keep = 0 and leaves the rest and the step count", async () => {
+    const p = tf.variable(tf.tensor1d([1, -2, 3]));
+    const opt = new AdamW(new Map([["w", p]]), { lr: 0.1, weightDecay: 0 });
+    const g = tf.tensor1d([0.5, -1, 2]);
+    const keep = tf.tensor1d([1, 0, 1]);
+    opt.step({ w: g });
+    const before = tf.memory().numTensors;
+    opt.maskMoments("w", keep);
+    assert.equal(tf.memory().numTensors, before);
+    // after one step m = (1 − β1)·g, v = (1 − β2)·g²
+    const s = await opt.getState();
+    expectClose(s.expAvg.w, [0.05, 0, 0.2], { atol: 1e-7, what: "exp_avg" });
+    expectClose(s.expAvgSq.w, [0.00025, 0, 0.004], { atol: 1e-9, what: "exp_avg_sq" });
+    assert.equal(s.paramSteps.w, 1);
+    assert.throws(() => opt.maskMoments("v", keep), /maskMoments: "v" is not a parameter/);
+    const bad = tf.ones([2]);
+    assert.throws(() => opt.maskMoments("w", bad), /keep for "w" has shape \[2\], the parameter \[3\]/);
+    tf.dispose([p, g, keep, bad]);
+    opt.dispose();
+  });
+
   test("AdamW.step errors name the gradient", () => {
     const p = tf.variable(tf.zeros([2]));
     const opt = new AdamW(new Map([["w", p]]));

@@ -9,6 +9,8 @@ import { expectClose } from "../helpers/expect";
 /** Logical shapes [..., M, K] × [..., K, N] before the transpose flags are applied to storage. */
 const CASES: { a: number[]; b: number[]; what: string }[] = [
   { a: [5, 7], b: [7, 3], what: "rank 2" },
+  { a: [3, 7], b: [7, 9], what: "rank 2, M ≪ N (computed as (Bᵀ·Aᵀ)ᵀ)" },
+  { a: [1, 3, 7], b: [7, 9], what: "rank 3 batch 1 × rank 2, M ≪ N" },
   { a: [4, 5, 7], b: [4, 7, 3], what: "rank 3, equal batch" },
   { a: [4, 5, 7], b: [7, 3], what: "rank 3 × rank 2 (shared weight)" },
   { a: [5, 7], b: [4, 7, 3], what: "rank 2 × rank 3" },
