@@ -3,5 +3,7 @@ export { resolveLoraConfig, loraScaling, LORA_TARGETS } from "./lora-config";
 export type { LoraConfig } from "./lora-config";
 export { GradientMasker, randomMasks, wholeParamMasks, hftFrozenWeights, hftMasks } from "./masks";
 export type { ParamMasks } from "./masks";
+export { RecomputingGradientMasker, resolveMaskRecomputeConfig, DEFAULT_MASK_RECOMPUTE_CONFIG } from "./recomputed-masks";
+export type { MaskRecomputeConfig, MaskRecompute, MaskFn, MaskedWeights } from "./recomputed-masks";
 export { completionAccuracy, corpusLoss, assignWeights } from "./evaluate";
 export type { CompletionAccuracy, EvalCodec } from "./evaluate";

@@ -1,4 +1,5 @@
 import { tf } from "../tensor/tf";
+import type { AdamW } from "../tensor/optim";
 import type { Transformer } from "../model";
 import { RftlabError } from "../errors";
 import { createRng } from "../tasks/rng";
@@ -11,17 +12,23 @@ export type ParamMasks = Map<string, Uint8Array | Float32Array>;
  * Masks are uploaded once; names with no mask get zero gradients unless `passUnmasked` is set.
  */
 export class GradientMasker {
-  private readonly masks = new Map<string, tf.Tensor>();
+  protected readonly masks = new Map<string, tf.Tensor>();
 
-  constructor(model: Transformer, masks: ParamMasks, readonly passUnmasked = false) {
-    for (const [name, m] of masks) {
-      const p = model.param(name);
-      if (m.length !== p.size) {
-        throw new RftlabError(`GradientMasker: mask for ${name} has ${m.length} entries but the parameter has ${p.size} (shape [${p.shape}])`);
-      }
-      this.masks.set(name, tf.tensor(Float32Array.from(m), p.shape));
-    }
+  constructor(protected readonly model: Transformer, masks: ParamMasks, readonly passUnmasked = false) {
+    for (const [name, m] of masks) this.masks.set(name, this.upload(name, m));
   }
+
+  /** The mask as a float tensor shaped like the parameter (the caller owns it). */
+  protected upload(name: string, m: Uint8Array | Float32Array): tf.Tensor {
+    const p = this.model.param(name);
+    if (m.length !== p.size) {
+      throw new RftlabError(`GradientMasker: mask for ${name} has ${m.length} entries but the parameter has ${p.size} (shape [${p.shape}])`);
+    }
+    return tf.tensor(Float32Array.from(m), p.shape);
+  }
+
+  /** Called by the trainers after every optimizer step; fixed masks do nothing (see RecomputingGradientMasker). */
+  async afterStep(_optimizer: AdamW): Promise<void> {}
 
   /** New masked gradients; the inputs are not disposed. */
   apply(grads: Record<string, tf.Tensor>): Record<string, tf.Tensor> {

@@ -45,6 +45,7 @@ export async function accumulatedStep(args: {
     const { grads, norm } = clipGradNorm(masked, maxGradNorm > 0 ? maxGradNorm : Infinity);
     optimizer.step(grads, lr);
     tf.dispose([grads, summed, masker ? masked : []]);
+    await masker?.afterStep(optimizer);
     const loss = (await Promise.all(losses.map((l) => l.data()))).reduce((s, d) => s + d[0], 0);
     const metrics: Record<string, number[]> = {};
     for (const [k, ts] of Object.entries(kept)) metrics[k] = (await Promise.all(ts.map((t) => t.data()))).map((d) => d[0]);
