@@ -1,6 +1,6 @@
 import { tf } from "../tensor/tf";
 import { embeddingLookup } from "../tensor/embedding";
-import { geluNew, layerNorm } from "../tensor/fused-ops";
+import { geluNew, layerNorm, rmsNorm, siluMul } from "../tensor/fused-ops";
 import { RftlabError } from "../errors";
 import type { ModelConfig } from "./config";
 import { KVCache } from "./kv-cache";
@@ -231,8 +231,7 @@ export class Transformer {
     if (this.config.family === "gpt2") {
       return layerNorm(x, w, this.params.get(`${prefix}.bias`)!, eps);
     }
-    const ms = tf.mean(tf.mul(x, x), -1, true);
-    return tf.mul(tf.mul(x, tf.rsqrt(tf.add(ms, eps))), w);
+    return rmsNorm(x, w, eps);
   }
 
   /** x [N, in] → [N, out] through weight `name` (+ bias, + adapter). */
@@ -309,7 +308,7 @@ export class Transformer {
     let post: tf.Tensor;
     if (n.up) {
       const up = hook(pfx + "hook_pre_linear", this.linear(`${n.up}.weight`, x2, "linear").reshape([B, T, c.dFF]));
-      post = tf.mul(activate(c.activation, pre), up);
+      post = c.activation === "silu" ? siluMul(pre, up) : tf.mul(activate(c.activation, pre), up);
     } else post = activate(c.activation, pre);
     post = hook(pfx + "hook_post", post);
     const out = this.linear(`${n.down}.weight`, post.reshape([B * T, c.dFF]) as tf.Tensor2D, this.layout());

@@ -1,5 +1,5 @@
 // Fused forward/backward kernels for the wasm backend, as plain loops over the heap: GPT-2's gelu_new and
-// LayerNorm (and AdamW's update, see optim.ts). Composed from tfjs ops each of these is 10–30 kernels, each a
+// LayerNorm, Llama's RMSNorm and SwiGLU product, and AdamW's update (optim.ts). Composed from tfjs ops each of these is 10–30 kernels, each a
 // full pass over memory plus an allocation; fused, one or two passes. Registered under rftlab's own kernel
 // names for "wasm" only; `fused-ops.ts` falls back to the composed ops on other backends.
 import { tf } from "./tf";
@@ -148,6 +148,93 @@ function layerNormGrad(args: KernelArgs): TensorInfo[] {
   return [dx, dw, db];
 }
 
+/** RMSNorm over the last axis (Llama/Qwen2): y = x·rstd·w, rstd = 1/√(mean(x²) + eps). */
+function rmsNorm(args: KernelArgs): TensorInfo {
+  const { backend } = f32Inputs(args, "RftlabRmsNorm");
+  const { x, w } = args.inputs;
+  const eps = args.attrs.eps as number;
+  const d = x.shape[x.shape.length - 1];
+  const rows = tf.util.sizeFromShape(x.shape) / d;
+  const out = backend.makeOutput(x.shape, "float32");
+  const h = heapF32(backend);
+  const [xo, wo, oo] = [x, w, out].map((t) => offsetF32(backend, t));
+  for (let r = 0; r < rows; r++) {
+    const rstd = rmsRstd(h, xo + r * d, d, eps);
+    for (let j = 0; j < d; j++) h[oo + r * d + j] = h[xo + r * d + j] * rstd * h[wo + j];
+  }
+  return out;
+}
+
+function rmsRstd(h: Float32Array, o: number, d: number, eps: number): number {
+  let ss = 0;
+  for (let j = 0; j < d; j++) ss += h[o + j] * h[o + j];
+  return 1 / Math.sqrt(ss / d + eps);
+}
+
+/** RMSNorm backward, x̂ = x·rstd and g = dy·w: dx = rstd·(g − x̂·mean(g·x̂)), dw = Σ_rows dy·x̂. Returns [dx, dw]. */
+function rmsNormGrad(args: KernelArgs): TensorInfo[] {
+  const { backend } = f32Inputs(args, "RftlabRmsNormGrad");
+  const { dy, x, w } = args.inputs;
+  const eps = args.attrs.eps as number;
+  const d = x.shape[x.shape.length - 1];
+  const rows = tf.util.sizeFromShape(x.shape) / d;
+  const dx = backend.makeOutput(x.shape, "float32");
+  const dw = backend.makeOutput([d], "float32");
+  const h = heapF32(backend);
+  const [xo, go, wo, dxo, dwo] = [x, dy, w, dx, dw].map((t) => offsetF32(backend, t));
+  const accW = new Float64Array(d);
+  for (let r = 0; r < rows; r++) {
+    const ro = r * d;
+    const rstd = rmsRstd(h, xo + ro, d, eps);
+    let sumGX = 0;
+    for (let j = 0; j < d; j++) {
+      const xh = h[xo + ro + j] * rstd;
+      const gy = h[go + ro + j];
+      sumGX += gy * h[wo + j] * xh;
+      accW[j] += gy * xh;
+    }
+    const mgx = sumGX / d;
+    for (let j = 0; j < d; j++) h[dxo + ro + j] = rstd * (h[go + ro + j] * h[wo + j] - h[xo + ro + j] * rstd * mgx);
+  }
+  for (let j = 0; j < d; j++) h[dwo + j] = accW[j];
+  return [dx, dw];
+}
+
+/** SwiGLU's product silu(gate)·up, silu(a) = a·σ(a) with σ(a) = ½(1 + tanh(a/2)). */
+function siluMul(args: KernelArgs): TensorInfo {
+  const { backend } = f32Inputs(args, "RftlabSiluMul");
+  const { gate, up } = args.inputs;
+  const out = backend.makeOutput(gate.shape, "float32");
+  const h = heapF32(backend);
+  const [go, uo, oo] = [gate, up, out].map((t) => offsetF32(backend, t));
+  const n = tf.util.sizeFromShape(gate.shape);
+  for (let i = 0; i < n; i++) {
+    const a = h[go + i];
+    h[oo + i] = a * 0.5 * onePlusTanh(0.5 * a) * h[uo + i];
+  }
+  return out;
+}
+
+/** d gate = dy·up·σ(a)·(1 + a·(1 − σ(a))), d up = dy·silu(a). Returns [dGate, dUp]. */
+function siluMulGrad(args: KernelArgs): TensorInfo[] {
+  const { backend } = f32Inputs(args, "RftlabSiluMulGrad");
+  const { dy, gate, up } = args.inputs;
+  const dGate = backend.makeOutput(gate.shape, "float32");
+  const dUp = backend.makeOutput(gate.shape, "float32");
+  const h = heapF32(backend);
+  const [yo, go, uo, dgo, duo] = [dy, gate, up, dGate, dUp].map((t) => offsetF32(backend, t));
+  const n = tf.util.sizeFromShape(gate.shape);
+  for (let i = 0; i < n; i++) {
+    const a = h[go + i];
+    const sig = 0.5 * onePlusTanh(0.5 * a);
+    const oneMinusSig = a > 6 ? 1 / (1 + Math.exp(a)) : 1 - sig; // accurate where it is small
+    const g = h[yo + i];
+    h[dgo + i] = g * h[uo + i] * sig * (1 + a * oneMinusSig);
+    h[duo + i] = g * a * sig;
+  }
+  return [dGate, dUp];
+}
+
 /**
  * One AdamW step (torch.optim.AdamW semantics, see optim.ts) on flat float32 tensors: returns
  * [θ', m', v'] from θ, g, m, v. attrs: beta1, beta2, eps, step = lr / (1 − β1ᵗ), bc2Sqrt = √(1 − β2ᵗ),
@@ -179,6 +266,10 @@ const KERNELS: Record<string, (args: KernelArgs) => TensorInfo | TensorInfo[]> =
   RftlabGeluNewGrad: geluNewGrad,
   RftlabLayerNorm: layerNorm,
   RftlabLayerNormGrad: layerNormGrad,
+  RftlabRmsNorm: rmsNorm,
+  RftlabRmsNormGrad: rmsNormGrad,
+  RftlabSiluMul: siluMul,
+  RftlabSiluMulGrad: siluMulGrad,
   RftlabAdamW: adamW,
 };
 

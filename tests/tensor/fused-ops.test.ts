@@ -2,7 +2,7 @@ import { test, describe, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { tf } from "../../lib/tensor/tf";
 import { initBackend } from "../../lib/tensor/backend";
-import { adamWUpdate, geluNew, layerNorm } from "../../lib/tensor/fused-ops";
+import { adamWUpdate, geluNew, layerNorm, rmsNorm, siluMul } from "../../lib/tensor/fused-ops";
 import { fusedKernelsActive, registerFusedKernels, unregisterFusedKernels } from "../../lib/tensor/wasm-fused-kernels";
 import { expectClose } from "../helpers/expect";
 import { seededUniform } from "../helpers/seeded";
@@ -57,6 +57,40 @@ describe("fused wasm kernels equal the composed ops", { skip: (process.env.RFTLA
     }
   });
 
+  test("rmsNorm: values and gradients for x and w", () => {
+    for (const [rows, d] of [[5, 3], [6, 128], [2, 257]]) {
+      const x = tf.tensor(seededUniform(rows * d, 15).map((v, i) => v * 2 + (i % 3) * 0.5), [rows, d]);
+      const w = tf.tensor(seededUniform(d, 16).map((v) => 1 + v));
+      const dy = tf.tensor(seededUniform(rows * d, 17), [rows, d]);
+      const { fused, composed } = fusedAndComposed(() => [
+        rmsNorm(x, w, 1e-6),
+        ...tf.grads((a: tf.Tensor, c: tf.Tensor) => rmsNorm(a, c, 1e-6).mul(dy).sum())([x, w]),
+      ]);
+      ["value", "dx", "dw"].forEach((what, i) => expectClose(fused[i], composed[i], { atol: 2e-5, rtol: 1e-4, what: `${what} [${rows}, ${d}]` }));
+      tf.dispose([x, w, dy]);
+    }
+  });
+
+  test("siluMul: values and gradients match a float64 reference, tails included", () => {
+    const gs = seededUniform(3001, 21).map((v) => v * 30);
+    const us = seededUniform(3001, 22);
+    const dys = seededUniform(3001, 23);
+    const [gate, up, dy] = [gs, us, dys].map((a) => tf.tensor(a));
+    const { fused, composed } = fusedAndComposed(() => [
+      siluMul(gate, up),
+      ...tf.grads((a: tf.Tensor, b: tf.Tensor) => siluMul(a, b).mul(dy).sum())([gate, up]),
+    ]);
+    const sig = Array.from(gs, (a) => 1 / (1 + Math.exp(-a)));
+    const value = Array.from(gs, (a, i) => a * sig[i] * us[i]);
+    const dGate = Array.from(gs, (a, i) => dys[i] * us[i] * sig[i] * (1 + a * (1 - sig[i])));
+    const dUp = Array.from(gs, (a, i) => dys[i] * a * sig[i]);
+    [value, dGate, dUp].forEach((ref, i) => {
+      expectClose(fused[i], ref, { atol: 1e-6, rtol: 1e-6, what: `fused output ${i}` });
+      expectClose(composed[i], ref, { atol: 1e-4, rtol: 1e-4, what: `composed output ${i}` });
+    });
+    tf.dispose([gate, up, dy]);
+  });
+
   test("adamWUpdate: θ, m and v after 3 steps equal the composed ops", () => {
     const n = 1000;
     const g = [1, 2, 3].map((s) => tf.tensor(seededUniform(n, s).map((v) => v * 10 ** (s - 2))));
@@ -81,6 +115,7 @@ describe("fused wasm kernels equal the composed ops", { skip: (process.env.RFTLA
     const [tensors, ids] = [tf.memory().numTensors, backend.numDataIds()];
     for (let i = 0; i < 3; i++) {
       tf.dispose(tf.grads((a: tf.Tensor, c: tf.Tensor, e: tf.Tensor) => geluNew(layerNorm(a, c, e, 1e-5)).sum())([x, w, b]));
+      tf.dispose(tf.grads((a: tf.Tensor, c: tf.Tensor) => siluMul(rmsNorm(a, c, 1e-6), a).sum())([x, w]));
       tf.dispose(adamWUpdate(x, x, x, x, { beta1: 0.9, beta2: 0.999, eps: 1e-8, step: 1e-3, bc2Sqrt: 0.1, decay: 1 }));
     }
     assert.equal(tf.memory().numTensors, tensors);
