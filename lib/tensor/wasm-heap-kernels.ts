@@ -55,7 +55,13 @@ function sum(args: KernelArgs): TensorInfo {
   const acc = new Float64Array(inner);
   for (let o = 0; o < outer; o++) {
     acc.fill(0);
-    for (let r = 0; r < reduce; r++) {
+    let r = 0;
+    for (; r + 4 <= reduce; r += 4) { // four rows per pass over acc: a quarter of its loads and stores
+      const b0 = xo + (o * reduce + r) * inner;
+      const [b1, b2, b3] = [b0 + inner, b0 + 2 * inner, b0 + 3 * inner];
+      for (let j = 0; j < inner; j++) acc[j] += heap[b0 + j] + heap[b1 + j] + heap[b2 + j] + heap[b3 + j];
+    }
+    for (; r < reduce; r++) {
       const base = xo + (o * reduce + r) * inner;
       for (let j = 0; j < inner; j++) acc[j] += heap[base + j];
     }
