@@ -4,7 +4,8 @@
  * not-yet-updated trailing matrix (corrected by the panel's X, Y), then the trailing matrix takes one
  * rank-2·NB update: half the flops move from BLAS-2 passes into a cache-friendly GEMM.
  */
-import { axpyColumns, dotColumns, subtractProduct } from "./dense-kernels";
+import { axpyColumns, dotColumns } from "./dense-kernels";
+import { BidiagonalWorkspace } from "./bidiagonal-simd";
 import { householder } from "./reflectors";
 
 /** Panel width: large enough for the GEMM to dominate, small enough for X, Y to stay in cache. */
@@ -23,36 +24,41 @@ export interface Bidiagonal {
   taup: Float64Array;
 }
 
-/** Reduces column-major `a` (m×n, m ≥ n) to upper bidiagonal form in place; see Bidiagonal for what `a` then holds. */
-export function bidiagonalize(a: Float64Array, m: number, n: number): Bidiagonal {
+/** Reduces column-major `input` (m×n, m ≥ n) to upper bidiagonal form in place; see Bidiagonal for what it then holds. */
+export function bidiagonalize(input: Float64Array, m: number, n: number): Bidiagonal {
   const out: Bidiagonal = { d: new Float64Array(n), e: new Float64Array(n), tauq: new Float64Array(n), taup: new Float64Array(n) };
-  const x = new Float64Array(m * NB); // X [m, NB] column-major
-  const y = new Float64Array(n * NB); // Y [n, NB] column-major
-  const w = new Float64Array(m * 2 * NB);
-  const c = new Float64Array(n * 2 * NB);
+  const ws = new BidiagonalWorkspace(m, n, NB);
+  const { a, x, y, w, c } = ws;
+  a.set(input);
   for (let k0 = 0; k0 < n; k0 += NB) {
     const nb = Math.min(NB, n - k0);
-    reducePanel(a, m, n, k0, nb, out, x, y);
+    reducePanel(ws, k0, nb, out);
     const r0 = k0 + nb;
     if (r0 >= n) break;
-    // A[r0:m, r0:n] −= [U X]·[Y Vᵀ]ᵀ with U = A[r0:m, k0:r0] and V = A[k0:r0, r0:n] (dgebrd's two GEMMs in one).
+    // A[r0:m, r0:n] −= [U X]·[Y Vᵀ]ᵀ with U = A[r0:m, k0:r0] and V = A[k0:r0, r0:n] (dgebrd's two GEMMs in one),
+    // packed in the kernel's 4-row / 4-column tiles with zeros past the edges.
     const rows = m - r0;
     const cols = n - r0;
     const kk = 2 * nb;
+    w.fill(0, 0, Math.ceil(rows / 4) * 4 * kk);
+    c.fill(0, 0, Math.ceil(cols / 4) * 4 * kk);
     for (let i = 0; i < rows; i++) {
+      const base = (i >> 2) * kk * 4 + (i & 3);
       for (let q = 0; q < nb; q++) {
-        w[i * kk + q] = a[(k0 + q) * m + r0 + i];
-        w[i * kk + nb + q] = x[q * m + r0 + i];
+        w[base + 4 * q] = a[(k0 + q) * m + r0 + i];
+        w[base + 4 * (nb + q)] = x[q * m + r0 + i];
       }
     }
     for (let j = 0; j < cols; j++) {
+      const base = (j >> 2) * kk * 4 + (j & 3);
       for (let q = 0; q < nb; q++) {
-        c[j * kk + q] = y[q * n + r0 + j];
-        c[j * kk + nb + q] = a[(r0 + j) * m + k0 + q];
+        c[base + 4 * q] = y[q * n + r0 + j];
+        c[base + 4 * (nb + q)] = a[(r0 + j) * m + k0 + q];
       }
     }
-    subtractProduct(a, m, r0, r0, rows, cols, w, c, kk);
+    ws.subtractProduct(r0, r0, rows, cols, kk);
   }
+  input.set(a.subarray(0, m * n));
   return out;
 }
 
@@ -61,9 +67,9 @@ export function bidiagonalize(a: Float64Array, m: number, n: number): Bidiagonal
  * unchanged and returning X [m, nb], Y [n, nb] such that the trailing update is A −= U·Yᵀ + X·V.
  * Rows i of U and columns i+1 of V hold their implicit 1 on return (the trailing update needs it).
  */
-function reducePanel(a: Float64Array, m: number, n: number, k0: number, nb: number, out: Bidiagonal, x: Float64Array, y: Float64Array): void {
+function reducePanel(ws: BidiagonalWorkspace, k0: number, nb: number, out: Bidiagonal): void {
+  const { a, m, n, x, y, v } = ws;
   const t = new Float64Array(nb + 1);
-  const v = new Float64Array(n);
   for (let p = 0; p < nb; p++) {
     const i = k0 + p;
     const ci = i * m;
@@ -82,7 +88,7 @@ function reducePanel(a: Float64Array, m: number, n: number, k0: number, nb: numb
 
     // Y[i+1:n, p] = τq·(A[i:m, i+1:n]ᵀu − Y[i+1:n, :p]·(U[i:m, :p]ᵀu) − V[:p, i+1:n]ᵀ·(X[i:m, :p]ᵀu)).
     const yp = p * n;
-    dotColumns(a, m, i, m, i + 1, n, a, ci, y, yp);
+    ws.dotColumns(i, m, i + 1, n, ci, yp);
     dotColumns(a, m, i, m, k0, i, a, ci, t, -k0);
     for (let q = 0; q < p; q++) for (let j = i + 1; j < n; j++) y[yp + j] -= y[q * n + j] * t[q];
     dotColumns(x, m, i, m, 0, p, a, ci, t, 0);
@@ -107,7 +113,7 @@ function reducePanel(a: Float64Array, m: number, n: number, k0: number, nb: numb
     for (let j = i + 1; j < n; j++) v[j] = a[j * m + i];
     const xp = p * m;
     x.fill(0, xp + i + 1, xp + m);
-    axpyColumns(a, m, i + 1, m, i + 1, n, v, 0, x, xp);
+    ws.axpyColumns(i + 1, m, i + 1, n, xp);
     dotColumns(y, n, i + 1, n, 0, p + 1, v, 0, t, 0);
     for (let q = 0; q <= p; q++) t[q] = -t[q];
     axpyColumns(a, m, i + 1, m, k0, i + 1, t, -k0, x, xp);

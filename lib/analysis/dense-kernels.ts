@@ -1,7 +1,7 @@
 /**
- * Float64 kernels for the SVD on column-major arrays (element (r, j) at a[j·lda + r]). Eight columns
- * (or a 2×4 tile) per pass: one load of the shared vector feeds eight multiply-adds, which keeps the
- * matrix-vector products near memory bandwidth and the rank-k update at ~3–4 GFLOP/s in plain JS.
+ * Float64 kernels for the SVD in plain JS on column-major arrays (element (r, j) at a[j·lda + r]):
+ * matrix-vector products eight columns per pass (one load of the shared vector feeds eight
+ * multiply-adds) and QR sweeps applied row by row. bidiagonal-simd.ts has the wasm versions of the hot ones.
  */
 
 /** y[yOff + j] = Σ_{r ∈ [r0, r1)} a[j·lda + r]·x[xOff + r] for j ∈ [c0, c1) (Aᵀx over a block). */
@@ -68,56 +68,6 @@ export function axpyColumns(a: Float64Array, lda: number, r0: number, r1: number
     const o = j * lda;
     const vj = v[vOff + j];
     for (let r = r0; r < r1; r++) y[yOff + r] += a[o + r] * vj;
-  }
-}
-
-/**
- * a[r0:r0+rows, c0:c0+cols] −= W·Cᵀ with W row-major [rows, k] and C row-major [cols, k]: the
- * rank-k trailing update of blocked bidiagonalisation, in 2×4 register tiles.
- */
-export function subtractProduct(a: Float64Array, lda: number, r0: number, c0: number, rows: number, cols: number, w: Float64Array, c: Float64Array, k: number): void {
-  const rowsEven = rows - (rows % 2);
-  let j = 0;
-  for (; j + 3 < cols; j += 4) {
-    const o0 = (c0 + j) * lda + r0;
-    const o1 = o0 + lda;
-    const o2 = o1 + lda;
-    const o3 = o2 + lda;
-    const q0 = j * k;
-    const q1 = q0 + k;
-    const q2 = q1 + k;
-    const q3 = q2 + k;
-    for (let i = 0; i < rowsEven; i += 2) {
-      const wa = i * k;
-      const wb = wa + k;
-      let a0 = 0, a1 = 0, a2 = 0, a3 = 0, b0 = 0, b1 = 0, b2 = 0, b3 = 0;
-      for (let p = 0; p < k; p++) {
-        const x = w[wa + p];
-        const z = w[wb + p];
-        const y0 = c[q0 + p];
-        const y1 = c[q1 + p];
-        const y2 = c[q2 + p];
-        const y3 = c[q3 + p];
-        a0 += x * y0; a1 += x * y1; a2 += x * y2; a3 += x * y3;
-        b0 += z * y0; b1 += z * y1; b2 += z * y2; b3 += z * y3;
-      }
-      a[o0 + i] -= a0; a[o1 + i] -= a1; a[o2 + i] -= a2; a[o3 + i] -= a3;
-      a[o0 + i + 1] -= b0; a[o1 + i + 1] -= b1; a[o2 + i + 1] -= b2; a[o3 + i + 1] -= b3;
-    }
-    for (let i = rowsEven; i < rows; i++) subtractDots(a, o0 + i, lda, 4, w, i * k, c, q0, k);
-  }
-  for (; j < cols; j++) {
-    const o = (c0 + j) * lda + r0;
-    for (let i = 0; i < rows; i++) subtractDots(a, o + i, lda, 1, w, i * k, c, j * k, k);
-  }
-}
-
-/** a[at + t·lda] −= w[wOff:wOff+k]·c[cOff + t·k : …+k] for t < count (the ragged edge of subtractProduct). */
-function subtractDots(a: Float64Array, at: number, lda: number, count: number, w: Float64Array, wOff: number, c: Float64Array, cOff: number, k: number): void {
-  for (let t = 0; t < count; t++) {
-    let s = 0;
-    for (let p = 0; p < k; p++) s += w[wOff + p] * c[cOff + t * k + p];
-    a[at + t * lda] -= s;
   }
 }
 

@@ -1,0 +1,209 @@
+// The hot loops of blocked bidiagonalisation as WebAssembly SIMD (f64x2) kernels over one wasm memory:
+// the trailing update A −= W·Cᵀ in 4×4 tiles (per inner step two loads of W, four splats of C, eight
+// f64x2 multiply-adds) and the two matrix-vector passes Aᵀu, Av eight columns at a time, two rows per
+// lane pair. f64x2 arithmetic is IEEE binary64: results are those of scalar code up to the order of sums.
+import { asm, i32x4Const, v128Load, wasmModule, type WasmFunction } from "../tensor/wasm-asm";
+import { axpyColumns, dotColumns } from "./dense-kernels";
+
+const { get, set, i32, simd } = asm;
+const F64X2_SPLAT = 0x14;
+const F64X2_ADD = 0xf0;
+const F64X2_SUB = 0xf1;
+const F64X2_MUL = 0xf2;
+const I32_MUL = [0x6c];
+const F64X2_EXTRACT = 0x21;
+const F64_ADD = [0xa0];
+const v128Store = (offset: number) => simd(0x0b, 0x04, offset);
+const f64Load = (offset: number) => [0x2b, 0x03, offset];
+const f64Store = (offset: number) => [0x39, 0x03, offset];
+
+// Params: a (byte address of the block's top-left), lda8 (bytes per column), rows4, cols4, w, c, k.
+const A = 0, LDA8 = 1, ROWS4 = 2, COLS4 = 3, W = 4, C = 5, K = 6;
+// Locals: cb, rb, p, wp, cp, colAddr, addr (i32); acc0…acc7, w0, w1, cv (v128).
+const CB = 7, RB = 8, P = 9, WP = 10, CP = 11, COL = 12, ADDR = 13, ACC = 14, W0 = 22, W1 = 23, CV = 24;
+
+const add = (local: number, by: number[]) => [...get(local), ...by, ...asm.i32Add, ...set(local)];
+/** Leaves the enclosing block (depth `depth`) when local `x` equals local `y`. */
+const breakIfEqual = (x: number, y: number, depth: number) => [...get(x), ...get(y), ...asm.i32Sub, ...asm.i32Eqz, ...asm.brIf(depth)];
+
+const body = [
+  ...i32(0), ...set(CB),
+  ...asm.block, ...asm.loop,
+  ...breakIfEqual(CB, COLS4, 1),
+  ...get(A), ...get(CB), ...get(LDA8), ...I32_MUL, ...i32(4), ...I32_MUL, ...asm.i32Add, ...set(COL),
+  ...i32(0), ...set(RB),
+  ...asm.block, ...asm.loop,
+  ...breakIfEqual(RB, ROWS4, 1),
+  ...[0, 1, 2, 3, 4, 5, 6, 7].flatMap((t) => [...i32x4Const(0), ...set(ACC + t)]),
+  // W is packed [row block][p][4 rows], C [column block][p][4 columns]: 32 bytes per step each.
+  ...get(W), ...get(RB), ...get(K), ...I32_MUL, ...i32(32), ...I32_MUL, ...asm.i32Add, ...set(WP),
+  ...get(C), ...get(CB), ...get(K), ...I32_MUL, ...i32(32), ...I32_MUL, ...asm.i32Add, ...set(CP),
+  ...get(K), ...set(P),
+  ...asm.block, ...asm.loop,
+  ...get(P), ...asm.i32Eqz, ...asm.brIf(1),
+  ...get(WP), ...v128Load(0), ...set(W0),
+  ...get(WP), ...v128Load(16), ...set(W1),
+  ...[0, 1, 2, 3].flatMap((j) => [
+    ...get(CP), ...f64Load(8 * j), ...simd(F64X2_SPLAT), ...set(CV),
+    ...get(ACC + 2 * j), ...get(W0), ...get(CV), ...simd(F64X2_MUL), ...simd(F64X2_ADD), ...set(ACC + 2 * j),
+    ...get(ACC + 2 * j + 1), ...get(W1), ...get(CV), ...simd(F64X2_MUL), ...simd(F64X2_ADD), ...set(ACC + 2 * j + 1),
+  ]),
+  ...add(WP, i32(32)), ...add(CP, i32(32)), ...add(P, i32(-1)),
+  ...asm.br(0),
+  ...asm.end, ...asm.end,
+  ...get(COL), ...get(RB), ...i32(32), ...I32_MUL, ...asm.i32Add, ...set(ADDR),
+  ...[0, 1, 2, 3].flatMap((j) => [
+    ...get(ADDR), ...get(ADDR), ...v128Load(0), ...get(ACC + 2 * j), ...simd(F64X2_SUB), ...v128Store(0),
+    ...get(ADDR), ...get(ADDR), ...v128Load(16), ...get(ACC + 2 * j + 1), ...simd(F64X2_SUB), ...v128Store(16),
+    ...add(ADDR, get(LDA8)),
+  ]),
+  ...add(RB, i32(1)),
+  ...asm.br(0),
+  ...asm.end, ...asm.end,
+  ...add(CB, i32(1)),
+  ...asm.br(0),
+  ...asm.end, ...asm.end,
+];
+
+const kernel: WasmFunction = {
+  name: "subtractProduct",
+  params: ["i32", "i32", "i32", "i32", "i32", "i32", "i32"],
+  locals: [...Array<"i32">(7).fill("i32"), ...Array<"v128">(11).fill("v128")],
+  body,
+};
+
+// Matrix-vector kernels over `groups` blocks of 8 columns and `pairs` row pairs. Params: a (byte address
+// of the first column's first row), lda8, pairs, groups, x (dot: the vector; axpy: the 8·groups
+// coefficients), y (dot: the 8·groups results; axpy: the vector added to).
+const MA = 0, MLDA8 = 1, PAIRS = 2, GROUPS = 3, MX = 4, MY = 5, G = 6, R = 7, OFF = 8, COLS = 9, V = 17, T = 25;
+const matvecLocals: WasmFunction["locals"] = [...Array<"i32">(11).fill("i32"), ...Array<"v128">(9).fill("v128")];
+const eight = [0, 1, 2, 3, 4, 5, 6, 7];
+
+/** Loops g over the groups (column pointers COLS+j set) and, inside, `perGroup` around a loop over row pairs (byte offset OFF). */
+function overGroups(beforeRows: number[], perPair: number[], afterRows: number[]): number[] {
+  return [
+    ...i32(0), ...set(G), ...get(MA), ...set(COLS),
+    ...asm.block, ...asm.loop,
+    ...breakIfEqual(G, GROUPS, 1),
+    ...eight.slice(1).flatMap((j) => [...get(COLS + j - 1), ...get(MLDA8), ...asm.i32Add, ...set(COLS + j)]),
+    ...beforeRows,
+    ...i32(0), ...set(R), ...i32(0), ...set(OFF),
+    ...asm.block, ...asm.loop,
+    ...breakIfEqual(R, PAIRS, 1),
+    ...perPair,
+    ...add(R, i32(1)), ...add(OFF, i32(16)),
+    ...asm.br(0),
+    ...asm.end, ...asm.end,
+    ...afterRows,
+    ...get(COLS + 7), ...get(MLDA8), ...asm.i32Add, ...set(COLS),
+    ...add(G, i32(1)),
+    ...asm.br(0),
+    ...asm.end, ...asm.end,
+  ];
+}
+const column = (j: number) => [...get(COLS + j), ...get(OFF), ...asm.i32Add, ...v128Load(0)];
+
+/** y[8g + j] = Σ_rows a[column 8g + j]·x. */
+const dot8: WasmFunction = {
+  name: "dot8", params: ["i32", "i32", "i32", "i32", "i32", "i32"], locals: matvecLocals,
+  body: overGroups(
+    eight.flatMap((j) => [...i32x4Const(0), ...set(V + j)]),
+    [
+      ...get(MX), ...get(OFF), ...asm.i32Add, ...v128Load(0), ...set(T),
+      ...eight.flatMap((j) => [...get(V + j), ...column(j), ...get(T), ...simd(F64X2_MUL), ...simd(F64X2_ADD), ...set(V + j)]),
+    ],
+    [
+      ...eight.flatMap((j) => [...get(MY), ...get(V + j), ...simd(F64X2_EXTRACT, 0), ...get(V + j), ...simd(F64X2_EXTRACT, 1), ...F64_ADD, ...f64Store(8 * j)]),
+      ...add(MY, i32(64)),
+    ],
+  ),
+};
+
+/** y += Σ_j a[column 8g + j]·x[8g + j] over all groups. */
+const axpy8: WasmFunction = {
+  name: "axpy8", params: ["i32", "i32", "i32", "i32", "i32", "i32"], locals: matvecLocals,
+  body: overGroups(
+    [...eight.flatMap((j) => [...get(MX), ...f64Load(8 * j), ...simd(F64X2_SPLAT), ...set(V + j)]), ...add(MX, i32(64))],
+    [
+      ...get(MY), ...get(OFF), ...asm.i32Add,
+      ...get(MY), ...get(OFF), ...asm.i32Add, ...v128Load(0),
+      ...eight.flatMap((j) => [...column(j), ...get(V + j), ...simd(F64X2_MUL), ...simd(F64X2_ADD)]),
+      ...v128Store(0),
+    ],
+    [],
+  ),
+};
+
+let compiled: WebAssembly.Module | null = null;
+
+type Kernel = (...args: number[]) => void;
+
+/**
+ * Float64 arrays in one wasm memory for bidiagonalising an m×n column-major matrix (m ≥ n) with
+ * panels of nb columns, and the kernels over them. `a` has five columns of slack that the
+ * zero-padded tiles of `subtractProduct` load and store back unchanged.
+ */
+export class BidiagonalWorkspace {
+  /** The matrix, column-major, lda = m. */
+  readonly a: Float64Array;
+  /** X [m, nb] and Y [n, nb] of the panel (column-major). */
+  readonly x: Float64Array;
+  readonly y: Float64Array;
+  /** The row reflector v (indexed by column). */
+  readonly v: Float64Array;
+  /** W packed [⌈rows/4⌉][k][4] and C packed [⌈cols/4⌉][k][4], zero past the block's edge. */
+  readonly w: Float64Array;
+  readonly c: Float64Array;
+  private readonly kernels: Record<"subtractProduct" | "dot8" | "axpy8", Kernel>;
+
+  constructor(readonly m: number, readonly n: number, nb: number) {
+    const lens = [m * (n + 5), m * nb, n * nb, n, Math.ceil(m / 4) * 4 * 2 * nb, Math.ceil(n / 4) * 4 * 2 * nb];
+    const total = lens.reduce((s, l) => s + l, 0);
+    const memory = new WebAssembly.Memory({ initial: Math.ceil((8 * total) / 65536) });
+    compiled ??= new WebAssembly.Module(wasmModule([kernel, dot8, axpy8], { import: 1 }));
+    this.kernels = new WebAssembly.Instance(compiled, { env: { mem: memory } }).exports as unknown as BidiagonalWorkspace["kernels"];
+    let at = 0;
+    const [a, x, y, v, w, c] = lens.map((len) => {
+      const view = new Float64Array(memory.buffer, 8 * at, len);
+      at += len;
+      return view;
+    });
+    this.a = a;
+    this.x = x;
+    this.y = y;
+    this.v = v;
+    this.w = w;
+    this.c = c;
+  }
+
+  /** a[r0:r0+rows, c0:c0+cols] −= W·Cᵀ for the packed w, c (inner dimension k). */
+  subtractProduct(r0: number, c0: number, rows: number, cols: number, k: number): void {
+    this.kernels.subtractProduct(this.byte(this.a, c0 * this.m + r0), 8 * this.m, Math.ceil(rows / 4), Math.ceil(cols / 4), this.byte(this.w, 0), this.byte(this.c, 0), k);
+  }
+
+  /** y[yOff + j] = Σ_{r ∈ [r0, r1)} a[j·m + r]·a[xOff + r] for j ∈ [c0, c1): Aᵀu with u a column of `a`. */
+  dotColumns(r0: number, r1: number, c0: number, c1: number, xOff: number, yOff: number): void {
+    const { a, m } = this;
+    const pairs = (r1 - r0) >> 1;
+    const groups = (c1 - c0) >> 3;
+    this.kernels.dot8(this.byte(a, c0 * m + r0), 8 * m, pairs, groups, this.byte(a, xOff + r0), this.byte(this.y, yOff + c0));
+    const rEnd = r0 + 2 * pairs;
+    if (rEnd < r1) for (let j = c0; j < c0 + 8 * groups; j++) this.y[yOff + j] += a[j * m + rEnd] * a[xOff + rEnd];
+    dotColumns(a, m, r0, r1, c0 + 8 * groups, c1, a, xOff, this.y, yOff);
+  }
+
+  /** x[xOff + r] += Σ_{j ∈ [c0, c1)} a[j·m + r]·v[j] for r ∈ [r0, r1): Av. */
+  axpyColumns(r0: number, r1: number, c0: number, c1: number, xOff: number): void {
+    const { a, m, v } = this;
+    const pairs = (r1 - r0) >> 1;
+    const groups = (c1 - c0) >> 3;
+    this.kernels.axpy8(this.byte(a, c0 * m + r0), 8 * m, pairs, groups, this.byte(v, c0), this.byte(this.x, xOff + r0));
+    const rEnd = r0 + 2 * pairs;
+    if (rEnd < r1) for (let j = c0; j < c0 + 8 * groups; j++) this.x[xOff + rEnd] += a[j * m + rEnd] * v[j];
+    axpyColumns(a, m, r0, r1, c0 + 8 * groups, c1, v, 0, this.x, xOff);
+  }
+
+  private byte(view: Float64Array, index: number): number {
+    return view.byteOffset + 8 * index;
+  }
+}
