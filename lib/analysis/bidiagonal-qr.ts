@@ -1,34 +1,16 @@
 /**
  * SVD of an upper bidiagonal matrix by implicit-shift QR (Golub–Kahan–Reinsch as in LAPACK dbdsqr /
- * JAMA), optionally accumulating the rotations into row-major U [m, n] and V [n, n]. The rotations
- * of a QR sweep are collected and applied row by row (applySweep): one pass over each row, in cache.
+ * JAMA), optionally accumulating the rotations into U [m, n] and V [n, n]. The rotations of a QR
+ * sweep are collected and applied as one SIMD pass (RotatedColumns.rotateSweep).
  */
 import { RftlabError } from "../errors";
-import { applySweep } from "./dense-kernels";
-
-/** Rotates columns j and q of a row-major [rows, cols] matrix: (xj, xq) ← (c·xj + s·xq, −s·xj + c·xq). */
-function rotateColumns(x: Float64Array, rows: number, cols: number, j: number, q: number, cs: number, sn: number): void {
-  for (let r = 0; r < rows * cols; r += cols) {
-    const xj = x[r + j];
-    const xq = x[r + q];
-    x[r + j] = cs * xj + sn * xq;
-    x[r + q] = -sn * xj + cs * xq;
-  }
-}
-
-function swapColumns(x: Float64Array, rows: number, cols: number, j: number, q: number): void {
-  for (let r = 0; r < rows * cols; r += cols) {
-    const t = x[r + j];
-    x[r + j] = x[r + q];
-    x[r + q] = t;
-  }
-}
+import type { RotatedColumns } from "./bidiagonal-simd";
 
 /**
  * Overwrites s (diagonal, length n) with the singular values of B = diag(s) + superdiag(e) in
  * descending order and e with zeros; B = Ub·diag(s)·Vbᵀ and U ← U·Ub, V ← V·Vb when given.
  */
-export function bidiagonalQr(s: Float64Array, e: Float64Array, n: number, u: Float64Array | null, m: number, v: Float64Array | null): void {
+export function bidiagonalQr(s: Float64Array, e: Float64Array, n: number, u: RotatedColumns | null, v: RotatedColumns | null): void {
   const hyp = (x: number, y: number) => Math.sqrt(x * x + y * y);
   const csU = new Float64Array(n);
   const snU = new Float64Array(n);
@@ -69,7 +51,7 @@ export function bidiagonalQr(s: Float64Array, e: Float64Array, n: number, u: Flo
       }
     }
     k++;
-    if (iter > 75 * n) throw new RftlabError(`svd: QR iteration did not converge for a ${m}×${n} matrix; check the input for NaN/Inf`);
+    if (iter > 75 * n) throw new RftlabError(`svd: QR iteration did not converge for a bidiagonal of order ${n}; check the input for NaN/Inf`);
 
     if (kase === 1) {
       // Deflate a negligible s[p-1].
@@ -84,7 +66,7 @@ export function bidiagonalQr(s: Float64Array, e: Float64Array, n: number, u: Flo
           f = -sn * e[j - 1];
           e[j - 1] = cs * e[j - 1];
         }
-        if (v) rotateColumns(v, n, n, j, p - 1, cs, sn);
+        if (v) v.rotate(j, p - 1, cs, sn);
       }
     } else if (kase === 2) {
       // Split at a negligible s[k-1].
@@ -97,7 +79,7 @@ export function bidiagonalQr(s: Float64Array, e: Float64Array, n: number, u: Flo
         s[j] = t;
         f = -sn * e[j];
         e[j] = cs * e[j];
-        if (u) rotateColumns(u, m, n, j, k - 1, cs, sn);
+        if (u) u.rotate(j, k - 1, cs, sn);
       }
     } else if (kase === 3) {
       // One implicit-shift QR step on the block [k, p).
@@ -140,22 +122,22 @@ export function bidiagonalQr(s: Float64Array, e: Float64Array, n: number, u: Flo
         snU[j - k] = sn;
       }
       e[p - 2] = f;
-      if (v) applySweep(v, n, n, k, p - 1 - k, csV, snV);
-      if (u) applySweep(u, m, n, k, p - 1 - k, csU, snU);
+      if (v) v.rotateSweep(k, p - 1 - k, csV, snV);
+      if (u) u.rotateSweep(k, p - 1 - k, csU, snU);
       iter++;
     } else {
       // Converged: make s[k] positive and move it into descending order.
       if (s[k] <= 0) {
         s[k] = s[k] < 0 ? -s[k] : 0;
-        if (v) for (let r = 0; r <= pp; r++) v[r * n + k] = -v[r * n + k];
+        if (v) v.negate(k);
       }
       while (k < pp) {
         if (s[k] >= s[k + 1]) break;
         const t = s[k];
         s[k] = s[k + 1];
         s[k + 1] = t;
-        if (v) swapColumns(v, n, n, k, k + 1);
-        if (u) swapColumns(u, m, n, k, k + 1);
+        if (v) v.swap(k, k + 1);
+        if (u) u.swap(k, k + 1);
         k++;
       }
       iter = 0;

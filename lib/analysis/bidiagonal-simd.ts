@@ -134,9 +134,48 @@ const axpy8: WasmFunction = {
   ),
 };
 
+// One QR sweep on a column-major matrix: for t < count, columns (j, j+1) = (k+t, k+t+1) of `pairs` row
+// pairs get (x, y) ← (c·x + s·y, c·y − s·x). Params: u (byte address of row r0 of column k), lda8,
+// pairs, count, cs, sn (byte addresses of the cosines and sines).
+const RU = 0, RLDA8 = 1, RPAIRS = 2, RCOUNT = 3, RCS = 4, RSN = 5, RT = 6, RR = 7, ROFF = 8, CJ = 9, CJ1 = 10, VC = 11, VS = 12, VX = 13, VY = 14;
+const at = (col: number) => [...get(col), ...get(ROFF), ...asm.i32Add];
+const rotateSweep: WasmFunction = {
+  name: "rotateSweep", params: ["i32", "i32", "i32", "i32", "i32", "i32"],
+  locals: [...Array<"i32">(5).fill("i32"), ...Array<"v128">(4).fill("v128")],
+  body: [
+    ...i32(0), ...set(RT), ...get(RU), ...set(CJ),
+    ...asm.block, ...asm.loop,
+    ...breakIfEqual(RT, RCOUNT, 1),
+    ...get(RCS), ...f64Load(0), ...simd(F64X2_SPLAT), ...set(VC),
+    ...get(RSN), ...f64Load(0), ...simd(F64X2_SPLAT), ...set(VS),
+    ...get(CJ), ...get(RLDA8), ...asm.i32Add, ...set(CJ1),
+    ...i32(0), ...set(RR), ...i32(0), ...set(ROFF),
+    ...asm.block, ...asm.loop,
+    ...breakIfEqual(RR, RPAIRS, 1),
+    ...at(CJ), ...v128Load(0), ...set(VX),
+    ...at(CJ1), ...v128Load(0), ...set(VY),
+    ...at(CJ), ...get(VC), ...get(VX), ...simd(F64X2_MUL), ...get(VS), ...get(VY), ...simd(F64X2_MUL), ...simd(F64X2_ADD), ...v128Store(0),
+    ...at(CJ1), ...get(VC), ...get(VY), ...simd(F64X2_MUL), ...get(VS), ...get(VX), ...simd(F64X2_MUL), ...simd(F64X2_SUB), ...v128Store(0),
+    ...add(RR, i32(1)), ...add(ROFF, i32(16)),
+    ...asm.br(0),
+    ...asm.end, ...asm.end,
+    ...add(RCS, i32(8)), ...add(RSN, i32(8)), ...get(CJ1), ...set(CJ), ...add(RT, i32(1)),
+    ...asm.br(0),
+    ...asm.end, ...asm.end,
+  ],
+};
+
 let compiled: WebAssembly.Module | null = null;
 
 type Kernel = (...args: number[]) => void;
+
+/** The kernels over `memory` (the module is compiled on first use). */
+function instantiate(memory: WebAssembly.Memory): Record<string, Kernel> {
+  compiled ??= new WebAssembly.Module(wasmModule([kernel, dot8, axpy8, rotateSweep], { import: 1 }));
+  return new WebAssembly.Instance(compiled, { env: { mem: memory } }).exports as unknown as Record<string, Kernel>;
+}
+
+const byteOf = (view: Float64Array, index: number) => view.byteOffset + 8 * index;
 
 /**
  * Float64 arrays in one wasm memory for bidiagonalising an m×n column-major matrix (m ≥ n) with
@@ -160,8 +199,7 @@ export class BidiagonalWorkspace {
     const lens = [m * (n + 5), m * nb, n * nb, n, Math.ceil(m / 4) * 4 * 2 * nb, Math.ceil(n / 4) * 4 * 2 * nb];
     const total = lens.reduce((s, l) => s + l, 0);
     const memory = new WebAssembly.Memory({ initial: Math.ceil((8 * total) / 65536) });
-    compiled ??= new WebAssembly.Module(wasmModule([kernel, dot8, axpy8], { import: 1 }));
-    this.kernels = new WebAssembly.Instance(compiled, { env: { mem: memory } }).exports as unknown as BidiagonalWorkspace["kernels"];
+    this.kernels = instantiate(memory) as BidiagonalWorkspace["kernels"];
     let at = 0;
     const [a, x, y, v, w, c] = lens.map((len) => {
       const view = new Float64Array(memory.buffer, 8 * at, len);
@@ -204,6 +242,79 @@ export class BidiagonalWorkspace {
   }
 
   private byte(view: Float64Array, index: number): number {
-    return view.byteOffset + 8 * index;
+    return byteOf(view, index);
+  }
+}
+
+/** Rows per kernel call of a sweep: the two live column segments (2 KiB each) stay in L1. */
+const SWEEP_ROWS = 256;
+
+/**
+ * A column-major [rows, cols] matrix in wasm memory that accumulates the rotations of bidiagonal QR
+ * (U or V): whole sweeps go to the SIMD kernel, single rotations, swaps and sign flips run in JS.
+ */
+export class RotatedColumns {
+  readonly data: Float64Array;
+  private readonly cs: Float64Array;
+  private readonly sn: Float64Array;
+  private readonly sweep: Kernel;
+
+  /** Copies `columnMajor` ([rows, cols]). */
+  constructor(columnMajor: Float64Array, readonly rows: number, readonly cols: number) {
+    const memory = new WebAssembly.Memory({ initial: Math.ceil((8 * (rows * cols + 2 * cols)) / 65536) });
+    this.sweep = instantiate(memory).rotateSweep;
+    this.data = new Float64Array(memory.buffer, 0, rows * cols);
+    this.cs = new Float64Array(memory.buffer, 8 * rows * cols, cols);
+    this.sn = new Float64Array(memory.buffer, 8 * (rows * cols + cols), cols);
+    this.data.set(columnMajor);
+  }
+
+  /** (x_j, x_q) ← (c·x_j + s·x_q, −s·x_j + c·x_q) on columns j, q. */
+  rotate(j: number, q: number, c: number, s: number): void {
+    const { data: x, rows } = this;
+    for (let r = 0, oj = j * rows, oq = q * rows; r < rows; r++) {
+      const xj = x[oj + r];
+      const xq = x[oq + r];
+      x[oj + r] = c * xj + s * xq;
+      x[oq + r] = -s * xj + c * xq;
+    }
+  }
+
+  /** The rotations (cs[t], sn[t]) on columns (k+t, k+t+1) for t = 0 … count−1, in order. */
+  rotateSweep(k: number, count: number, cs: Float64Array, sn: Float64Array): void {
+    const { data: x, rows } = this;
+    this.cs.set(cs.subarray(0, count));
+    this.sn.set(sn.subarray(0, count));
+    const even = rows - (rows % 2);
+    for (let r0 = 0; r0 < even; r0 += SWEEP_ROWS) {
+      this.sweep(byteOf(x, k * rows + r0), 8 * rows, Math.min(SWEEP_ROWS, even - r0) / 2, count, byteOf(this.cs, 0), byteOf(this.sn, 0));
+    }
+    if (even < rows) {
+      for (let t = 0, o = k * rows + even; t < count; t++, o += rows) {
+        const xj = x[o];
+        const xq = x[o + rows];
+        x[o] = cs[t] * xj + sn[t] * xq;
+        x[o + rows] = cs[t] * xq - sn[t] * xj;
+      }
+    }
+  }
+
+  swap(j: number, q: number): void {
+    const { data: x, rows } = this;
+    const cj = x.slice(j * rows, (j + 1) * rows);
+    x.copyWithin(j * rows, q * rows, (q + 1) * rows);
+    x.set(cj, q * rows);
+  }
+
+  negate(j: number): void {
+    for (let r = j * this.rows; r < (j + 1) * this.rows; r++) this.data[r] = -this.data[r];
+  }
+
+  /** The matrix row-major [rows, cols]. */
+  toRowMajor(): Float64Array {
+    const { data: x, rows, cols } = this;
+    const out = new Float64Array(rows * cols);
+    for (let j = 0; j < cols; j++) for (let r = 0; r < rows; r++) out[r * cols + j] = x[j * rows + r];
+    return out;
   }
 }

@@ -1,7 +1,7 @@
 /**
  * Float64 kernels for the SVD in plain JS on column-major arrays (element (r, j) at a[j·lda + r]):
  * matrix-vector products eight columns per pass (one load of the shared vector feeds eight
- * multiply-adds) and QR sweeps applied row by row. bidiagonal-simd.ts has the wasm versions of the hot ones.
+ * multiply-adds). bidiagonal-simd.ts has their wasm versions for the long passes.
  */
 
 /** y[yOff + j] = Σ_{r ∈ [r0, r1)} a[j·lda + r]·x[xOff + r] for j ∈ [c0, c1) (Aᵀx over a block). */
@@ -68,55 +68,5 @@ export function axpyColumns(a: Float64Array, lda: number, r0: number, r1: number
     const o = j * lda;
     const vj = v[vOff + j];
     for (let r = r0; r < r1; r++) y[yOff + r] += a[o + r] * vj;
-  }
-}
-
-/**
- * Applies the rotations of one QR sweep to the columns k … k+count of a row-major [rows, cols]
- * matrix: (x_j, x_{j+1}) ← (c·x_j + s·x_{j+1}, −s·x_j + c·x_{j+1}) for j = k, k+1, … in order.
- * Row by row, carrying x_{j+1} in a register, so each row is read and written once; four rows at a
- * time so four independent carry chains overlap.
- */
-export function applySweep(x: Float64Array, rows: number, cols: number, k: number, count: number, cs: Float64Array, sn: Float64Array): void {
-  let r = 0;
-  for (; r + 3 < rows; r += 4) {
-    const o0 = r * cols + k;
-    const o1 = o0 + cols;
-    const o2 = o1 + cols;
-    const o3 = o2 + cols;
-    let u0 = x[o0];
-    let u1 = x[o1];
-    let u2 = x[o2];
-    let u3 = x[o3];
-    for (let t = 0; t < count; t++) {
-      const c = cs[t];
-      const s = sn[t];
-      const y0 = x[o0 + t + 1];
-      const y1 = x[o1 + t + 1];
-      const y2 = x[o2 + t + 1];
-      const y3 = x[o3 + t + 1];
-      x[o0 + t] = c * u0 + s * y0;
-      u0 = c * y0 - s * u0;
-      x[o1 + t] = c * u1 + s * y1;
-      u1 = c * y1 - s * u1;
-      x[o2 + t] = c * u2 + s * y2;
-      u2 = c * y2 - s * u2;
-      x[o3 + t] = c * u3 + s * y3;
-      u3 = c * y3 - s * u3;
-    }
-    x[o0 + count] = u0;
-    x[o1 + count] = u1;
-    x[o2 + count] = u2;
-    x[o3 + count] = u3;
-  }
-  for (; r < rows; r++) {
-    const o = r * cols + k;
-    let u = x[o];
-    for (let t = 0; t < count; t++) {
-      const y = x[o + t + 1];
-      x[o + t] = cs[t] * u + sn[t] * y;
-      u = cs[t] * y - sn[t] * u;
-    }
-    x[o + count] = u;
   }
 }

@@ -6,6 +6,7 @@
 import { RftlabError } from "../errors";
 import { bidiagonalize } from "./bidiagonalize";
 import { bidiagonalQr } from "./bidiagonal-qr";
+import { RotatedColumns } from "./bidiagonal-simd";
 import { reflectorProduct } from "./reflectors";
 
 /** A row-major dense matrix. */
@@ -38,17 +39,17 @@ export function checkMatrix(a: Matrix, fn: string): void {
  */
 function svdColumnMajor(a: Float64Array, m: number, n: number, wantVectors: boolean): { s: Float64Array; u: Float64Array | null; v: Float64Array | null } {
   const { d, e, tauq, taup } = bidiagonalize(a, m, n);
-  let u: Float64Array | null = null;
-  let v: Float64Array | null = null;
+  let u: RotatedColumns | null = null;
+  let v: RotatedColumns | null = null;
   if (wantVectors) {
-    u = reflectorProduct(a, m, m, n, 0, tauq, n);
+    u = new RotatedColumns(reflectorProduct(a, m, m, n, 0, tauq, n), m, n);
     // P's reflectors sit in the rows of `a`; copy them into columns so they stream contiguously.
     const rows = new Float64Array(n * n);
     for (let k = 0; k + 2 < n; k++) for (let j = k + 2; j < n; j++) rows[k * n + j] = a[j * m + k];
-    v = reflectorProduct(rows, n, n, Math.max(0, n - 1), 1, taup, n);
+    v = new RotatedColumns(reflectorProduct(rows, n, n, Math.max(0, n - 1), 1, taup, n), n, n);
   }
-  bidiagonalQr(d, e, n, u, m, v);
-  return { s: d, u, v };
+  bidiagonalQr(d, e, n, u, v);
+  return { s: d, u: u && u.toRowMajor(), v: v && v.toRowMajor() };
 }
 
 function svdImpl(a: Matrix, wantVectors: boolean, fn: string): SvdResult {
