@@ -1,83 +1,105 @@
-// "Learning is real": from the pretrained tiny model (fast recipe, cached in .rftlab-cache/), GRPO with a
-// verifiable binary reward and SFT on the same task raise held-out accuracy. Seeded; numbers measured on
-// the wasm backend are in the assertions' comments.
+// "Learning is real": from the pretrained tiny model (fast recipe, cached in .rftlab-cache/), SFT and then
+// GRPO with a binary verifiable reward raise held-out accuracy on a bundled task. Seeded and deterministic.
 //
-// Task and format: 1-digit addition ("Question: What is 6 + 3?\n"), completions cut at the first newline
-// (stopStrings ["\n"]) and 8 tokens. The fast pretrained model (120 steps) has seen the five answer styles
-// but cannot add: held-out accuracy is ~3% and SFT on 64 problems only teaches the format (measured: 60 SFT
-// steps give 8%). A binary correctness reward alone is almost always 0 (no GRPO signal), so the reward is
-// partial credit: 0.5 · terse format (a bare number ending the line, the corpus's "terse" style) + 1 ·
-// checkAnswer. The claims checked are the ones this model can show: the training reward rises and the
-// held-out terse-format rate rises by a clear margin; accuracy (near chance either way) is logged only.
-// Without the line end in the format check GRPO learned to fill all 8 tokens with digits (terse 97%,
-// accuracy 0): a reward hack worth remembering.
-// Measured (wasm, seeds as below, 96 held-out samples): GRPO 30 steps: reward 0.05 → 0.52, held-out terse
-// 0 → 0.97, accuracy 0.03 → 0.09. SFT 20 steps: terse 0 → 0.95, accuracy 0.03 → 0.04. ~30 s on 2 cores
-// with the model cached; pretraining it (fast recipe) first adds a few minutes.
-import { test, before } from "node:test";
+// Task: the largest of three digits ("Question: What is the largest number in 6, 3, 4?\n", task "max" with
+// length 3, maxValue 9: 1,000 distinct prompts; 256 train, 128 disjoint held-out). A completion is correct
+// only when it is exactly the answer and a line end (stopStrings ["\n"], at most 8 tokens), so filling the
+// line with digits earns nothing (the lenient last-number check was gamed that way). Guessing the most
+// frequent answer (8) scores 0.23 on the held-out prompts; that is the bar for "learned something".
+//
+// Why SFT comes first (R1's cold start): the fast pretrained model (120 steps) cannot answer any bundled
+// task in any format (0.00 exact here; no better than chance on add, count, linear, reverse and sort, also
+// with 2-shot prompts), so a binary reward is ~always 0. GRPO straight from it, with 0.5 · terse format as
+// partial credit, learns the format and then collapses onto one answer: 0 → 0.22–0.24 sampled, greedy "8"
+// or "9" everywhere = the best constant (30–60 steps, lr 3e-4 and 1e-3). (This test's previous task,
+// 1-digit addition with that reward, moved accuracy only 0.03 → 0.09 in 30 steps.) SFT on the 256 training answers teaches the format and some of the skill; GRPO
+// from there climbs with the binary reward alone.
+//
+// Measured (wasm, 1 thread; accuracy = exact answers among 4 samples per held-out prompt at temperature 1,
+// and greedy; SFT 60 steps × 32 examples, GRPO 60 steps × 8 prompts × 8 samples, lr 5e-4, reward "exact"):
+//   seed (SFT, GRPO)   pretrained     after SFT       after SFT + GRPO   GRPO gain (sampled)
+//   1, 1 (this test)   0.00 / 0.00    0.36 / 0.38     0.63 / 0.66        +0.27
+//   2, 2               0.00 / 0.00    0.23 / 0.23     0.43 / 0.44        +0.20
+//   3, 3               0.00 / 0.00    0.32 / 0.55     0.63 / 0.66        +0.31
+// (sampled / greedy). SFT alone is the fragile stage: seed 2 only learned the format and one answer, and a
+// change in the wasm kernels' float rounding moved seed 1 from 0.40 / 0.56 to 0.36 / 0.38; GRPO's gain held
+// at +0.20 to +0.31 in every run, so the assertions use margins below those. The greedy policy GRPO reaches
+// says 9 when the list has a 9, else 8 when it has an 8, else 7: that rule scores 0.657 on these prompts, so
+// the comparison it learned is real but partial. Wall time on 2 shared cores (load ~3), model cached: SFT
+// test 31 s, GRPO test 72 s, the file 1 min 43 s; pretraining the model first (fast recipe) adds 1–3 min.
+import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { initBackend } from "../../lib/tensor";
 import { ensurePretrainedTiny, grpoTrain, sftTrain, type PromptRow, type TextCodec, type PretrainedTiny } from "../../lib/rl";
-import { generate } from "../../lib/sampling";
-import { checkAnswer, taskSplits, type TaskExample } from "../../lib/tasks";
+import { generate, type SampleConfig } from "../../lib/sampling";
+import { taskSplits, type TaskExample } from "../../lib/tasks";
 import type { RewardFn } from "../../lib/rewards";
 
-const TASK = "add";
-const { train, test: heldOut } = taskSplits(TASK, { seed: 0, digits: 1, nTrain: 64, nTest: 24 });
+const { train, test: heldOut } = taskSplits("max", { seed: 0, length: 3, maxValue: 9, nTrain: 256, nTest: 128 });
 const SAMPLING = { temperature: 1, topK: 0, topP: 1, maxNewTokens: 8, stopStrings: ["\n"], stopTokenIds: [0] };
+/** Accuracy of always giving the most frequent held-out answer (8 here: 0.234; 9: 0.203). */
+const BEST_CONSTANT = Math.max(...["7", "8", "9"].map((a) => heldOut.filter((e) => e.answer === a).length)) / heldOut.length;
 const log = (msg: string) => process.env.RFTLAB_VERBOSE && process.stderr.write(msg + "\n");
 
 let codec: TextCodec;
+let model: PretrainedTiny["model"] | undefined;
 
 before(async () => {
   await initBackend(process.env.RFTLAB_BACKEND ?? "wasm");
   const base = await ensurePretrainedTiny({ fast: true }); // pretrains once (a few minutes) when not cached
-  base.model.dispose();
+  model = base.model;
   const tok = base.tokenizer;
   codec = { encode: (t) => tok.encode(t), decode: (ids) => tok.decode(ids, { skipSpecialTokens: true }) };
 });
 
-/** The corpus's terse style: a bare number, then the line ends (the completion stopped at "\n"). */
-const isTerse = (c: string) => /^\d+\n$/.test(c);
+after(() => model?.dispose());
 
-/** Held-out accuracy and terse-format rate: 4 seeded samples per prompt under SAMPLING. */
-async function evaluate(model: PretrainedTiny["model"], rows: TaskExample[]): Promise<{ accuracy: number; terse: number }> {
-  const g = await generate(model, rows.map((r) => codec.encode(r.prompt)), { ...SAMPLING, numGenerations: 4, seed: 12345 }, { tokenizer: codec });
-  const cs = g.completions!;
+/** Exact match: the answer alone, then the line ends (the completion stopped at "\n"). */
+const isExact = (completion: string, answer: string) => completion === `${answer}\n`;
+
+/** Share of exact answers under `sampling` (numGenerations per held-out prompt). */
+async function accuracy(rows: TaskExample[], sampling: Partial<SampleConfig>): Promise<number> {
+  const g = await generate(model!, rows.map((r) => codec.encode(r.prompt)), { ...SAMPLING, ...sampling }, { tokenizer: codec });
+  return g.completions!.filter((c, i) => isExact(c, rows[g.promptIndex[i]].answer)).length / g.completions!.length;
+}
+
+/** Held-out accuracy: 4 seeded samples per prompt at temperature 1, and greedy. */
+async function evaluate(): Promise<{ sampled: number; greedy: number }> {
   return {
-    accuracy: cs.filter((c, i) => checkAnswer(TASK, c, rows[g.promptIndex[i]].answer)).length / cs.length,
-    terse: cs.filter(isTerse).length / cs.length,
+    sampled: await accuracy(heldOut, { numGenerations: 4, seed: 12345 }),
+    greedy: await accuracy(heldOut, { temperature: 0, numGenerations: 1 }),
   };
 }
 
-const correct: RewardFn = (ctx) => ctx.completions.map((c, i) => (checkAnswer(TASK, c, String((ctx.answer as string[])[i])) ? 1 : 0));
-const terse: RewardFn = (ctx) => ctx.completions.map((c) => (isTerse(c) ? 1 : 0));
+let sftResult: { before: { sampled: number; greedy: number }; after: { sampled: number; greedy: number } } | undefined;
 
-test("GRPO with correctness + terse-format reward raises the reward and the held-out format rate", async () => {
-  const { model } = await ensurePretrainedTiny({ fast: true });
-  const before0 = await evaluate(model, heldOut);
-  const run = await grpoTrain({
-    model, tokenizer: codec, data: train as unknown as PromptRow[], rewards: [{ name: "correct", fn: correct }, { name: "terse", fn: terse, weight: 0.5 }],
-    config: { steps: 30, promptsPerStep: 8, numGenerations: 8, lr: 1e-3, microBatchSize: 64, seed: 1, sampling: SAMPLING },
-    options: { onStep: (s, m) => log(`grpo step ${s} reward ${m.reward.toFixed(3)} len ${m["completions/mean_length"].toFixed(1)}`) },
-  });
-  const after = await evaluate(model, heldOut);
-  log(`GRPO held-out: ${JSON.stringify(before0)} → ${JSON.stringify(after)}`);
-  const first = run.history.slice(0, 5).reduce((s, m) => s + m.reward, 0) / 5;
-  const last = run.history.slice(-5).reduce((s, m) => s + m.reward, 0) / 5;
-  assert.ok(last > first, `training reward should rise: first 5 steps ${first}, last 5 ${last}`);
-  assert.ok(after.terse >= before0.terse + 0.2, `held-out terse rate ${before0.terse} → ${after.terse}`);
-  model.dispose();
+test("SFT on the training answers raises held-out accuracy from ~0 to ≥ 0.2", async () => {
+  const before0 = await evaluate();
+  const data = train.map((e) => ({ prompt: e.prompt, completion: `${e.answer}\n` }));
+  await sftTrain({ model: model!, tokenizer: codec, data, config: { steps: 60, batchSize: 32, lr: 1e-3, microBatchSize: 32, seed: 1 } });
+  const after0 = await evaluate();
+  sftResult = { before: before0, after: after0 };
+  log(`SFT held-out: ${JSON.stringify(before0)} → ${JSON.stringify(after0)}`);
+  assert.ok(before0.sampled < 0.05 && before0.greedy < 0.05, `the pretrained model should not solve the task yet: ${JSON.stringify(before0)}`);
+  assert.ok(after0.sampled >= 0.2 && after0.greedy >= 0.2, `held-out accuracy after SFT: ${JSON.stringify(after0)}`);
 });
 
-test("SFT on the same task's terse targets teaches the format on held-out prompts", async () => {
-  const { model } = await ensurePretrainedTiny({ fast: true });
-  const before0 = await evaluate(model, heldOut);
-  const data = train.map((e) => ({ prompt: e.prompt, completion: `${e.answer}\n` }));
-  await sftTrain({ model, tokenizer: codec, data, config: { steps: 20, batchSize: 16, lr: 1e-3, microBatchSize: 16, seed: 1 } });
-  const after = await evaluate(model, heldOut);
-  log(`SFT held-out: ${JSON.stringify(before0)} → ${JSON.stringify(after)}`);
-  assert.ok(after.terse >= 0.9 && after.terse >= before0.terse + 0.5, `held-out terse rate ${before0.terse} → ${after.terse}`);
-  assert.ok(after.accuracy >= before0.accuracy, `held-out accuracy ${before0.accuracy} → ${after.accuracy}`);
-  model.dispose();
+test("GRPO with a binary exact-answer reward, from the SFT model, raises held-out accuracy by a clear margin", async () => {
+  assert.ok(sftResult, "needs the SFT test's model (run the whole file)");
+  const before0 = sftResult.after;
+  const exact: RewardFn = (ctx) => ctx.completions.map((c, i) => (isExact(c, String((ctx.answer as string[])[i])) ? 1 : 0));
+  const run = await grpoTrain({
+    model: model!, tokenizer: codec, data: train as unknown as PromptRow[], rewards: [{ name: "exact", fn: exact }],
+    config: { steps: 60, promptsPerStep: 8, numGenerations: 8, lr: 5e-4, microBatchSize: 64, seed: 1, sampling: SAMPLING },
+    options: { onStep: (s, m) => log(`grpo step ${s} reward ${m.reward.toFixed(3)}`) },
+  });
+  const after0 = await evaluate();
+  log(`GRPO held-out: ${JSON.stringify(before0)} → ${JSON.stringify(after0)}`);
+  const mean = (ms: typeof run.history) => ms.reduce((s, m) => s + m.reward, 0) / ms.length;
+  const first = mean(run.history.slice(0, 10));
+  const last = mean(run.history.slice(-10));
+  assert.ok(last > first + 0.05, `training reward should rise: first 10 steps ${first}, last 10 ${last}`);
+  assert.ok(after0.sampled >= before0.sampled + 0.15, `held-out sampled accuracy ${before0.sampled} → ${after0.sampled}`);
+  assert.ok(after0.greedy >= Math.max(before0.greedy, BEST_CONSTANT + 0.15),
+    `held-out greedy accuracy ${before0.greedy} → ${after0.greedy}; always answering the most frequent answer scores ${BEST_CONSTANT}`);
 });
