@@ -6,6 +6,7 @@ import { readJsonFile } from "../io";
 import { bundledDatasetsDir } from "../io/corpus";
 import { loadTokenizer, type Tokenizer } from "../io/tokenizer";
 import { isFinishedModelFolder } from "../io/pretrain-files";
+import { withDirLock } from "../io/dir-lock";
 import { loadModel, type Transformer } from "../model";
 import { pretrain, type PretrainConfig, type PretrainProgress } from "../model/pretrain";
 
@@ -61,13 +62,10 @@ export async function ensurePretrainedTiny(opts: PretrainedTinyOptions = {}): Pr
       corpus: path.resolve(datasets, config.corpus ?? "tiny-corpus"),
       tokenizer: path.resolve(datasets, config.tokenizer ?? "tiny-tokenizer"),
     };
-    try {
-      const r = await pretrain(resolved, { out: dir, resume: true, onProgress: opts.onProgress });
-      return { model: r.model, tokenizer: r.tokenizer, dir, config, cached };
-    } catch (e) {
-      // Another process building the same entry finished first (and removed run/ under us): use its model.
-      if (!isFinishedModelFolder(dir)) throw e;
-    }
+    // One builder per entry: another process pretraining the same model finishes first and this one reuses it.
+    const built = await withDirLock(`${dir}.lock`, async () =>
+      isFinishedModelFolder(dir) ? undefined : pretrain(resolved, { out: dir, resume: true, onProgress: opts.onProgress }));
+    if (built) return { model: built.model, tokenizer: built.tokenizer, dir, config, cached };
   }
   return { model: await loadModel(dir), tokenizer: loadTokenizer(dir), dir, config, cached };
 }
