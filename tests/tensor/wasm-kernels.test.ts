@@ -18,6 +18,8 @@ const CASES: { a: number[]; b: number[]; what: string }[] = [
   { a: [2, 3, 5, 7], b: [2, 3, 7, 3], what: "rank 4 (attention-like)" },
   { a: [2, 3, 5, 7], b: [7, 3], what: "rank 4 × rank 2" },
   { a: [2, 3, 16, 8], b: [2, 3, 8, 16], what: "rank 4, T=16, head 8" },
+  { a: [72, 300], b: [300, 24], what: "FMA kernel: K > one K block, M > one M block" },
+  { a: [2, 8, 520], b: [520, 16], what: "FMA kernel: batched × shared, K = 2 blocks + 8" },
 ];
 
 const storedShape = (s: number[], t: boolean) => (t ? [...s.slice(0, -2), s[s.length - 1], s[s.length - 2]] : s);

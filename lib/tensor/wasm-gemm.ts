@@ -1,0 +1,95 @@
+// A float32 GEMM in WebAssembly SIMD with fused multiply-add (relaxed SIMD's f32x4.relaxed_madd), working in
+// place on tfjs-backend-wasm's memory. XNNPACK (what tfjs calls) has no FMA in its wasm build and repacks its
+// right operand on every call (~8–10 ns per element); this kernel reads B as it is stored, so the products of a
+// training step — weight gradients of fresh activations, attention's many small products — skip the packing.
+// Relaxed SIMD ships behind a flag in Node 20 (V8 11.3); it is turned on for this module only when the runtime
+// accepts it, else tfjs' GEMM stays in use.
+import v8 from "node:v8";
+import { asm, i32x4Const, wasmModule, type WasmFunction } from "./wasm-asm";
+
+const OP = {
+  i32Mul: [0x6c],
+  i32LtU: [0x49],
+  v128Load: (offset: number) => asm.simd(0x00, 0x02, offset),
+  v128Store: (offset: number) => asm.simd(0x0b, 0x02, offset),
+  load32Splat: asm.simd(0x09, 0x02, 0x00),
+  relaxedMadd: asm.simd(0x105),
+};
+
+// params: a, b, c (byte offsets), m, n, k, lda, ldb, ldc (in floats), accumulate (0: C = A·B, 1: C += A·B)
+const [A, B, C, M, N, K, LDA, LDB, LDC, ACC] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
+// locals
+const [I, J, KK, PA0, PA1, PA2, PA3, PB, PC] = [10, 11, 12, 13, 14, 15, 16, 17, 18];
+const ACCS = [19, 20, 21, 22, 23, 24, 25, 26]; // row r, half h at 19 + 2r + h
+const [B0, B1, AV] = [27, 28, 29];
+
+const get = asm.get;
+const set = asm.set;
+const add = (x: number[], y: number[]) => [...x, ...y, ...asm.i32Add];
+const mul = (x: number[], y: number[]) => [...x, ...y, ...OP.i32Mul];
+const bytes4 = (x: number[]) => mul(x, asm.i32(4));
+
+/** C[m, n] (+)= A[m, k]·B[k, n], row-major, m % 4 = 0 and n % 8 = 0, in 4×8 register tiles. */
+function gemmFunction(): WasmFunction {
+  const body: number[] = [];
+  const rowPtr = (row: number[]) => add(get(A), bytes4(mul(row, get(LDA))));
+  body.push(...asm.i32(0), ...set(J), ...asm.block, ...asm.loop); // for j in 0..n step 8
+  body.push(...asm.i32(0), ...set(I), ...asm.block, ...asm.loop); //   for i in 0..m step 4
+  body.push(...rowPtr(get(I)), ...set(PA0));
+  body.push(...add(get(PA0), bytes4(get(LDA))), ...set(PA1));
+  body.push(...add(get(PA1), bytes4(get(LDA))), ...set(PA2));
+  body.push(...add(get(PA2), bytes4(get(LDA))), ...set(PA3));
+  body.push(...add(get(C), bytes4(add(mul(get(I), get(LDC)), get(J)))), ...set(PC));
+  // accumulators: zero, or C's tile when accumulating
+  body.push(...get(ACC), ...asm.i32Eqz, ...[0x04, 0x40]); // if (!acc)
+  for (const r of ACCS) body.push(...i32x4Const(0), ...set(r));
+  body.push(0x05); // else
+  for (let r = 0; r < 4; r++) {
+    for (let h = 0; h < 2; h++) body.push(...add(get(PC), bytes4(mul(asm.i32(r), get(LDC)))), ...OP.v128Load(16 * h), ...set(ACCS[2 * r + h]));
+  }
+  body.push(...asm.end);
+  body.push(...add(get(B), bytes4(get(J))), ...set(PB));
+  body.push(...get(K), ...set(KK), ...asm.loop); //     for k in 0..k
+  body.push(...get(PB), ...OP.v128Load(0), ...set(B0), ...get(PB), ...OP.v128Load(16), ...set(B1));
+  [PA0, PA1, PA2, PA3].forEach((pa, r) => {
+    body.push(...get(pa), ...OP.load32Splat, ...set(AV));
+    for (let h = 0; h < 2; h++) body.push(...get(AV), ...get(h ? B1 : B0), ...get(ACCS[2 * r + h]), ...OP.relaxedMadd, ...set(ACCS[2 * r + h]));
+    body.push(...add(get(pa), asm.i32(4)), ...set(pa));
+  });
+  body.push(...add(get(PB), bytes4(get(LDB))), ...set(PB));
+  body.push(...get(KK), ...asm.i32(1), ...asm.i32Sub, ...asm.tee(KK), ...asm.brIf(0), ...asm.end);
+  for (let r = 0; r < 4; r++) {
+    for (let h = 0; h < 2; h++) body.push(...add(get(PC), bytes4(mul(asm.i32(r), get(LDC)))), ...get(ACCS[2 * r + h]), ...OP.v128Store(16 * h));
+  }
+  body.push(...add(get(I), asm.i32(4)), ...asm.tee(I), ...get(M), ...OP.i32LtU, ...asm.brIf(0), ...asm.end, ...asm.end);
+  body.push(...add(get(J), asm.i32(8)), ...asm.tee(J), ...get(N), ...OP.i32LtU, ...asm.brIf(0), ...asm.end, ...asm.end);
+  return {
+    name: "gemm",
+    params: Array(10).fill("i32"),
+    locals: [...Array(9).fill("i32"), ...Array(11).fill("v128")],
+    body,
+  };
+}
+
+export type GemmKernel = (a: number, b: number, c: number, m: number, n: number, k: number, lda: number, ldb: number, ldc: number, acc: number) => void;
+
+let moduleCache: WebAssembly.Module | null | undefined;
+
+function compiled(): WebAssembly.Module | null {
+  if (moduleCache !== undefined) return moduleCache;
+  const bytes = wasmModule([gemmFunction()], { import: 1 });
+  if (!WebAssembly.validate(bytes)) v8.setFlagsFromString("--experimental-wasm-relaxed-simd");
+  moduleCache = WebAssembly.validate(bytes) ? new WebAssembly.Module(bytes) : null;
+  return moduleCache;
+}
+
+const kernels = new WeakMap<WebAssembly.Memory, GemmKernel | null>();
+
+/** The kernel bound to `memory` (tfjs' own), or null when relaxed SIMD is unavailable or the memory is shared. */
+export function gemmKernelFor(memory: WebAssembly.Memory): GemmKernel | null {
+  if (kernels.has(memory)) return kernels.get(memory)!;
+  const mod = memory.buffer instanceof ArrayBuffer ? compiled() : null; // the threaded build's memory is shared
+  const kernel = mod ? (new WebAssembly.Instance(mod, { env: { mem: memory } }).exports.gemm as GemmKernel) : null;
+  kernels.set(memory, kernel);
+  return kernel;
+}
