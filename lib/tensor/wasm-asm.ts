@@ -48,6 +48,7 @@ export const asm = {
   tee: (local: number) => [0x22, local],
   i32: (n: number) => [0x41, ...sleb128(n)],
   i32Eqz: [0x45],
+  i32GeU: [0x4f],
   i32Add: [0x6a],
   i32Sub: [0x6b],
   /** i32.store with 4-byte alignment. */
@@ -58,15 +59,18 @@ export const asm = {
 
 /** SIMD opcodes used by rftlab's kernels. */
 export const SIMD = {
-  load: 0x00, const: 0x0c, f32x4Splat: 0x13, i32x4ExtractLane: 0x1b,
-  i32x4LtS: 0x39, i32x4GtS: 0x3b, f32x4Eq: 0x41, f32x4Ne: 0x42, f32x4Le: 0x45,
+  load: 0x00, store: 0x0b, const: 0x0c, f32x4Splat: 0x13, i32x4ExtractLane: 0x1b, f32x4ExtractLane: 0x1f,
+  i32x4LtS: 0x39, i32x4GtS: 0x3b, f32x4Eq: 0x41, f32x4Ne: 0x42, f32x4Lt: 0x43, f32x4Le: 0x45,
   and: 0x4e, or: 0x50, bitselect: 0x52,
   i32x4ExtendLowI16x8U: 0xa9, i32x4ExtendHighI16x8U: 0xaa, i32x4Shl: 0xab, i32x4ShrU: 0xad, i32x4Add: 0xae, i32x4Sub: 0xb1,
-  f32x4Abs: 0xe0, f32x4Add: 0xe4, f32x4Sub: 0xe5, f32x4Mul: 0xe6,
+  f32x4Abs: 0xe0, f32x4Sqrt: 0xe3, f32x4Add: 0xe4, f32x4Sub: 0xe5, f32x4Mul: 0xe6, f32x4Div: 0xe7, f32x4Pmax: 0xeb,
 } as const;
 
 /** v128.load with 16-byte alignment. */
 export const v128Load = (offset: number) => asm.simd(SIMD.load, 0x04, ...leb128(offset));
+
+/** v128.store with 16-byte alignment. */
+export const v128Store = (offset: number) => asm.simd(SIMD.store, 0x04, ...leb128(offset));
 
 /** v128.const of four 32-bit lanes given as bit patterns. */
 export function i32x4Const(lane: number): number[] {
@@ -80,6 +84,10 @@ export function f32x4Const(value: number): number[] {
   return i32x4Const(bits);
 }
 
+function memoryLimits(memory: { import: number; shared?: boolean }): number[] {
+  return memory.shared ? [0x03, ...leb128(memory.import), ...leb128(65536)] : [0x00, ...leb128(memory.import)];
+}
+
 export interface WasmFunction {
   name: string;
   params: WasmValType[];
@@ -89,9 +97,10 @@ export interface WasmFunction {
 
 /**
  * A module of functions without results over one memory: `{ export: pages }` defines it and exports it as
- * "mem"; `{ import: minPages }` takes it from the import "env"."mem" (several modules sharing buffers).
+ * "mem"; `{ import: minPages }` takes it from the import "env"."mem" (several modules sharing buffers);
+ * `shared: true` imports a shared memory (threads), declared with the wasm32 maximum so any fits.
  */
-export function wasmModule(funcs: WasmFunction[], memory: { export: number } | { import: number }): Uint8Array {
+export function wasmModule(funcs: WasmFunction[], memory: { export: number } | { import: number; shared?: boolean }): Uint8Array {
   const types = funcs.flatMap((f) => [0x60, ...leb128(f.params.length), ...f.params.map((t) => VALTYPE[t]), 0x00]);
   const codes = funcs.flatMap((f) => {
     const code = [...leb128(f.locals.length), ...f.locals.flatMap((t) => [0x01, VALTYPE[t]]), ...f.body, ...asm.end];
@@ -102,7 +111,7 @@ export function wasmModule(funcs: WasmFunction[], memory: { export: number } | {
   return new Uint8Array([
     0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
     ...section(1, [...leb128(funcs.length), ...types]),
-    ...(imported ? section(2, [0x01, ...name("env"), ...name("mem"), 0x02, 0x00, ...leb128(memory.import)]) : []),
+    ...(imported ? section(2, [0x01, ...name("env"), ...name("mem"), 0x02, ...memoryLimits(memory)]) : []),
     ...section(3, [...leb128(funcs.length), ...funcs.flatMap((_, i) => leb128(i))]),
     ...(imported ? [] : section(5, [0x01, 0x00, ...leb128(memory.export)])),
     ...section(7, [...leb128(funcs.length + (imported ? 0 : 1)), ...exportEntries, ...(imported ? [] : [...name("mem"), 0x02, 0x00])]),

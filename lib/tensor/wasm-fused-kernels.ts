@@ -1,8 +1,11 @@
 // Fused forward/backward kernels for the wasm backend, as plain loops over the heap: GPT-2's gelu_new and
 // LayerNorm, Llama's RMSNorm and SwiGLU product, and AdamW's update (optim.ts). Composed from tfjs ops each of these is 10–30 kernels, each a
 // full pass over memory plus an allocation; fused, one or two passes. Registered under rftlab's own kernel
-// names for "wasm" only; `fused-ops.ts` falls back to the composed ops on other backends.
+// names for "wasm" only; `fused-ops.ts` falls back to the composed ops on other backends. The element-wise
+// ones run WebAssembly SIMD (wasm-fused-simd.ts) on all but the last n % 4 elements; the loops here do
+// those, and everything where SIMD is unavailable.
 import { tf } from "./tf";
+import { simdCount, simdKernels } from "./wasm-fused-simd";
 import { heapF32, offsetF32, type KernelArgs, type TensorInfo, type WasmBackend } from "./wasm-override";
 
 const C = Math.sqrt(2 / Math.PI);
@@ -31,6 +34,18 @@ function onePlusTanh(u: number): number {
   return 1 + (u * p) / q;
 }
 
+/**
+ * Runs the SIMD kernel `name` (wasm-fused-simd.ts) on the first elements, given the tensors' float offsets
+ * and its scalars; returns where the JS loop takes over (0 without SIMD).
+ */
+function simdPrefix(backend: WasmBackend, name: "geluNew" | "geluNewGrad" | "siluMul" | "siluMulGrad" | "adamW", n: number, offsets: number[], scalars: number[] = []): number {
+  const kernels = simdKernels(backend);
+  if (!kernels) return 0;
+  const done = simdCount(n);
+  (kernels[name] as (...a: number[]) => void)(...offsets.map((o) => o * 4), done * 4, ...scalars);
+  return done;
+}
+
 function f32Inputs(args: KernelArgs, kernel: string): { backend: WasmBackend } {
   for (const [name, t] of Object.entries(args.inputs)) {
     if (t.dtype !== "float32") throw new Error(`${kernel}: input ${name} must be float32; got ${t.dtype}`);
@@ -47,7 +62,7 @@ function geluNew(args: KernelArgs): TensorInfo {
   const xo = offsetF32(backend, x);
   const oo = offsetF32(backend, out);
   const n = tf.util.sizeFromShape(x.shape);
-  for (let i = 0; i < n; i++) {
+  for (let i = simdPrefix(backend, "geluNew", n, [xo, oo]); i < n; i++) {
     const v = h[xo + i];
     h[oo + i] = 0.5 * v * onePlusTanh(C * (v + A * v * v * v));
   }
@@ -64,7 +79,7 @@ function geluNewGrad(args: KernelArgs): TensorInfo {
   const go = offsetF32(backend, dy);
   const oo = offsetF32(backend, out);
   const n = tf.util.sizeFromShape(x.shape);
-  for (let i = 0; i < n; i++) {
+  for (let i = simdPrefix(backend, "geluNewGrad", n, [go, xo, oo]); i < n; i++) {
     const v = h[xo + i];
     const u = C * (v + A * v * v * v);
     const p = onePlusTanh(u);
@@ -208,7 +223,7 @@ function siluMul(args: KernelArgs): TensorInfo {
   const h = heapF32(backend);
   const [go, uo, oo] = [gate, up, out].map((t) => offsetF32(backend, t));
   const n = tf.util.sizeFromShape(gate.shape);
-  for (let i = 0; i < n; i++) {
+  for (let i = simdPrefix(backend, "siluMul", n, [go, uo, oo]); i < n; i++) {
     const a = h[go + i];
     h[oo + i] = a * 0.5 * onePlusTanh(0.5 * a) * h[uo + i];
   }
@@ -224,7 +239,7 @@ function siluMulGrad(args: KernelArgs): TensorInfo[] {
   const h = heapF32(backend);
   const [yo, go, uo, dgo, duo] = [dy, gate, up, dGate, dUp].map((t) => offsetF32(backend, t));
   const n = tf.util.sizeFromShape(gate.shape);
-  for (let i = 0; i < n; i++) {
+  for (let i = simdPrefix(backend, "siluMulGrad", n, [yo, go, uo, dgo, duo]); i < n; i++) {
     const a = h[go + i];
     const sig = 0.5 * onePlusTanh(0.5 * a);
     const oneMinusSig = a > 6 ? 1 / (1 + Math.exp(a)) : 1 - sig; // accurate where it is small
@@ -250,7 +265,8 @@ function adamW(args: KernelArgs): TensorInfo[] {
   const n = tf.util.sizeFromShape(param.shape);
   // float64 arithmetic, rounded once per stored value (Math.fround per step would make it 5× slower in V8);
   // agrees with the float32 composed ops and with torch to ~1e-7 relative (tests).
-  for (let i = 0; i < n; i++) {
+  const start = simdPrefix(backend, "adamW", n, [po, gi, mo, vo, po2, mo2, vo2], [beta1, 1 - beta1, beta2, 1 - beta2, eps, step, bc2Sqrt, decay]);
+  for (let i = start; i < n; i++) {
     const gv = h[gi + i];
     const m1 = h[mo + i] * beta1 + gv * (1 - beta1);
     const v1 = h[vo + i] * beta2 + gv * gv * (1 - beta2);

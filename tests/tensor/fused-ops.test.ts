@@ -1,9 +1,12 @@
 import { test, describe, before, after } from "node:test";
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
 import { tf } from "../../lib/tensor/tf";
 import { initBackend } from "../../lib/tensor/backend";
 import { adamWUpdate, geluNew, layerNorm, rmsNorm, siluMul } from "../../lib/tensor/fused-ops";
 import { fusedKernelsActive, registerFusedKernels, unregisterFusedKernels } from "../../lib/tensor/wasm-fused-kernels";
+import { simdKernels, useSimdKernels } from "../../lib/tensor/wasm-fused-simd";
+import type { WasmBackend } from "../../lib/tensor/wasm-override";
 import { expectClose } from "../helpers/expect";
 import { seededUniform } from "../helpers/seeded";
 
@@ -19,11 +22,22 @@ function fusedAndComposed(f: () => tf.Tensor[]): { fused: Float32Array[]; compos
   return { fused, composed };
 }
 
-describe("fused wasm kernels equal the composed ops", { skip: (process.env.RFTLAB_BACKEND ?? "wasm") !== "wasm" && "wasm backend not selected" }, () => {
+const skip = (process.env.RFTLAB_BACKEND ?? "wasm") !== "wasm" && "wasm backend not selected";
+
+// Every case runs twice: SIMD kernels (wasm-fused-simd.ts, the JS loops doing n % 4 tails) and JS loops only.
+for (const simd of [true, false]) describe(`fused wasm kernels (${simd ? "SIMD" : "JS loops"}) equal the composed ops`, { skip }, () => {
   before(async () => {
     await initBackend("wasm");
+    useSimdKernels(simd);
   });
-  after(() => registerFusedKernels());
+  after(() => {
+    registerFusedKernels();
+    useSimdKernels(true);
+  });
+
+  test(simd ? "the SIMD kernels load on this tfjs build" : "the SIMD kernels are off", () => {
+    assert.equal(simdKernels(tf.backend() as unknown as WasmBackend) !== null, simd);
+  });
 
   test("gelu_new: values and gradients match a float64 reference (as close as the composed float32 ops)", () => {
     const xs = seededUniform(4099, 3).map((v) => v * 12); // both tails: tanh saturates beyond |u| ≈ 8
@@ -107,6 +121,28 @@ describe("fused wasm kernels equal the composed ops", { skip: (process.env.RFTLA
     tf.dispose(g);
   });
 
+  test("sizes that are not multiples of 4 (SIMD prefix + JS tail) and below 4 equal the float64 reference", () => {
+    for (const n of [1, 3, 5, 7, 1001]) {
+      const xs = seededUniform(n, 30 + n).map((v) => v * 4);
+      const x = tf.tensor(xs);
+      const up = tf.tensor(seededUniform(n, 31));
+      const [gelu, silu] = tf.tidy(() => [geluNew(x), siluMul(x, up)].map((t) => t.dataSync().slice()));
+      const c = Math.sqrt(2 / Math.PI);
+      const us = up.dataSync();
+      expectClose(gelu, Array.from(xs, (v) => 0.5 * v * (1 + Math.tanh(c * (v + 0.044715 * v ** 3)))), { atol: 3e-7, rtol: 3e-7, what: `gelu_new n=${n}` });
+      expectClose(silu, Array.from(xs, (v, i) => (v / (1 + Math.exp(-v))) * us[i]), { atol: 1e-6, rtol: 1e-6, what: `siluMul n=${n}` });
+      const [theta, m, v] = tf.tidy(() =>
+        adamWUpdate(x, up, x, up.abs(), { beta1: 0.9, beta2: 0.999, eps: 1e-8, step: 1e-3, bc2Sqrt: 0.1, decay: 0.99 }).map((t) => t.dataSync().slice()),
+      );
+      const m1 = Array.from(xs, (xv, i) => xv * 0.9 + us[i] * 0.1);
+      const v1 = Array.from(us, (g) => Math.abs(g) * 0.999 + g * g * 0.001);
+      expectClose(m, m1, { atol: 1e-7, rtol: 1e-6, what: `AdamW m n=${n}` });
+      expectClose(v, v1, { atol: 1e-7, rtol: 1e-6, what: `AdamW v n=${n}` });
+      expectClose(theta, Array.from(xs, (xv, i) => xv * 0.99 - (m1[i] / (Math.sqrt(v1[i]) / 0.1 + 1e-8)) * 1e-3), { atol: 1e-7, rtol: 1e-6, what: `AdamW θ n=${n}` });
+      tf.dispose([x, up]);
+    }
+  });
+
   test("no leaks: fused forward + backward leave the tensor and buffer counts unchanged", () => {
     const backend = tf.backend() as unknown as { numDataIds(): number };
     const x = tf.tensor(seededUniform(64, 1), [4, 16]);
@@ -122,4 +158,14 @@ describe("fused wasm kernels equal the composed ops", { skip: (process.env.RFTLA
     assert.equal(backend.numDataIds(), ids);
     tf.dispose([x, w, b]);
   });
+});
+
+// The multi-threaded tfjs build has a shared memory, which the SIMD module imports differently: the same
+// cases in a child process with two wasm threads (skipped inside that child and when threads are already set).
+test("the fused kernels under RFTLAB_WASM_THREADS=2", { skip: skip || (process.env.RFTLAB_WASM_THREADS !== undefined && "threads already set") }, () => {
+  const child = spawnSync(process.execPath, ["--test", "--test-reporter=dot", __filename], {
+    env: { ...process.env, RFTLAB_WASM_THREADS: "2", RFTLAB_QUIET: "1" },
+    encoding: "utf8",
+  });
+  assert.equal(child.status, 0, `child test run failed:\n${child.stdout}\n${child.stderr}`);
 });

@@ -1,0 +1,214 @@
+// WebAssembly SIMD (f32x4) versions of the element-wise fused kernels (wasm-fused-kernels.ts), run in place
+// on tfjs's heap: a small module, built here with wasm-asm.ts, imports tfjs's own WebAssembly.Memory, so
+// kernels read and write tensors at their byte offsets with no copies. One instance per tfjs module. Each
+// function handles the first n − n % 4 elements; the caller's JS loop does the rest, and everything when SIMD
+// or the memory import is unavailable.
+//
+// tanh and the sigmoid come from one exp(−|z|) (Cephes' expf polynomial, ~1 ulp): σ(z) = 1/(1 + e^−z) and
+// 1 − σ(z) are each computed as whichever of 1/(1 + E) or E/(1 + E), E = e^−|z|, is the right side, so both
+// keep their relative accuracy in the tails without branches (1 + tanh(u) = 2σ(2u)).
+import { warnOnce } from "../errors";
+import { asm, f32x4Const, i32x4Const, SIMD, v128Load, v128Store, wasmModule, type WasmFunction, type WasmValType } from "./wasm-asm";
+import type { WasmBackend } from "./wasm-override";
+
+const { get, set, i32, simd } = asm;
+type Code = number[];
+const op = (o: number) => (...args: Code[]): Code => [...args.flat(), ...simd(o)];
+const add = op(SIMD.f32x4Add), sub = op(SIMD.f32x4Sub), mul = op(SIMD.f32x4Mul), div = op(SIMD.f32x4Div);
+const abs = op(SIMD.f32x4Abs), sqrt = op(SIMD.f32x4Sqrt), lt = op(SIMD.f32x4Lt);
+/** max for operands that are not NaN (one instruction; f32x4.max's NaN rules cost several). */
+const pmax = op(SIMD.f32x4Pmax);
+const MAGIC = 1.5 * 2 ** 23;
+/** a where mask, else b. */
+const select = (a: Code, b: Code, mask: Code) => op(SIMD.bitselect)(a, b, mask);
+
+// V8 rebuilds a v128.const inside the loop each time (several instructions), so constants live in locals set
+// before the loop: while `elementwise` generates a body, `pooled` hands out one local per distinct constant.
+let pool: { base: number; locals: Map<string, number>; init: Code } | null = null;
+function pooled(constant: Code): Code {
+  const key = constant.join();
+  let local = pool!.locals.get(key);
+  if (local === undefined) {
+    local = pool!.base + pool!.locals.size;
+    pool!.locals.set(key, local);
+    pool!.init.push(...constant, ...set(local));
+  }
+  return get(local);
+}
+const k = (value: number) => pooled(f32x4Const(value));
+
+const C = Math.sqrt(2 / Math.PI);
+const A = 0.044715;
+
+interface Env {
+  load(pointer: number): Code;
+  store(pointer: number, value: Code): Code;
+  /** Local holding scalar parameter j splatted to four lanes. */
+  scalar(j: number): number;
+  /** Local index of v128 temporary j. */
+  tmp(j: number): number;
+}
+
+/**
+ * name(p₀ … p_{k−1}, bytes, s₀ … s_{m−1}): for byte offsets i = 0, 16, … < bytes, runs `body`, whose loads and
+ * stores address pointer + i. The f32 scalars are splatted once, before the loop.
+ */
+function elementwise(name: string, pointers: number, scalars: number, temps: number, body: (e: Env) => Code): WasmFunction {
+  const BYTES = pointers, I = pointers + 1 + scalars;
+  const at = (p: number) => [...get(p), ...get(I), ...asm.i32Add];
+  const env: Env = {
+    load: (p) => [...at(p), ...v128Load(0)],
+    store: (p, value) => [...at(p), ...value, ...v128Store(0)],
+    scalar: (j) => I + 1 + j,
+    tmp: (j) => I + 1 + scalars + j,
+  };
+  pool = { base: env.tmp(temps), locals: new Map(), init: [] };
+  const code = body(env);
+  const constants = pool;
+  pool = null;
+  const splats = Array.from({ length: scalars }, (_, j) => [...get(BYTES + 1 + j), ...simd(SIMD.f32x4Splat), ...set(env.scalar(j))]).flat();
+  return {
+    name,
+    params: [...Array<WasmValType>(pointers + 1).fill("i32"), ...Array<WasmValType>(scalars).fill("f32")],
+    locals: ["i32", ...Array<WasmValType>(scalars + temps + constants.locals.size).fill("v128")],
+    body: [
+      ...splats,
+      ...constants.init,
+      ...asm.block, ...asm.loop,
+      ...get(I), ...get(BYTES), ...asm.i32GeU, ...asm.brIf(1),
+      ...code,
+      ...get(I), ...i32(16), ...asm.i32Add, ...set(I),
+      ...asm.br(0), ...asm.end, ...asm.end,
+    ],
+  };
+}
+
+/**
+ * e^x for x ≤ 0 (clamped at −87, where e^x is still a normal float): Cephes expf. Uses locals x, t and f.
+ * Rounding x·log₂e to the integer f is an add of 1.5·2²³, whose float bits then hold f + 0x4b400000; shifting
+ * (bits + 127) left by 23 drops that constant and leaves 2^f's bits.
+ */
+function expNonPositive(value: Code, x: number, t: number, f: number): Code {
+  const poly = [1.98756915e-4, 1.3981999507e-3, 8.3334519073e-3, 4.1665795894e-2, 1.6666665459e-1, 5.0000001201e-1]
+    .slice(1)
+    .reduce((p, c) => add(mul(p, get(x)), k(c)), k(1.98756915e-4));
+  const pow2 = [...get(t), ...pooled(i32x4Const(127)), ...simd(SIMD.i32x4Add), ...i32(23), ...simd(SIMD.i32x4Shl)];
+  return [
+    ...pmax(value, k(-87)), ...set(x),
+    ...add(mul(get(x), k(Math.LOG2E)), k(MAGIC)), ...set(t),
+    ...sub(get(t), k(MAGIC)), ...set(f),
+    // x − f·ln 2 in two parts (the first exact in float32)
+    ...sub(sub(get(x), mul(get(f), k(0.693359375))), mul(get(f), k(-2.12194440e-4))), ...set(x),
+    ...mul(add(add(mul(mul(poly, get(x)), get(x)), get(x)), k(1)), pow2),
+  ];
+}
+
+/**
+ * Sets locals big = 1/(1 + E) and small = E/(1 + E), E = e^−|z|: σ(z) is big for z ≥ 0 and small below,
+ * 1 − σ(z) the other one. Uses locals x, t and f too.
+ */
+function sigmoidSides(absZ: Code, big: number, small: number, [x, t, f]: number[]): Code {
+  return [
+    ...expNonPositive(mul(absZ, k(-1)), x, t, f), ...set(small),
+    ...div(k(1), add(k(1), get(small))), ...set(big),
+    ...mul(get(small), get(big)), ...set(small),
+  ];
+}
+
+// gelu_new(x, out, bytes): temps V, U, BIG, SMALL, scratch X, T, P; P = 1 + tanh(u) = 2σ(2u), Q = 1 − tanh(u).
+const V = 0, U = 1, BIG = 2, SMALL = 3, X = 4, T = 5, P = 6;
+function geluSides(e: Env, x: number): Code {
+  const [v, u] = [e.tmp(V), e.tmp(U)];
+  return [
+    ...e.load(x), ...set(v),
+    ...mul(k(C), add(get(v), mul(mul(mul(get(v), get(v)), get(v)), k(A)))), ...set(u),
+    ...sigmoidSides(mul(abs(get(u)), k(2)), e.tmp(BIG), e.tmp(SMALL), [e.tmp(X), e.tmp(T), e.tmp(P)]),
+    ...mul(k(2), select(get(e.tmp(SMALL)), get(e.tmp(BIG)), lt(get(u), k(0)))), ...set(e.tmp(P)),
+  ];
+}
+
+const geluNew = elementwise("geluNew", 2, 0, 7, (e) => [...geluSides(e, 0), ...e.store(1, mul(mul(k(0.5), get(e.tmp(V))), get(e.tmp(P))))]);
+
+// geluNewGrad(dy, x, out, bytes): dy·(½P + ½·x·P·Q·√(2/π)·(1 + 3·0.044715·x²)).
+const geluNewGrad = elementwise("geluNewGrad", 3, 0, 7, (e) => {
+  const [v, p] = [get(e.tmp(V)), get(e.tmp(P))];
+  const q = mul(k(2), select(get(e.tmp(BIG)), get(e.tmp(SMALL)), lt(get(e.tmp(U)), k(0))));
+  const slope = mul(mul(mul(mul(mul(k(0.5), v), p), q), k(C)), add(k(1), mul(mul(k(3 * A), v), v)));
+  return [...geluSides(e, 1), ...e.store(2, mul(e.load(0), add(mul(k(0.5), p), slope)))];
+});
+
+// siluMul(gate, up, out, bytes) and siluMulGrad(dy, gate, up, dGate, dUp, bytes); temps a (V), BIG, SMALL, scratch.
+function siluSides(e: Env, gate: number): Code {
+  return [...e.load(gate), ...set(e.tmp(V)), ...sigmoidSides(abs(get(e.tmp(V))), e.tmp(BIG), e.tmp(SMALL), [e.tmp(X), e.tmp(T), e.tmp(U)])];
+}
+const sigma = (e: Env, lower: number, upper: number) => select(get(e.tmp(lower)), get(e.tmp(upper)), lt(get(e.tmp(V)), k(0)));
+
+const siluMul = elementwise("siluMul", 3, 0, 6, (e) => [...siluSides(e, 0), ...e.store(2, mul(mul(get(e.tmp(V)), sigma(e, SMALL, BIG)), e.load(1)))]);
+
+const siluMulGrad = elementwise("siluMulGrad", 5, 0, 6, (e) => {
+  const [a, sig] = [get(e.tmp(V)), sigma(e, SMALL, BIG)];
+  return [
+    ...siluSides(e, 1),
+    ...e.store(3, mul(mul(mul(e.load(0), e.load(2)), sig), add(k(1), mul(a, sigma(e, BIG, SMALL))))),
+    ...e.store(4, mul(mul(e.load(0), a), sig)),
+  ];
+});
+
+// adamW(θ, g, m, v, θ', m', v', bytes, β1, 1 − β1, β2, 1 − β2, eps, step, bc2Sqrt, decay): as the JS loop.
+const adamW = elementwise("adamW", 7, 8, 3, (e) => {
+  const s = (j: number) => get(e.scalar(j));
+  const [G, M1, V1] = [e.tmp(0), e.tmp(1), e.tmp(2)];
+  return [
+    ...e.load(1), ...set(G),
+    ...add(mul(e.load(2), s(0)), mul(get(G), s(1))), ...set(M1),
+    ...add(mul(e.load(3), s(2)), mul(mul(get(G), get(G)), s(3))), ...set(V1),
+    ...e.store(5, get(M1)),
+    ...e.store(6, get(V1)),
+    ...e.store(4, sub(mul(e.load(0), s(7)), mul(div(get(M1), add(div(sqrt(get(V1)), s(6)), s(4))), s(5)))),
+  ];
+});
+
+export interface SimdKernels {
+  geluNew(x: number, out: number, bytes: number): void;
+  geluNewGrad(dy: number, x: number, out: number, bytes: number): void;
+  siluMul(gate: number, up: number, out: number, bytes: number): void;
+  siluMulGrad(dy: number, gate: number, up: number, dGate: number, dUp: number, bytes: number): void;
+  adamW(p: number, g: number, m: number, v: number, p2: number, m2: number, v2: number, bytes: number, ...scalars: number[]): void;
+}
+
+const compiled = new Map<boolean, WebAssembly.Module>();
+const instances = new WeakMap<object, SimdKernels | null>();
+let enabled = true;
+
+/** Switches the SIMD kernels off (true: back on), for tests of the JS loops and before/after benchmarks. */
+export function useSimdKernels(on: boolean): void {
+  enabled = on;
+}
+
+/** The SIMD kernels on `backend`'s heap, or null (disabled, or no SIMD: warns once). */
+export function simdKernels(backend: WasmBackend): SimdKernels | null {
+  if (!enabled) return null;
+  const wasm = backend.wasm as WasmBackend["wasm"] & { asm?: { memory?: WebAssembly.Memory }; wasmMemory?: WebAssembly.Memory };
+  let kernels = instances.get(wasm);
+  if (kernels !== undefined) return kernels;
+  try {
+    // The single-threaded build exports its memory; the threaded one imports a shared one, kept as wasmMemory.
+    const memory = wasm.asm?.memory ?? wasm.wasmMemory;
+    if (!(memory instanceof WebAssembly.Memory)) throw new Error("tfjs's WebAssembly.Memory not found");
+    const shared = typeof SharedArrayBuffer !== "undefined" && memory.buffer instanceof SharedArrayBuffer;
+    let module = compiled.get(shared);
+    if (!module) {
+      module = new WebAssembly.Module(wasmModule([geluNew, geluNewGrad, siluMul, siluMulGrad, adamW], { import: 1, shared }));
+      compiled.set(shared, module);
+    }
+    kernels = new WebAssembly.Instance(module, { env: { mem: memory } }).exports as unknown as SimdKernels;
+  } catch (e) {
+    warnOnce("fused-simd", `rftlab: WebAssembly SIMD fused kernels unavailable (${(e as Error).message}); using the JS loops (~5x slower)`);
+    kernels = null;
+  }
+  instances.set(wasm, kernels);
+  return kernels;
+}
+
+/** How many of n elements the SIMD kernels handle (the rest is the JS loop's). */
+export const simdCount = (n: number) => n - (n % 4);
