@@ -1,7 +1,7 @@
 /**
  * SVD of an upper bidiagonal matrix by implicit-shift QR (Golub–Kahan–Reinsch as in LAPACK dbdsqr /
  * JAMA), optionally accumulating the rotations into U [m, n] and V [n, n]. The rotations of a QR
- * sweep are collected and applied as one SIMD pass (RotatedColumns.rotateSweep).
+ * sweep are collected and handed over as one sweep (RotatedColumns batches and applies them in SIMD).
  */
 import { RftlabError } from "../errors";
 import type { RotatedColumns } from "./bidiagonal-simd";
@@ -17,7 +17,6 @@ export function bidiagonalQr(s: Float64Array, e: Float64Array, n: number, u: Rot
   const csV = new Float64Array(n);
   const snV = new Float64Array(n);
   let p = n;
-  const pp = p - 1;
   const eps = Math.pow(2, -52);
   const tiny = Math.pow(2, -966);
   let iter = 0;
@@ -126,22 +125,19 @@ export function bidiagonalQr(s: Float64Array, e: Float64Array, n: number, u: Rot
       if (u) u.rotateSweep(k, p - 1 - k, csU, snU);
       iter++;
     } else {
-      // Converged: make s[k] positive and move it into descending order.
+      // Converged: make s[k] non-negative (V's column k flips with it; no later rotation touches it).
       if (s[k] <= 0) {
         s[k] = s[k] < 0 ? -s[k] : 0;
         if (v) v.negate(k);
-      }
-      while (k < pp) {
-        if (s[k] >= s[k + 1]) break;
-        const t = s[k];
-        s[k] = s[k + 1];
-        s[k + 1] = t;
-        if (v) v.swap(k, k + 1);
-        if (u) u.swap(k, k + 1);
-        k++;
       }
       iter = 0;
       p--;
     }
   }
+  // Descending order (stable), applied to U and V's columns when they are read out.
+  const order = Array.from({ length: n }, (_, i) => i).sort((i, j) => s[j] - s[i]);
+  const sorted = order.map((i) => s[i]);
+  s.set(sorted);
+  u?.permute(order);
+  v?.permute(order);
 }

@@ -1,7 +1,8 @@
-// The hot loops of blocked bidiagonalisation as WebAssembly SIMD (f64x2) kernels over one wasm memory:
-// the trailing update A −= W·Cᵀ in 4×4 tiles (per inner step two loads of W, four splats of C, eight
-// f64x2 multiply-adds) and the two matrix-vector passes Aᵀu, Av eight columns at a time, two rows per
-// lane pair. f64x2 arithmetic is IEEE binary64: results are those of scalar code up to the order of sums.
+// The hot loops of the SVD as WebAssembly SIMD (f64x2) kernels over one wasm memory: bidiagonalisation's
+// trailing update A −= W·Cᵀ in 4×4 tiles (per inner step two loads of W, four splats of C, eight f64x2
+// multiply-adds) and its two matrix-vector passes Aᵀu, Av eight columns at a time; and the QR sweeps on
+// U, V two rows per lane pair. f64x2 arithmetic is IEEE binary64: results are those of scalar code up to
+// the order of sums.
 import { asm, i32x4Const, v128Load, wasmModule, type WasmFunction } from "../tensor/wasm-asm";
 import { axpyColumns, dotColumns } from "./dense-kernels";
 
@@ -26,7 +27,7 @@ const add = (local: number, by: number[]) => [...get(local), ...by, ...asm.i32Ad
 /** Leaves the enclosing block (depth `depth`) when local `x` equals local `y`. */
 const breakIfEqual = (x: number, y: number, depth: number) => [...get(x), ...get(y), ...asm.i32Sub, ...asm.i32Eqz, ...asm.brIf(depth)];
 
-const body = [
+const subtractProductBody = [
   ...i32(0), ...set(CB),
   ...asm.block, ...asm.loop,
   ...breakIfEqual(CB, COLS4, 1),
@@ -65,11 +66,11 @@ const body = [
   ...asm.end, ...asm.end,
 ];
 
-const kernel: WasmFunction = {
+const subtractProduct: WasmFunction = {
   name: "subtractProduct",
   params: ["i32", "i32", "i32", "i32", "i32", "i32", "i32"],
   locals: [...Array<"i32">(7).fill("i32"), ...Array<"v128">(11).fill("v128")],
-  body,
+  body: subtractProductBody,
 };
 
 // Matrix-vector kernels over `groups` blocks of 8 columns and `pairs` row pairs. Params: a (byte address
@@ -134,34 +135,33 @@ const axpy8: WasmFunction = {
   ),
 };
 
-// One QR sweep on a column-major matrix: for t < count, columns (j, j+1) = (k+t, k+t+1) of `pairs` row
-// pairs get (x, y) ← (c·x + s·y, c·y − s·x). Params: u (byte address of row r0 of column k), lda8,
-// pairs, count, cs, sn (byte addresses of the cosines and sines).
-const RU = 0, RLDA8 = 1, RPAIRS = 2, RCOUNT = 3, RCS = 4, RSN = 5, RT = 6, RR = 7, ROFF = 8, CJ = 9, CJ1 = 10, VC = 11, VS = 12, VX = 13, VY = 14;
-const at = (col: number) => [...get(col), ...get(ROFF), ...asm.i32Add];
+// One QR sweep on 8 rows of a column-major matrix: for t < count, columns (j, j+1) = (k+t, k+t+1) get
+// (x, y) ← (c·x + s·y, c·y − s·x), with column j's 8 values carried in four registers so each value is
+// loaded and stored once per sweep. Params: u (byte address of the first row in column k), lda8, count,
+// cs, sn (byte addresses of the cosines and sines, each stored twice: one v128 per rotation).
+const RU = 0, RLDA8 = 1, RCOUNT = 2, RCS = 3, RSN = 4, RADDR = 5, RNEXT = 6, VC = 7, VS = 8, VY = 9, VX = 10;
+const four = [0, 1, 2, 3];
 const rotateSweep: WasmFunction = {
-  name: "rotateSweep", params: ["i32", "i32", "i32", "i32", "i32", "i32"],
-  locals: [...Array<"i32">(5).fill("i32"), ...Array<"v128">(4).fill("v128")],
+  name: "rotateSweep", params: ["i32", "i32", "i32", "i32", "i32"],
+  locals: ["i32", "i32", ...Array<"v128">(8).fill("v128")],
   body: [
-    ...i32(0), ...set(RT), ...get(RU), ...set(CJ),
+    ...four.flatMap((h) => [...get(RU), ...v128Load(16 * h), ...set(VX + h)]),
+    ...get(RU), ...set(RADDR),
     ...asm.block, ...asm.loop,
-    ...breakIfEqual(RT, RCOUNT, 1),
-    ...get(RCS), ...f64Load(0), ...simd(F64X2_SPLAT), ...set(VC),
-    ...get(RSN), ...f64Load(0), ...simd(F64X2_SPLAT), ...set(VS),
-    ...get(CJ), ...get(RLDA8), ...asm.i32Add, ...set(CJ1),
-    ...i32(0), ...set(RR), ...i32(0), ...set(ROFF),
-    ...asm.block, ...asm.loop,
-    ...breakIfEqual(RR, RPAIRS, 1),
-    ...at(CJ), ...v128Load(0), ...set(VX),
-    ...at(CJ1), ...v128Load(0), ...set(VY),
-    ...at(CJ), ...get(VC), ...get(VX), ...simd(F64X2_MUL), ...get(VS), ...get(VY), ...simd(F64X2_MUL), ...simd(F64X2_ADD), ...v128Store(0),
-    ...at(CJ1), ...get(VC), ...get(VY), ...simd(F64X2_MUL), ...get(VS), ...get(VX), ...simd(F64X2_MUL), ...simd(F64X2_SUB), ...v128Store(0),
-    ...add(RR, i32(1)), ...add(ROFF, i32(16)),
+    ...get(RCOUNT), ...asm.i32Eqz, ...asm.brIf(1),
+    ...get(RCS), ...v128Load(0), ...set(VC),
+    ...get(RSN), ...v128Load(0), ...set(VS),
+    ...get(RADDR), ...get(RLDA8), ...asm.i32Add, ...set(RNEXT),
+    ...four.flatMap((h) => [
+      ...get(RNEXT), ...v128Load(16 * h), ...set(VY),
+      ...get(RADDR), ...get(VC), ...get(VX + h), ...simd(F64X2_MUL), ...get(VS), ...get(VY), ...simd(F64X2_MUL), ...simd(F64X2_ADD), ...v128Store(16 * h),
+      ...get(VC), ...get(VY), ...simd(F64X2_MUL), ...get(VS), ...get(VX + h), ...simd(F64X2_MUL), ...simd(F64X2_SUB), ...set(VX + h),
+    ]),
+    ...get(RNEXT), ...set(RADDR),
+    ...add(RCS, i32(16)), ...add(RSN, i32(16)), ...add(RCOUNT, i32(-1)),
     ...asm.br(0),
     ...asm.end, ...asm.end,
-    ...add(RCS, i32(8)), ...add(RSN, i32(8)), ...get(CJ1), ...set(CJ), ...add(RT, i32(1)),
-    ...asm.br(0),
-    ...asm.end, ...asm.end,
+    ...four.flatMap((h) => [...get(RADDR), ...get(VX + h), ...v128Store(16 * h)]),
   ],
 };
 
@@ -171,7 +171,7 @@ type Kernel = (...args: number[]) => void;
 
 /** The kernels over `memory` (the module is compiled on first use). */
 function instantiate(memory: WebAssembly.Memory): Record<string, Kernel> {
-  compiled ??= new WebAssembly.Module(wasmModule([kernel, dot8, axpy8, rotateSweep], { import: 1 }));
+  compiled ??= new WebAssembly.Module(wasmModule([subtractProduct, dot8, axpy8, rotateSweep], { import: 1 }));
   return new WebAssembly.Instance(compiled, { env: { mem: memory } }).exports as unknown as Record<string, Kernel>;
 }
 
@@ -246,33 +246,45 @@ export class BidiagonalWorkspace {
   }
 }
 
-/** Rows per kernel call of a sweep: the two live column segments (2 KiB each) stay in L1. */
-const SWEEP_ROWS = 256;
+/** Sweeps queued before they are applied to each block of 8 rows (8·cols doubles, in L2) in turn. */
+const QUEUED_SWEEPS = 16;
 
 /**
  * A column-major [rows, cols] matrix in wasm memory that accumulates the rotations of bidiagonal QR
- * (U or V): whole sweeps go to the SIMD kernel, single rotations, swaps and sign flips run in JS.
+ * (U or V). Sweeps are queued and applied QUEUED_SWEEPS at a time, 8 rows by 8 rows, by the SIMD
+ * kernel, so the matrix streams through memory once per batch instead of once per sweep.
+ * Sign flips and the final column order apply when the result is read (toRowMajor).
  */
 export class RotatedColumns {
+  /** Column j at data[j·lda …]; lda is rows padded off a power of two (a 2^k stride maps a row's
+   * values in all columns onto a few cache sets). */
   readonly data: Float64Array;
+  private readonly lda: number;
   private readonly cs: Float64Array;
   private readonly sn: Float64Array;
+  private readonly queued: { k: number; count: number }[] = [];
+  private readonly sign: Float64Array;
+  private order: ArrayLike<number> | null = null;
   private readonly sweep: Kernel;
 
   /** Copies `columnMajor` ([rows, cols]). */
   constructor(columnMajor: Float64Array, readonly rows: number, readonly cols: number) {
-    const memory = new WebAssembly.Memory({ initial: Math.ceil((8 * (rows * cols + 2 * cols)) / 65536) });
+    const table = 2 * QUEUED_SWEEPS * cols;
+    const lda = (this.lda = rows + 8);
+    const memory = new WebAssembly.Memory({ initial: Math.ceil((8 * (lda * cols + 2 * table)) / 65536) });
     this.sweep = instantiate(memory).rotateSweep;
-    this.data = new Float64Array(memory.buffer, 0, rows * cols);
-    this.cs = new Float64Array(memory.buffer, 8 * rows * cols, cols);
-    this.sn = new Float64Array(memory.buffer, 8 * (rows * cols + cols), cols);
-    this.data.set(columnMajor);
+    this.data = new Float64Array(memory.buffer, 0, lda * cols);
+    this.cs = new Float64Array(memory.buffer, 8 * lda * cols, table);
+    this.sn = new Float64Array(memory.buffer, 8 * (lda * cols + table), table);
+    for (let j = 0; j < cols; j++) this.data.set(columnMajor.subarray(j * rows, (j + 1) * rows), j * lda);
+    this.sign = new Float64Array(cols).fill(1);
   }
 
   /** (x_j, x_q) ← (c·x_j + s·x_q, −s·x_j + c·x_q) on columns j, q. */
   rotate(j: number, q: number, c: number, s: number): void {
-    const { data: x, rows } = this;
-    for (let r = 0, oj = j * rows, oq = q * rows; r < rows; r++) {
+    this.flush();
+    const { data: x, rows, lda } = this;
+    for (let r = 0, oj = j * lda, oq = q * lda; r < rows; r++) {
       const xj = x[oj + r];
       const xq = x[oq + r];
       x[oj + r] = c * xj + s * xq;
@@ -280,41 +292,59 @@ export class RotatedColumns {
     }
   }
 
-  /** The rotations (cs[t], sn[t]) on columns (k+t, k+t+1) for t = 0 … count−1, in order. */
+  /** Queues the rotations (cs[t], sn[t]) on columns (k+t, k+t+1) for t = 0 … count−1, in order. */
   rotateSweep(k: number, count: number, cs: Float64Array, sn: Float64Array): void {
-    const { data: x, rows } = this;
-    this.cs.set(cs.subarray(0, count));
-    this.sn.set(sn.subarray(0, count));
-    const even = rows - (rows % 2);
-    for (let r0 = 0; r0 < even; r0 += SWEEP_ROWS) {
-      this.sweep(byteOf(x, k * rows + r0), 8 * rows, Math.min(SWEEP_ROWS, even - r0) / 2, count, byteOf(this.cs, 0), byteOf(this.sn, 0));
+    const at = 2 * this.queued.length * this.cols;
+    for (let t = 0; t < count; t++) {
+      this.cs[at + 2 * t] = this.cs[at + 2 * t + 1] = cs[t];
+      this.sn[at + 2 * t] = this.sn[at + 2 * t + 1] = sn[t];
     }
-    if (even < rows) {
-      for (let t = 0, o = k * rows + even; t < count; t++, o += rows) {
-        const xj = x[o];
-        const xq = x[o + rows];
-        x[o] = cs[t] * xj + sn[t] * xq;
-        x[o + rows] = cs[t] * xq - sn[t] * xj;
-      }
-    }
+    this.queued.push({ k, count });
+    if (this.queued.length === QUEUED_SWEEPS) this.flush();
   }
 
-  swap(j: number, q: number): void {
-    const { data: x, rows } = this;
-    const cj = x.slice(j * rows, (j + 1) * rows);
-    x.copyWithin(j * rows, q * rows, (q + 1) * rows);
-    x.set(cj, q * rows);
-  }
-
+  /** Negates column j once all rotations are applied (j must take no further rotations). */
   negate(j: number): void {
-    for (let r = j * this.rows; r < (j + 1) * this.rows; r++) this.data[r] = -this.data[r];
+    this.sign[j] = -this.sign[j];
   }
 
-  /** The matrix row-major [rows, cols]. */
+  /** Output column c is column order[c] (set once, after the last rotation). */
+  permute(order: ArrayLike<number>): void {
+    this.order = order;
+  }
+
+  /** The matrix row-major [rows, cols], with the sign flips and column order applied. */
   toRowMajor(): Float64Array {
-    const { data: x, rows, cols } = this;
+    this.flush();
+    const { data: x, rows, cols, lda, sign } = this;
     const out = new Float64Array(rows * cols);
-    for (let j = 0; j < cols; j++) for (let r = 0; r < rows; r++) out[r * cols + j] = x[j * rows + r];
+    for (let c = 0; c < cols; c++) {
+      const j = this.order ? this.order[c] : c;
+      for (let r = 0; r < rows; r++) out[r * cols + c] = sign[j] * x[j * lda + r];
+    }
     return out;
+  }
+
+  private flush(): void {
+    const { data: x, rows, cols, lda, queued } = this;
+    const full = rows - (rows % 8);
+    for (let r0 = 0; r0 < full; r0 += 8) {
+      queued.forEach(({ k, count }, q) => this.sweep(byteOf(x, k * lda + r0), 8 * lda, count, byteOf(this.cs, 2 * q * cols), byteOf(this.sn, 2 * q * cols)));
+    }
+    for (let r = full; r < rows; r++) {
+      queued.forEach(({ k, count }, q) => {
+        let o = k * lda + r;
+        let u = x[o];
+        for (let t = 0; t < count; t++, o += lda) {
+          const c = this.cs[2 * (q * cols + t)];
+          const s = this.sn[2 * (q * cols + t)];
+          const y = x[o + lda];
+          x[o] = c * u + s * y;
+          u = c * y - s * u;
+        }
+        x[o] = u;
+      });
+    }
+    queued.length = 0;
   }
 }

@@ -1,7 +1,8 @@
 /**
  * Dense SVD in Float64, the algorithm of LAPACK's dgesvd: blocked Householder bidiagonalisation
  * (bidiagonalize.ts), Q and P multiplied out (reflectors.ts), implicit-shift QR on the bidiagonal
- * (bidiagonal-qr.ts). Inputs are row-major; the reduction works column-major so inner loops are contiguous.
+ * (bidiagonal-qr.ts); the hot loops run as WebAssembly SIMD (bidiagonal-simd.ts). Inputs are
+ * row-major; the work is column-major so inner loops are contiguous.
  */
 import { RftlabError } from "../errors";
 import { bidiagonalize } from "./bidiagonalize";
