@@ -51,6 +51,7 @@ export const asm = {
   i32GeU: [0x4f],
   i32Add: [0x6a],
   i32Sub: [0x6b],
+  f32Add: [0x92],
   /** i32.store with 4-byte alignment. */
   i32Store: (offset: number) => [0x36, 0x02, ...leb128(offset)],
   /** One SIMD instruction (0xfd prefix, LEB128 opcode) with its immediates. */
@@ -93,15 +94,17 @@ export interface WasmFunction {
   params: WasmValType[];
   locals: WasmValType[];
   body: number[];
+  /** What it returns (none when absent); several need the multi-value proposal, standard since V8 8.5. */
+  results?: WasmValType[];
 }
 
 /**
- * A module of functions without results over one memory: `{ export: pages }` defines it and exports it as
+ * A module of functions over one memory: `{ export: pages }` defines it and exports it as
  * "mem"; `{ import: minPages }` takes it from the import "env"."mem" (several modules sharing buffers);
  * `shared: true` imports a shared memory (threads), declared with the wasm32 maximum so any fits.
  */
 export function wasmModule(funcs: WasmFunction[], memory: { export: number } | { import: number; shared?: boolean }): Uint8Array {
-  const types = funcs.flatMap((f) => [0x60, ...leb128(f.params.length), ...f.params.map((t) => VALTYPE[t]), 0x00]);
+  const types = funcs.flatMap((f) => [0x60, ...leb128(f.params.length), ...f.params.map((t) => VALTYPE[t]), ...leb128(f.results?.length ?? 0), ...(f.results ?? []).map((t) => VALTYPE[t])]);
   const codes = funcs.flatMap((f) => {
     const code = [...leb128(f.locals.length), ...f.locals.flatMap((t) => [0x01, VALTYPE[t]]), ...f.body, ...asm.end];
     return [...leb128(code.length), ...code];

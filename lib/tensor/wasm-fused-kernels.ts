@@ -2,8 +2,8 @@
 // LayerNorm, Llama's RMSNorm and SwiGLU product, and AdamW's update (optim.ts). Composed from tfjs ops each of these is 10–30 kernels, each a
 // full pass over memory plus an allocation; fused, one or two passes. Registered under rftlab's own kernel
 // names for "wasm" only; `fused-ops.ts` falls back to the composed ops on other backends. The element-wise
-// ones run WebAssembly SIMD (wasm-fused-simd.ts) on all but the last n % 4 elements; the loops here do
-// those, and everything where SIMD is unavailable.
+// ones run WebAssembly SIMD (wasm-fused-simd.ts) on all but the last n % 4 elements, the norms on rows whose
+// length is a multiple of 4; the loops here do the rest, and everything where SIMD is unavailable.
 import { tf } from "./tf";
 import { simdCount, simdKernels } from "./wasm-fused-simd";
 import { heapF32, offsetF32, type KernelArgs, type TensorInfo, type WasmBackend } from "./wasm-override";
@@ -45,6 +45,9 @@ function simdPrefix(backend: WasmBackend, name: "geluNew" | "geluNewGrad" | "sil
   (kernels[name] as (...a: number[]) => void)(...offsets.map((o) => o * 4), done * 4, ...scalars);
   return done;
 }
+
+/** The SIMD kernels for rows of d features (d a multiple of 4), else null. */
+const rowKernels = (backend: WasmBackend, d: number) => (d % 4 === 0 ? simdKernels(backend) : null);
 
 function f32Inputs(args: KernelArgs, kernel: string): { backend: WasmBackend } {
   for (const [name, t] of Object.entries(args.inputs)) {
@@ -102,6 +105,27 @@ function rowStats(h: Float32Array, o: number, d: number, eps: number): [number, 
   return [mean, 1 / Math.sqrt(ss / d + eps)];
 }
 
+const FLUSH_ROWS = 16;
+
+/**
+ * Zeroes h[o, o + d), where a SIMD kernel adds one row's terms per call in float32, and returns flush(last),
+ * called after each row: every FLUSH_ROWS rows it moves those partial sums into float64 totals, and at the
+ * last row stores the totals there. Sums over thousands of rows keep the JS loop's float64 accuracy.
+ */
+function partialSums(h: Float32Array, o: number, d: number): (last: boolean) => void {
+  const total = new Float64Array(d);
+  let pending = 0;
+  h.fill(0, o, o + d);
+  return (last) => {
+    if (++pending < FLUSH_ROWS && !last) return;
+    pending = 0;
+    for (let j = 0; j < d; j++) {
+      total[j] += h[o + j];
+      h[o + j] = last ? total[j] : 0;
+    }
+  };
+}
+
 /** LayerNorm over the last axis: y = (x − μ)·rstd·w + b. x [..., D], w and b [D]. */
 function layerNorm(args: KernelArgs): TensorInfo {
   const { backend } = f32Inputs(args, "RftlabLayerNorm");
@@ -112,6 +136,15 @@ function layerNorm(args: KernelArgs): TensorInfo {
   const out = backend.makeOutput(x.shape, "float32");
   const h = heapF32(backend);
   const [xo, wo, bo, oo] = [x, w, b, out].map((t) => offsetF32(backend, t));
+  const vec = rowKernels(backend, d);
+  if (vec) {
+    for (let r = 0, xr = xo * 4, or = oo * 4; r < rows; r++, xr += 4 * d, or += 4 * d) {
+      const mean = vec.sum(xr, 4 * d) / d;
+      const rstd = 1 / Math.sqrt(vec.sumSquares(xr, 4 * d, mean) / d + eps);
+      vec.layerNormApply(xr, wo * 4, bo * 4, or, 4 * d, mean, rstd);
+    }
+    return out;
+  }
   for (let r = 0; r < rows; r++) {
     const [mean, rstd] = rowStats(h, xo + r * d, d, eps);
     for (let j = 0; j < d; j++) h[oo + r * d + j] = (h[xo + r * d + j] - mean) * rstd * h[wo + j] + h[bo + j];
@@ -134,6 +167,20 @@ function layerNormGrad(args: KernelArgs): TensorInfo[] {
   const db = backend.makeOutput([d], "float32");
   const h = heapF32(backend);
   const [xo, go, wo, dxo, dwo, dbo] = [x, dy, w, dx, dw, db].map((t) => offsetF32(backend, t));
+  const vec = rowKernels(backend, d);
+  if (vec) {
+    const [flushW, flushB] = [dwo, dbo].map((o) => partialSums(h, o, d));
+    for (let r = 0, ro = 0; r < rows; r++, ro += 4 * d) {
+      const [xr, gr] = [xo * 4 + ro, go * 4 + ro];
+      const mean = vec.sum(xr, 4 * d) / d;
+      const rstd = 1 / Math.sqrt(vec.sumSquares(xr, 4 * d, mean) / d + eps);
+      const [sumG, sumGX] = vec.layerNormGradSums(gr, xr, wo * 4, dwo * 4, dbo * 4, 4 * d, mean, rstd);
+      vec.layerNormGradApply(gr, xr, wo * 4, dxo * 4 + ro, 4 * d, mean, rstd, sumG / d, sumGX / d);
+      flushW(r + 1 === rows);
+      flushB(r + 1 === rows);
+    }
+    return [dx, dw, db];
+  }
   const accW = new Float64Array(d);
   const accB = new Float64Array(d);
   const xhat = new Float64Array(d);
@@ -173,6 +220,13 @@ function rmsNorm(args: KernelArgs): TensorInfo {
   const out = backend.makeOutput(x.shape, "float32");
   const h = heapF32(backend);
   const [xo, wo, oo] = [x, w, out].map((t) => offsetF32(backend, t));
+  const vec = rowKernels(backend, d);
+  if (vec) {
+    for (let ro = 0; ro < rows * d * 4; ro += 4 * d) {
+      vec.rmsNormApply(xo * 4 + ro, wo * 4, oo * 4 + ro, 4 * d, 1 / Math.sqrt(vec.sumSquares(xo * 4 + ro, 4 * d, 0) / d + eps));
+    }
+    return out;
+  }
   for (let r = 0; r < rows; r++) {
     const rstd = rmsRstd(h, xo + r * d, d, eps);
     for (let j = 0; j < d; j++) h[oo + r * d + j] = h[xo + r * d + j] * rstd * h[wo + j];
@@ -197,6 +251,18 @@ function rmsNormGrad(args: KernelArgs): TensorInfo[] {
   const dw = backend.makeOutput([d], "float32");
   const h = heapF32(backend);
   const [xo, go, wo, dxo, dwo] = [x, dy, w, dx, dw].map((t) => offsetF32(backend, t));
+  const vec = rowKernels(backend, d);
+  if (vec) {
+    const flushW = partialSums(h, dwo, d);
+    for (let r = 0, ro = 0; r < rows; r++, ro += 4 * d) {
+      const [xr, gr] = [xo * 4 + ro, go * 4 + ro];
+      const rstd = 1 / Math.sqrt(vec.sumSquares(xr, 4 * d, 0) / d + eps);
+      const sumGX = vec.rmsNormGradSums(gr, xr, wo * 4, dwo * 4, 4 * d, rstd);
+      vec.rmsNormGradApply(gr, xr, wo * 4, dxo * 4 + ro, 4 * d, rstd, sumGX / d);
+      flushW(r + 1 === rows);
+    }
+    return [dx, dw];
+  }
   const accW = new Float64Array(d);
   for (let r = 0; r < rows; r++) {
     const ro = r * d;

@@ -51,9 +51,10 @@ interface Env {
 
 /**
  * name(p₀ … p_{k−1}, bytes, s₀ … s_{m−1}): for byte offsets i = 0, 16, … < bytes, runs `body`, whose loads and
- * stores address pointer + i. The f32 scalars are splatted once, before the loop.
+ * stores address pointer + i. The f32 scalars are splatted once, before the loop. Reductions accumulate in
+ * temps (locals start at zero) and return `results` f32 values pushed by `finish` after the loop.
  */
-function elementwise(name: string, pointers: number, scalars: number, temps: number, body: (e: Env) => Code): WasmFunction {
+function elementwise(name: string, pointers: number, scalars: number, temps: number, body: (e: Env) => Code, results = 0, finish?: (e: Env) => Code): WasmFunction {
   const BYTES = pointers, I = pointers + 1 + scalars;
   const at = (p: number) => [...get(p), ...get(I), ...asm.i32Add];
   const env: Env = {
@@ -64,6 +65,7 @@ function elementwise(name: string, pointers: number, scalars: number, temps: num
   };
   pool = { base: env.tmp(temps), locals: new Map(), init: [] };
   const code = body(env);
+  const epilogue = finish?.(env) ?? [];
   const constants = pool;
   pool = null;
   const splats = Array.from({ length: scalars }, (_, j) => [...get(BYTES + 1 + j), ...simd(SIMD.f32x4Splat), ...set(env.scalar(j))]).flat();
@@ -79,7 +81,9 @@ function elementwise(name: string, pointers: number, scalars: number, temps: num
       ...code,
       ...get(I), ...i32(16), ...asm.i32Add, ...set(I),
       ...asm.br(0), ...asm.end, ...asm.end,
+      ...epilogue,
     ],
+    results: Array<WasmValType>(results).fill("f32"),
   };
 }
 
@@ -168,14 +172,73 @@ const adamW = elementwise("adamW", 7, 8, 3, (e) => {
   ];
 });
 
+// Row kernels of LayerNorm and RMSNorm (D a multiple of 4; the JS loops take other D): JS walks the rows and
+// computes each row's scalars in float64 from the sums these return. Accumulators are four-lane f32.
+/** Sum of the four lanes of local `acc`. */
+const laneSum = (acc: number): Code => [0, 1, 2, 3].flatMap((l) => [...get(acc), ...simd(SIMD.f32x4ExtractLane, l), ...(l ? asm.f32Add : [])]);
+const accumulate = (acc: number, value: Code): Code => [...add(get(acc), value), ...set(acc)];
+
+// sumSquares(x, bytes, c) = Σ (x − c)²; sum(x, bytes) = Σ x.
+const sumSquares = elementwise("sumSquares", 1, 1, 2, (e) => [
+  ...sub(e.load(0), get(e.scalar(0))), ...set(e.tmp(1)),
+  ...accumulate(e.tmp(0), mul(get(e.tmp(1)), get(e.tmp(1)))),
+], 1, (e) => laneSum(e.tmp(0)));
+const sum = elementwise("sum", 1, 0, 1, (e) => accumulate(e.tmp(0), e.load(0)), 1, (e) => laneSum(e.tmp(0)));
+
+// layerNormApply(x, w, b, out, bytes, mean, rstd): (x − mean)·rstd·w + b. rmsNormApply(x, w, out, bytes, rstd): x·rstd·w.
+const layerNormApply = elementwise("layerNormApply", 4, 2, 0, (e) => e.store(3, add(mul(mul(sub(e.load(0), get(e.scalar(0))), get(e.scalar(1))), e.load(1)), e.load(2))));
+const rmsNormApply = elementwise("rmsNormApply", 3, 1, 0, (e) => e.store(2, mul(mul(e.load(0), get(e.scalar(0))), e.load(1))));
+
+// layerNormGradSums(dy, x, w, dw, db, bytes, mean, rstd) → (Σ g, Σ g·x̂), g = dy·w, x̂ = (x − mean)·rstd; dw += dy·x̂, db += dy.
+const layerNormGradSums = elementwise("layerNormGradSums", 5, 2, 4, (e) => {
+  const [sumG, sumGX, xh, g] = [0, 1, 2, 3].map(e.tmp);
+  return [
+    ...mul(sub(e.load(1), get(e.scalar(0))), get(e.scalar(1))), ...set(xh),
+    ...mul(e.load(0), e.load(2)), ...set(g),
+    ...accumulate(sumG, get(g)),
+    ...accumulate(sumGX, mul(get(g), get(xh))),
+    ...e.store(3, add(e.load(3), mul(e.load(0), get(xh)))),
+    ...e.store(4, add(e.load(4), e.load(0))),
+  ];
+}, 2, (e) => [...laneSum(e.tmp(0)), ...laneSum(e.tmp(1))]);
+
+// layerNormGradApply(dy, x, w, dx, bytes, mean, rstd, mean g, mean g·x̂): dx = rstd·(dy·w − mean g − x̂·mean g·x̂).
+const layerNormGradApply = elementwise("layerNormGradApply", 4, 4, 0, (e) => {
+  const s = (j: number) => get(e.scalar(j));
+  const xh = mul(sub(e.load(1), s(0)), s(1));
+  return e.store(3, mul(s(1), sub(sub(mul(e.load(0), e.load(2)), s(2)), mul(xh, s(3)))));
+});
+
+// rmsNormGradSums(dy, x, w, dw, bytes, rstd) → Σ dy·w·x̂, x̂ = x·rstd; dw += dy·x̂.
+const rmsNormGradSums = elementwise("rmsNormGradSums", 4, 1, 2, (e) => [
+  ...mul(e.load(1), get(e.scalar(0))), ...set(e.tmp(1)),
+  ...accumulate(e.tmp(0), mul(mul(e.load(0), e.load(2)), get(e.tmp(1)))),
+  ...e.store(3, add(e.load(3), mul(e.load(0), get(e.tmp(1))))),
+], 1, (e) => laneSum(e.tmp(0)));
+
+// rmsNormGradApply(dy, x, w, dx, bytes, rstd, mean g·x̂): dx = rstd·(dy·w − x·rstd·mean g·x̂).
+const rmsNormGradApply = elementwise("rmsNormGradApply", 4, 2, 0, (e) => {
+  const s = (j: number) => get(e.scalar(j));
+  return e.store(3, mul(s(0), sub(mul(e.load(0), e.load(2)), mul(mul(e.load(1), s(0)), s(1)))));
+});
+
 export interface SimdKernels {
   geluNew(x: number, out: number, bytes: number): void;
   geluNewGrad(dy: number, x: number, out: number, bytes: number): void;
   siluMul(gate: number, up: number, out: number, bytes: number): void;
   siluMulGrad(dy: number, gate: number, up: number, dGate: number, dUp: number, bytes: number): void;
   adamW(p: number, g: number, m: number, v: number, p2: number, m2: number, v2: number, bytes: number, ...scalars: number[]): void;
+  sum(x: number, bytes: number): number;
+  sumSquares(x: number, bytes: number, center: number): number;
+  layerNormApply(x: number, w: number, b: number, out: number, bytes: number, mean: number, rstd: number): void;
+  rmsNormApply(x: number, w: number, out: number, bytes: number, rstd: number): void;
+  layerNormGradSums(dy: number, x: number, w: number, dw: number, db: number, bytes: number, mean: number, rstd: number): [number, number];
+  layerNormGradApply(dy: number, x: number, w: number, dx: number, bytes: number, mean: number, rstd: number, mg: number, mgx: number): void;
+  rmsNormGradSums(dy: number, x: number, w: number, dw: number, bytes: number, rstd: number): number;
+  rmsNormGradApply(dy: number, x: number, w: number, dx: number, bytes: number, rstd: number, mgx: number): void;
 }
 
+const FUNCTIONS = [geluNew, geluNewGrad, siluMul, siluMulGrad, adamW, sum, sumSquares, layerNormApply, rmsNormApply, layerNormGradSums, layerNormGradApply, rmsNormGradSums, rmsNormGradApply];
 const compiled = new Map<boolean, WebAssembly.Module>();
 const instances = new WeakMap<object, SimdKernels | null>();
 let enabled = true;
@@ -198,7 +261,7 @@ export function simdKernels(backend: WasmBackend): SimdKernels | null {
     const shared = typeof SharedArrayBuffer !== "undefined" && memory.buffer instanceof SharedArrayBuffer;
     let module = compiled.get(shared);
     if (!module) {
-      module = new WebAssembly.Module(wasmModule([geluNew, geluNewGrad, siluMul, siluMulGrad, adamW], { import: 1, shared }));
+      module = new WebAssembly.Module(wasmModule(FUNCTIONS, { import: 1, shared }));
       compiled.set(shared, module);
     }
     kernels = new WebAssembly.Instance(module, { env: { mem: memory } }).exports as unknown as SimdKernels;

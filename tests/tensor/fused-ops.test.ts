@@ -56,8 +56,8 @@ for (const simd of [true, false]) describe(`fused wasm kernels (${simd ? "SIMD" 
     tf.dispose([x, dy]);
   });
 
-  test("layerNorm: values and gradients for x, w and b (rows of 3 to 257 features)", () => {
-    for (const [rows, d] of [[5, 3], [7, 64], [3, 257]]) {
+  test("layerNorm: values and gradients for x, w and b (rows of 3 to 257 features; 40 rows summed into dw, db)", () => {
+    for (const [rows, d] of [[5, 3], [7, 64], [3, 257], [40, 8]]) {
       const x = tf.tensor(seededUniform(rows * d, 5).map((v, i) => v * 3 + (i % d) * 0.1), [rows, d]);
       const w = tf.tensor(seededUniform(d, 6).map((v) => 1 + v));
       const b = tf.tensor(seededUniform(d, 7));
@@ -72,7 +72,7 @@ for (const simd of [true, false]) describe(`fused wasm kernels (${simd ? "SIMD" 
   });
 
   test("rmsNorm: values and gradients for x and w", () => {
-    for (const [rows, d] of [[5, 3], [6, 128], [2, 257]]) {
+    for (const [rows, d] of [[5, 3], [6, 128], [2, 257], [40, 8]]) {
       const x = tf.tensor(seededUniform(rows * d, 15).map((v, i) => v * 2 + (i % 3) * 0.5), [rows, d]);
       const w = tf.tensor(seededUniform(d, 16).map((v) => 1 + v));
       const dy = tf.tensor(seededUniform(rows * d, 17), [rows, d]);
@@ -163,9 +163,9 @@ for (const simd of [true, false]) describe(`fused wasm kernels (${simd ? "SIMD" 
 // The multi-threaded tfjs build has a shared memory, which the SIMD module imports differently: the same
 // cases in a child process with two wasm threads (skipped inside that child and when threads are already set).
 test("the fused kernels under RFTLAB_WASM_THREADS=2", { skip: skip || (process.env.RFTLAB_WASM_THREADS !== undefined && "threads already set") }, () => {
-  const child = spawnSync(process.execPath, ["--test", "--test-reporter=dot", __filename], {
-    env: { ...process.env, RFTLAB_WASM_THREADS: "2", RFTLAB_QUIET: "1" },
-    encoding: "utf8",
-  });
+  // Without NODE_TEST_CONTEXT, else node:test in the child skips as a recursive run.
+  const { NODE_TEST_CONTEXT: _, ...env } = process.env;
+  const child = spawnSync(process.execPath, ["--test-reporter=tap", __filename], { env: { ...env, RFTLAB_WASM_THREADS: "2", RFTLAB_QUIET: "1" }, encoding: "utf8" });
   assert.equal(child.status, 0, `child test run failed:\n${child.stdout}\n${child.stderr}`);
+  assert.match(child.stdout, /# pass 16\n/, child.stdout);
 });
