@@ -108,42 +108,42 @@ function expNonPositive(value: Code, x: number, t: number, f: number): Code {
 }
 
 /**
- * Sets locals big = 1/(1 + E) and small = E/(1 + E), E = e^−|z|: σ(z) is big for z ≥ 0 and small below,
+ * Given −|z|, sets locals big = 1/(1 + E) and small = E/(1 + E), E = e^−|z|: σ(z) is big for z ≥ 0 and small below,
  * 1 − σ(z) the other one. Uses locals x, t and f too.
  */
-function sigmoidSides(absZ: Code, big: number, small: number, [x, t, f]: number[]): Code {
+function sigmoidSides(minusAbsZ: Code, big: number, small: number, [x, t, f]: number[]): Code {
   return [
-    ...expNonPositive(mul(absZ, k(-1)), x, t, f), ...set(small),
+    ...expNonPositive(minusAbsZ, x, t, f), ...set(small),
     ...div(k(1), add(k(1), get(small))), ...set(big),
     ...mul(get(small), get(big)), ...set(small),
   ];
 }
 
-// gelu_new(x, out, bytes): temps V, U, BIG, SMALL, scratch X, T, P; P = 1 + tanh(u) = 2σ(2u), Q = 1 − tanh(u).
+// gelu_new(x, out, bytes): temps V, U, BIG, SMALL, scratch X, T, P; P = ½(1 + tanh(u)) = σ(2u), Q = ½(1 − tanh(u)).
 const V = 0, U = 1, BIG = 2, SMALL = 3, X = 4, T = 5, P = 6;
 function geluSides(e: Env, x: number): Code {
   const [v, u] = [e.tmp(V), e.tmp(U)];
   return [
     ...e.load(x), ...set(v),
-    ...mul(k(C), add(get(v), mul(mul(mul(get(v), get(v)), get(v)), k(A)))), ...set(u),
-    ...sigmoidSides(mul(abs(get(u)), k(2)), e.tmp(BIG), e.tmp(SMALL), [e.tmp(X), e.tmp(T), e.tmp(P)]),
-    ...mul(k(2), select(get(e.tmp(SMALL)), get(e.tmp(BIG)), lt(get(u), k(0)))), ...set(e.tmp(P)),
+    ...mul(get(v), add(k(C), mul(mul(get(v), get(v)), k(C * A)))), ...set(u),
+    ...sigmoidSides(mul(abs(get(u)), k(-2)), e.tmp(BIG), e.tmp(SMALL), [e.tmp(X), e.tmp(T), e.tmp(P)]),
+    ...select(get(e.tmp(SMALL)), get(e.tmp(BIG)), lt(get(u), k(0))), ...set(e.tmp(P)),
   ];
 }
 
-const geluNew = elementwise("geluNew", 2, 0, 7, (e) => [...geluSides(e, 0), ...e.store(1, mul(mul(k(0.5), get(e.tmp(V))), get(e.tmp(P))))]);
+const geluNew = elementwise("geluNew", 2, 0, 7, (e) => [...geluSides(e, 0), ...e.store(1, mul(get(e.tmp(V)), get(e.tmp(P))))]);
 
-// geluNewGrad(dy, x, out, bytes): dy·(½P + ½·x·P·Q·√(2/π)·(1 + 3·0.044715·x²)).
+// geluNewGrad(dy, x, out, bytes): dy·(P + 2·x·P·Q·√(2/π)·(1 + 3·0.044715·x²)).
 const geluNewGrad = elementwise("geluNewGrad", 3, 0, 7, (e) => {
   const [v, p] = [get(e.tmp(V)), get(e.tmp(P))];
-  const q = mul(k(2), select(get(e.tmp(BIG)), get(e.tmp(SMALL)), lt(get(e.tmp(U)), k(0))));
-  const slope = mul(mul(mul(mul(mul(k(0.5), v), p), q), k(C)), add(k(1), mul(mul(k(3 * A), v), v)));
-  return [...geluSides(e, 1), ...e.store(2, mul(e.load(0), add(mul(k(0.5), p), slope)))];
+  const q = select(get(e.tmp(BIG)), get(e.tmp(SMALL)), lt(get(e.tmp(U)), k(0)));
+  const slope = mul(mul(mul(mul(v, p), q), k(2 * C)), add(k(1), mul(mul(v, v), k(3 * A))));
+  return [...geluSides(e, 1), ...e.store(2, mul(e.load(0), add(p, slope)))];
 });
 
 // siluMul(gate, up, out, bytes) and siluMulGrad(dy, gate, up, dGate, dUp, bytes); temps a (V), BIG, SMALL, scratch.
 function siluSides(e: Env, gate: number): Code {
-  return [...e.load(gate), ...set(e.tmp(V)), ...sigmoidSides(abs(get(e.tmp(V))), e.tmp(BIG), e.tmp(SMALL), [e.tmp(X), e.tmp(T), e.tmp(U)])];
+  return [...e.load(gate), ...set(e.tmp(V)), ...sigmoidSides(mul(abs(get(e.tmp(V))), k(-1)), e.tmp(BIG), e.tmp(SMALL), [e.tmp(X), e.tmp(T), e.tmp(U)])];
 }
 const sigma = (e: Env, lower: number, upper: number) => select(get(e.tmp(lower)), get(e.tmp(upper)), lt(get(e.tmp(V)), k(0)));
 
