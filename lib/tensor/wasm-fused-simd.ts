@@ -1,8 +1,8 @@
-// WebAssembly SIMD (f32x4) versions of the element-wise fused kernels (wasm-fused-kernels.ts), run in place
-// on tfjs's heap: a small module, built here with wasm-asm.ts, imports tfjs's own WebAssembly.Memory, so
-// kernels read and write tensors at their byte offsets with no copies. One instance per tfjs module. Each
-// function handles the first n − n % 4 elements; the caller's JS loop does the rest, and everything when SIMD
-// or the memory import is unavailable.
+// WebAssembly SIMD (f32x4) versions of the fused kernels (wasm-fused-kernels.ts), run in place on tfjs's
+// heap: a small module, built here with wasm-asm.ts, imports tfjs's own WebAssembly.Memory, so kernels read
+// and write tensors at their byte offsets with no copies. One instance per tfjs module. The element-wise
+// functions handle the first n − n % 4 elements and the norms' row functions rows of a multiple of 4; the
+// caller's JS loops do the rest, and everything when SIMD or the memory import is unavailable.
 //
 // tanh and the sigmoid come from one exp(−|z|) (Cephes' expf polynomial, ~1 ulp): σ(z) = 1/(1 + e^−z) and
 // 1 − σ(z) are each computed as whichever of 1/(1 + E) or E/(1 + E), E = e^−|z|, is the right side, so both
@@ -22,20 +22,7 @@ const MAGIC = 1.5 * 2 ** 23;
 /** a where mask, else b. */
 const select = (a: Code, b: Code, mask: Code) => op(SIMD.bitselect)(a, b, mask);
 
-// V8 rebuilds a v128.const inside the loop each time (several instructions), so constants live in locals set
-// before the loop: while `elementwise` generates a body, `pooled` hands out one local per distinct constant.
-let pool: { base: number; locals: Map<string, number>; init: Code } | null = null;
-function pooled(constant: Code): Code {
-  const key = constant.join();
-  let local = pool!.locals.get(key);
-  if (local === undefined) {
-    local = pool!.base + pool!.locals.size;
-    pool!.locals.set(key, local);
-    pool!.init.push(...constant, ...set(local));
-  }
-  return get(local);
-}
-const k = (value: number) => pooled(f32x4Const(value));
+const k = f32x4Const;
 
 const C = Math.sqrt(2 / Math.PI);
 const A = 0.044715;
@@ -63,25 +50,19 @@ function elementwise(name: string, pointers: number, scalars: number, temps: num
     scalar: (j) => I + 1 + j,
     tmp: (j) => I + 1 + scalars + j,
   };
-  pool = { base: env.tmp(temps), locals: new Map(), init: [] };
-  const code = body(env);
-  const epilogue = finish?.(env) ?? [];
-  const constants = pool;
-  pool = null;
   const splats = Array.from({ length: scalars }, (_, j) => [...get(BYTES + 1 + j), ...simd(SIMD.f32x4Splat), ...set(env.scalar(j))]).flat();
   return {
     name,
     params: [...Array<WasmValType>(pointers + 1).fill("i32"), ...Array<WasmValType>(scalars).fill("f32")],
-    locals: ["i32", ...Array<WasmValType>(scalars + temps + constants.locals.size).fill("v128")],
+    locals: ["i32", ...Array<WasmValType>(scalars + temps).fill("v128")],
     body: [
       ...splats,
-      ...constants.init,
       ...asm.block, ...asm.loop,
       ...get(I), ...get(BYTES), ...asm.i32GeU, ...asm.brIf(1),
-      ...code,
+      ...body(env),
       ...get(I), ...i32(16), ...asm.i32Add, ...set(I),
       ...asm.br(0), ...asm.end, ...asm.end,
-      ...epilogue,
+      ...(finish?.(env) ?? []),
     ],
     results: Array<WasmValType>(results).fill("f32"),
   };
@@ -96,7 +77,7 @@ function expNonPositive(value: Code, x: number, t: number, f: number): Code {
   const poly = [1.98756915e-4, 1.3981999507e-3, 8.3334519073e-3, 4.1665795894e-2, 1.6666665459e-1, 5.0000001201e-1]
     .slice(1)
     .reduce((p, c) => add(mul(p, get(x)), k(c)), k(1.98756915e-4));
-  const pow2 = [...get(t), ...pooled(i32x4Const(127)), ...simd(SIMD.i32x4Add), ...i32(23), ...simd(SIMD.i32x4Shl)];
+  const pow2 = [...get(t), ...i32x4Const(127), ...simd(SIMD.i32x4Add), ...i32(23), ...simd(SIMD.i32x4Shl)];
   return [
     ...pmax(value, k(-87)), ...set(x),
     ...add(mul(get(x), k(Math.LOG2E)), k(MAGIC)), ...set(t),
