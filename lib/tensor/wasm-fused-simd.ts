@@ -9,7 +9,7 @@
 // keep their relative accuracy in the tails without branches (1 + tanh(u) = 2σ(2u)).
 import { warnOnce } from "../errors";
 import { asm, f32x4Const, i32x4Const, SIMD, v128Load, v128Store, wasmModule, type WasmFunction, type WasmValType } from "./wasm-asm";
-import type { WasmBackend } from "./wasm-override";
+import { isShared, wasmMemory, type WasmBackend } from "./wasm-override";
 
 const { get, set, i32, simd } = asm;
 type Code = number[];
@@ -232,14 +232,13 @@ export function useSimdKernels(on: boolean): void {
 /** The SIMD kernels on `backend`'s heap, or null (disabled, or no SIMD: warns once). */
 export function simdKernels(backend: WasmBackend): SimdKernels | null {
   if (!enabled) return null;
-  const wasm = backend.wasm as WasmBackend["wasm"] & { asm?: { memory?: WebAssembly.Memory }; wasmMemory?: WebAssembly.Memory };
+  const wasm = backend.wasm;
   let kernels = instances.get(wasm);
   if (kernels !== undefined) return kernels;
   try {
-    // The single-threaded build exports its memory; the threaded one imports a shared one, kept as wasmMemory.
-    const memory = wasm.asm?.memory ?? wasm.wasmMemory;
-    if (!(memory instanceof WebAssembly.Memory)) throw new Error("tfjs's WebAssembly.Memory not found");
-    const shared = typeof SharedArrayBuffer !== "undefined" && memory.buffer instanceof SharedArrayBuffer;
+    const memory = wasmMemory(backend);
+    if (!memory) throw new Error("tfjs's WebAssembly.Memory not found");
+    const shared = isShared(memory);
     let module = compiled.get(shared);
     if (!module) {
       module = new WebAssembly.Module(wasmModule(FUNCTIONS, { import: 1, shared }));

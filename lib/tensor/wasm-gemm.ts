@@ -6,6 +6,7 @@
 // accepts it, else tfjs' GEMM stays in use.
 import v8 from "node:v8";
 import { asm, i32x4Const, wasmModule, type WasmFunction } from "./wasm-asm";
+import { isShared } from "./wasm-override";
 
 const OP = {
   i32Mul: [0x6c],
@@ -73,22 +74,25 @@ function gemmFunction(): WasmFunction {
 
 export type GemmKernel = (a: number, b: number, c: number, m: number, n: number, k: number, lda: number, ldb: number, ldc: number, acc: number) => void;
 
-let moduleCache: WebAssembly.Module | null | undefined;
+const modules = new Map<boolean, WebAssembly.Module | null>();
 
-function compiled(): WebAssembly.Module | null {
-  if (moduleCache !== undefined) return moduleCache;
-  const bytes = wasmModule([gemmFunction()], { import: 1 });
+/** The compiled module for a shared (threaded build) or unshared memory; null without relaxed SIMD. */
+function compiled(shared: boolean): WebAssembly.Module | null {
+  if (modules.has(shared)) return modules.get(shared)!;
+  const bytes = wasmModule([gemmFunction()], { import: 1, shared });
   if (!WebAssembly.validate(bytes)) v8.setFlagsFromString("--experimental-wasm-relaxed-simd");
-  moduleCache = WebAssembly.validate(bytes) ? new WebAssembly.Module(bytes) : null;
-  return moduleCache;
+  const mod = WebAssembly.validate(bytes) ? new WebAssembly.Module(bytes) : null;
+  modules.set(shared, mod);
+  return mod;
 }
 
 const kernels = new WeakMap<WebAssembly.Memory, GemmKernel | null>();
 
-/** The kernel bound to `memory` (tfjs' own), or null when relaxed SIMD is unavailable or the memory is shared. */
-export function gemmKernelFor(memory: WebAssembly.Memory): GemmKernel | null {
+/** The kernel bound to `memory` (tfjs' own), or null when relaxed SIMD is unavailable. */
+export function gemmKernelFor(memory: WebAssembly.Memory | undefined): GemmKernel | null {
+  if (!memory) return null;
   if (kernels.has(memory)) return kernels.get(memory)!;
-  const mod = memory.buffer instanceof ArrayBuffer ? compiled() : null; // the threaded build's memory is shared
+  const mod = compiled(isShared(memory));
   const kernel = mod ? (new WebAssembly.Instance(mod, { env: { mem: memory } }).exports.gemm as GemmKernel) : null;
   kernels.set(memory, kernel);
   return kernel;

@@ -9,7 +9,7 @@ import { tf } from "./tf";
 import { heapKernels } from "./wasm-heap-kernels";
 import { gemmKernelFor, type GemmKernel } from "./wasm-gemm";
 import { registerFusedKernels, unregisterFusedKernels } from "./wasm-fused-kernels";
-import { isOverridden, overrideKernel, restoreKernel, stockKernel, type KernelArgs, type KernelFunc, type TensorInfo, type WasmBackend } from "./wasm-override";
+import { isOverridden, overrideKernel, restoreKernel, stockKernel, wasmMemory, type KernelArgs, type KernelFunc, type TensorInfo, type WasmBackend } from "./wasm-override";
 
 type GemmFn = (aId: number, aShape: Uint8Array, aRank: number, bId: number, bShape: Uint8Array, bRank: number,
   transposeA: boolean, transposeB: boolean, outId: number) => void;
@@ -125,7 +125,7 @@ function fastBatchMatMul(args: KernelArgs): TensorInfo {
     return stockKernel("BatchMatMul", args); // its own checks and messages
   }
   const outBatch = tf.broadcast_util.assertAndGetBroadcastShape(a.shape.slice(0, -2), b.shape.slice(0, -2));
-  const fma = m % 4 === 0 && n % 8 === 0 ? gemmKernelFor((backend.wasm as unknown as { asm: { memory: WebAssembly.Memory } }).asm.memory) : null;
+  const fma = m % 4 === 0 && n % 8 === 0 ? gemmKernelFor(wasmMemory(backend)) : null;
   if (fma) return fmaProduct(fma, a, b, transposeA, transposeB, outBatch, backend);
   if (tf.util.sizeFromShape(outBatch) === 1 && 2 * m <= n) return swappedProduct(a, b, transposeA, transposeB, [...outBatch, m, n], backend);
   const at = transposeA ? transposeLast2(a, backend) : a; // [..., M, K]

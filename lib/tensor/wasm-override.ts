@@ -28,6 +28,18 @@ export function stockKernel(name: string, args: KernelArgs): TensorInfo {
   return stock.get(name)!.kernelFunc(args as never) as TensorInfo;
 }
 
+/** tfjs' WebAssembly.Memory: exported by the single-threaded build, imported (shared) and kept by the threaded one. */
+export function wasmMemory(backend: WasmBackend): WebAssembly.Memory | undefined {
+  const w = backend.wasm as unknown as { asm?: { memory?: WebAssembly.Memory }; wasmMemory?: WebAssembly.Memory };
+  const memory = w.asm?.memory ?? w.wasmMemory;
+  return memory instanceof WebAssembly.Memory ? memory : undefined;
+}
+
+/** Whether `memory` is the threaded build's shared memory (modules importing it must declare it shared). */
+export function isShared(memory: WebAssembly.Memory): boolean {
+  return typeof SharedArrayBuffer !== "undefined" && memory.buffer instanceof SharedArrayBuffer;
+}
+
 /** Float32 view of the whole wasm heap; take it after the last `makeOutput` (growing memory detaches views). */
 export function heapF32(backend: WasmBackend): Float32Array {
   return new Float32Array(backend.wasm.HEAPU8.buffer);
