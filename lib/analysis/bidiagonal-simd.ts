@@ -80,7 +80,7 @@ const MA = 0, MLDA8 = 1, PAIRS = 2, GROUPS = 3, MX = 4, MY = 5, G = 6, R = 7, OF
 const matvecLocals: WasmFunction["locals"] = [...Array<"i32">(11).fill("i32"), ...Array<"v128">(9).fill("v128")];
 const eight = [0, 1, 2, 3, 4, 5, 6, 7];
 
-/** Loops g over the groups (column pointers COLS+j set) and, inside, `perGroup` around a loop over row pairs (byte offset OFF). */
+/** Loops g over the groups (column pointers COLS+j), running beforeRows, perPair for each row pair (byte offset OFF), afterRows. */
 function overGroups(beforeRows: number[], perPair: number[], afterRows: number[]): number[] {
   return [
     ...i32(0), ...set(G), ...get(MA), ...set(COLS),
@@ -216,7 +216,7 @@ export class BidiagonalWorkspace {
 
   /** a[r0:r0+rows, c0:c0+cols] −= W·Cᵀ for the packed w, c (inner dimension k). */
   subtractProduct(r0: number, c0: number, rows: number, cols: number, k: number): void {
-    this.kernels.subtractProduct(this.byte(this.a, c0 * this.m + r0), 8 * this.m, Math.ceil(rows / 4), Math.ceil(cols / 4), this.byte(this.w, 0), this.byte(this.c, 0), k);
+    this.kernels.subtractProduct(byteOf(this.a, c0 * this.m + r0), 8 * this.m, Math.ceil(rows / 4), Math.ceil(cols / 4), byteOf(this.w, 0), byteOf(this.c, 0), k);
   }
 
   /** y[yOff + j] = Σ_{r ∈ [r0, r1)} a[j·m + r]·a[xOff + r] for j ∈ [c0, c1): Aᵀu with u a column of `a`. */
@@ -224,7 +224,7 @@ export class BidiagonalWorkspace {
     const { a, m } = this;
     const pairs = (r1 - r0) >> 1;
     const groups = (c1 - c0) >> 3;
-    this.kernels.dot8(this.byte(a, c0 * m + r0), 8 * m, pairs, groups, this.byte(a, xOff + r0), this.byte(this.y, yOff + c0));
+    this.kernels.dot8(byteOf(a, c0 * m + r0), 8 * m, pairs, groups, byteOf(a, xOff + r0), byteOf(this.y, yOff + c0));
     const rEnd = r0 + 2 * pairs;
     if (rEnd < r1) for (let j = c0; j < c0 + 8 * groups; j++) this.y[yOff + j] += a[j * m + rEnd] * a[xOff + rEnd];
     dotColumns(a, m, r0, r1, c0 + 8 * groups, c1, a, xOff, this.y, yOff);
@@ -235,14 +235,10 @@ export class BidiagonalWorkspace {
     const { a, m, v } = this;
     const pairs = (r1 - r0) >> 1;
     const groups = (c1 - c0) >> 3;
-    this.kernels.axpy8(this.byte(a, c0 * m + r0), 8 * m, pairs, groups, this.byte(v, c0), this.byte(this.x, xOff + r0));
+    this.kernels.axpy8(byteOf(a, c0 * m + r0), 8 * m, pairs, groups, byteOf(v, c0), byteOf(this.x, xOff + r0));
     const rEnd = r0 + 2 * pairs;
     if (rEnd < r1) for (let j = c0; j < c0 + 8 * groups; j++) this.x[xOff + rEnd] += a[j * m + rEnd] * v[j];
     axpyColumns(a, m, r0, r1, c0 + 8 * groups, c1, v, 0, this.x, xOff);
-  }
-
-  private byte(view: Float64Array, index: number): number {
-    return byteOf(view, index);
   }
 }
 
