@@ -13,7 +13,9 @@ import time
 import torch
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-_spec = importlib.util.spec_from_file_location("model_forward", os.path.join(HERE, "..", "tests", "reference", "model-forward.py"))
+REFERENCE = os.path.join(HERE, "..", "tests", "reference")
+sys.path.insert(0, REFERENCE)  # model-forward.py imports its neighbour safetensors_file.py
+_spec = importlib.util.spec_from_file_location("model_forward", os.path.join(REFERENCE, "model-forward.py"))
 ref = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(ref)
 
