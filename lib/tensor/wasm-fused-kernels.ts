@@ -126,13 +126,18 @@ function partialSums(h: Float32Array, o: number, d: number): (last: boolean) => 
   };
 }
 
+/** A norm kernel's backend, eps, row length D (last axis of x) and row count. */
+function normArgs(args: KernelArgs, kernel: string): { backend: WasmBackend; eps: number; d: number; rows: number } {
+  const { backend } = f32Inputs(args, kernel);
+  const { x } = args.inputs;
+  const d = x.shape[x.shape.length - 1];
+  return { backend, eps: args.attrs.eps as number, d, rows: tf.util.sizeFromShape(x.shape) / d };
+}
+
 /** LayerNorm over the last axis: y = (x − μ)·rstd·w + b. x [..., D], w and b [D]. */
 function layerNorm(args: KernelArgs): TensorInfo {
-  const { backend } = f32Inputs(args, "RftlabLayerNorm");
+  const { backend, eps, d, rows } = normArgs(args, "RftlabLayerNorm");
   const { x, w, b } = args.inputs;
-  const eps = args.attrs.eps as number;
-  const d = x.shape[x.shape.length - 1];
-  const rows = tf.util.sizeFromShape(x.shape) / d;
   const out = backend.makeOutput(x.shape, "float32");
   const h = heapF32(backend);
   const [xo, wo, bo, oo] = [x, w, b, out].map((t) => offsetF32(backend, t));
@@ -157,11 +162,8 @@ function layerNorm(args: KernelArgs): TensorInfo {
  * dw = Σ_rows dy·x̂, db = Σ_rows dy. Returns [dx, dw, db].
  */
 function layerNormGrad(args: KernelArgs): TensorInfo[] {
-  const { backend } = f32Inputs(args, "RftlabLayerNormGrad");
+  const { backend, eps, d, rows } = normArgs(args, "RftlabLayerNormGrad");
   const { dy, x, w } = args.inputs;
-  const eps = args.attrs.eps as number;
-  const d = x.shape[x.shape.length - 1];
-  const rows = tf.util.sizeFromShape(x.shape) / d;
   const dx = backend.makeOutput(x.shape, "float32");
   const dw = backend.makeOutput([d], "float32");
   const db = backend.makeOutput([d], "float32");
@@ -212,11 +214,8 @@ function layerNormGrad(args: KernelArgs): TensorInfo[] {
 
 /** RMSNorm over the last axis (Llama/Qwen2): y = x·rstd·w, rstd = 1/√(mean(x²) + eps). */
 function rmsNorm(args: KernelArgs): TensorInfo {
-  const { backend } = f32Inputs(args, "RftlabRmsNorm");
+  const { backend, eps, d, rows } = normArgs(args, "RftlabRmsNorm");
   const { x, w } = args.inputs;
-  const eps = args.attrs.eps as number;
-  const d = x.shape[x.shape.length - 1];
-  const rows = tf.util.sizeFromShape(x.shape) / d;
   const out = backend.makeOutput(x.shape, "float32");
   const h = heapF32(backend);
   const [xo, wo, oo] = [x, w, out].map((t) => offsetF32(backend, t));
@@ -242,11 +241,8 @@ function rmsRstd(h: Float32Array, o: number, d: number, eps: number): number {
 
 /** RMSNorm backward, x̂ = x·rstd and g = dy·w: dx = rstd·(g − x̂·mean(g·x̂)), dw = Σ_rows dy·x̂. Returns [dx, dw]. */
 function rmsNormGrad(args: KernelArgs): TensorInfo[] {
-  const { backend } = f32Inputs(args, "RftlabRmsNormGrad");
+  const { backend, eps, d, rows } = normArgs(args, "RftlabRmsNormGrad");
   const { dy, x, w } = args.inputs;
-  const eps = args.attrs.eps as number;
-  const d = x.shape[x.shape.length - 1];
-  const rows = tf.util.sizeFromShape(x.shape) / d;
   const dx = backend.makeOutput(x.shape, "float32");
   const dw = backend.makeOutput([d], "float32");
   const h = heapF32(backend);
