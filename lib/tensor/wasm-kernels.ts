@@ -1,8 +1,9 @@
 // Faster BatchMatMul for tfjs-backend-wasm 4.22 (pinned exactly: this relies on its internals).
 // The stock kernel reaches XNNPACK's GEMM only for one [1, M, K] × [1, K, N] product without transpose
 // flags; batched products (attention) and every matmul gradient (transposeA/B) fall to a naive loop at
-// 0.5–2 GFLOP/s. This kernel transposes explicitly, folds a shared right operand's batch into M, and
-// otherwise issues one GEMM per batch entry on zero-copy views: extra tensor ids registered on the wasm
+// 0.5–2 GFLOP/s. This kernel transposes explicitly and runs rftlab's FMA GEMM (wasm-gemm.ts) on every
+// product whose M % 4 = 0 and N % 8 = 0; the others go to XNNPACK, folding a shared right operand's batch
+// into M, otherwise one GEMM per batch entry on zero-copy views: extra tensor ids registered on the wasm
 // side at offsets inside the operands' buffers (the C++ side keeps only id → pointer, and JS-side
 // `tfjs.disposeData(id)` forgets an id without freeing memory). Tested against the cpu backend.
 import { tf } from "./tf";
