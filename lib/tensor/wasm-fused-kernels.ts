@@ -1,10 +1,11 @@
 // Fused forward/backward kernels for the wasm backend, as plain loops over the heap: GPT-2's gelu_new and
-// LayerNorm, Llama's RMSNorm and SwiGLU product, and AdamW's update (optim.ts). Composed from tfjs ops each of these is 10–30 kernels, each a
-// full pass over memory plus an allocation; fused, one or two passes. Registered under rftlab's own kernel
+// LayerNorm, Llama's RMSNorm and SwiGLU product, and AdamW's update (optim.ts). Composed from tfjs ops each
+// of these is 10–30 kernels, each a full pass over memory plus an allocation; fused, one or two passes. Registered under rftlab's own kernel
 // names for "wasm" only; `fused-ops.ts` falls back to the composed ops on other backends. The element-wise
 // ones run WebAssembly SIMD (wasm-fused-simd.ts) on all but the last n % 4 elements, the norms on rows whose
 // length is a multiple of 4; the loops here do the rest, and everything where SIMD is unavailable.
 import { tf } from "./tf";
+import { RftlabError } from "../errors";
 import { simdCount, simdKernels } from "./wasm-fused-simd";
 import { heapF32, offsetF32, type KernelArgs, type TensorInfo, type WasmBackend } from "./wasm-override";
 
@@ -48,10 +49,20 @@ function simdPrefix(backend: WasmBackend, name: "geluNew" | "geluNewGrad" | "sil
 
 /** The SIMD kernels for rows of d features (d a multiple of 4), else null. */
 const rowKernels = (backend: WasmBackend, d: number) => (d % 4 === 0 ? simdKernels(backend) : null);
+type RowKernels = NonNullable<ReturnType<typeof rowKernels>>;
+
+/** LayerNorm's mean and 1/√(var + eps) of the row of d floats at byte offset `xr`, by the SIMD sums. */
+function simdRowStats(vec: RowKernels, xr: number, d: number, eps: number): [number, number] {
+  const mean = vec.sum(xr, 4 * d) / d;
+  return [mean, 1 / Math.sqrt(vec.sumSquares(xr, 4 * d, mean) / d + eps)];
+}
+
+/** RMSNorm's 1/√(mean(x²) + eps) of the row of d floats at byte offset `xr`, by the SIMD sums. */
+const simdRmsRstd = (vec: RowKernels, xr: number, d: number, eps: number) => 1 / Math.sqrt(vec.sumSquares(xr, 4 * d, 0) / d + eps);
 
 function f32Inputs(args: KernelArgs, kernel: string): { backend: WasmBackend } {
   for (const [name, t] of Object.entries(args.inputs)) {
-    if (t.dtype !== "float32") throw new Error(`${kernel}: input ${name} must be float32; got ${t.dtype}`);
+    if (t.dtype !== "float32") throw new RftlabError(`${kernel}: input ${name} must be float32; got ${t.dtype}`);
   }
   return { backend: args.backend as WasmBackend };
 }
@@ -144,8 +155,7 @@ function layerNorm(args: KernelArgs): TensorInfo {
   const vec = rowKernels(backend, d);
   if (vec) {
     for (let r = 0, xr = xo * 4, or = oo * 4; r < rows; r++, xr += 4 * d, or += 4 * d) {
-      const mean = vec.sum(xr, 4 * d) / d;
-      const rstd = 1 / Math.sqrt(vec.sumSquares(xr, 4 * d, mean) / d + eps);
+      const [mean, rstd] = simdRowStats(vec, xr, d, eps);
       vec.layerNormApply(xr, wo * 4, bo * 4, or, 4 * d, mean, rstd);
     }
     return out;
@@ -174,8 +184,7 @@ function layerNormGrad(args: KernelArgs): TensorInfo[] {
     const [flushW, flushB] = [dwo, dbo].map((o) => partialSums(h, o, d));
     for (let r = 0, ro = 0; r < rows; r++, ro += 4 * d) {
       const [xr, gr] = [xo * 4 + ro, go * 4 + ro];
-      const mean = vec.sum(xr, 4 * d) / d;
-      const rstd = 1 / Math.sqrt(vec.sumSquares(xr, 4 * d, mean) / d + eps);
+      const [mean, rstd] = simdRowStats(vec, xr, d, eps);
       const [sumG, sumGX] = vec.layerNormGradSums(gr, xr, wo * 4, dwo * 4, dbo * 4, 4 * d, mean, rstd);
       vec.layerNormGradApply(gr, xr, wo * 4, dxo * 4 + ro, 4 * d, mean, rstd, sumG / d, sumGX / d);
       flushW(r + 1 === rows);
@@ -222,7 +231,7 @@ function rmsNorm(args: KernelArgs): TensorInfo {
   const vec = rowKernels(backend, d);
   if (vec) {
     for (let ro = 0; ro < rows * d * 4; ro += 4 * d) {
-      vec.rmsNormApply(xo * 4 + ro, wo * 4, oo * 4 + ro, 4 * d, 1 / Math.sqrt(vec.sumSquares(xo * 4 + ro, 4 * d, 0) / d + eps));
+      vec.rmsNormApply(xo * 4 + ro, wo * 4, oo * 4 + ro, 4 * d, simdRmsRstd(vec, xo * 4 + ro, d, eps));
     }
     return out;
   }
@@ -252,7 +261,7 @@ function rmsNormGrad(args: KernelArgs): TensorInfo[] {
     const flushW = partialSums(h, dwo, d);
     for (let r = 0, ro = 0; r < rows; r++, ro += 4 * d) {
       const [xr, gr] = [xo * 4 + ro, go * 4 + ro];
-      const rstd = 1 / Math.sqrt(vec.sumSquares(xr, 4 * d, 0) / d + eps);
+      const rstd = simdRmsRstd(vec, xr, d, eps);
       const sumGX = vec.rmsNormGradSums(gr, xr, wo * 4, dwo * 4, 4 * d, rstd);
       vec.rmsNormGradApply(gr, xr, wo * 4, dxo * 4 + ro, 4 * d, rstd, sumGX / d);
       flushW(r + 1 === rows);

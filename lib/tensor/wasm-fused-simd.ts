@@ -9,7 +9,7 @@
 // keep their relative accuracy in the tails without branches (1 + tanh(u) = 2σ(2u)).
 import { warnOnce } from "../errors";
 import { asm, f32x4Const, i32x4Const, SIMD, v128Load, v128Store, wasmModule, type WasmFunction, type WasmValType } from "./wasm-asm";
-import { isShared, wasmMemory, type WasmBackend } from "./wasm-override";
+import { heapModule, wasmMemory, type WasmBackend } from "./wasm-override";
 
 const { get, set, i32, simd } = asm;
 type Code = number[];
@@ -220,9 +220,9 @@ export interface SimdKernels {
 }
 
 const FUNCTIONS = [geluNew, geluNewGrad, siluMul, siluMulGrad, adamW, sum, sumSquares, layerNormApply, rmsNormApply, layerNormGradSums, layerNormGradApply, rmsNormGradSums, rmsNormGradApply];
-const compiled = new Map<boolean, WebAssembly.Module>();
-const instances = new WeakMap<object, SimdKernels | null>();
+const simdOn = heapModule<SimdKernels>((shared) => new WebAssembly.Module(wasmModule(FUNCTIONS, { import: 1, shared })));
 let enabled = true;
+let broken = false;
 
 /** Switches the SIMD kernels off (true: back on), for tests of the JS loops and before/after benchmarks. */
 export function useSimdKernels(on: boolean): void {
@@ -231,26 +231,16 @@ export function useSimdKernels(on: boolean): void {
 
 /** The SIMD kernels on `backend`'s heap, or null (disabled, or no SIMD: warns once). */
 export function simdKernels(backend: WasmBackend): SimdKernels | null {
-  if (!enabled) return null;
-  const wasm = backend.wasm;
-  let kernels = instances.get(wasm);
-  if (kernels !== undefined) return kernels;
+  if (!enabled || broken) return null;
   try {
     const memory = wasmMemory(backend);
     if (!memory) throw new Error("tfjs's WebAssembly.Memory not found");
-    const shared = isShared(memory);
-    let module = compiled.get(shared);
-    if (!module) {
-      module = new WebAssembly.Module(wasmModule(FUNCTIONS, { import: 1, shared }));
-      compiled.set(shared, module);
-    }
-    kernels = new WebAssembly.Instance(module, { env: { mem: memory } }).exports as unknown as SimdKernels;
+    return simdOn(memory);
   } catch (e) {
     warnOnce("fused-simd", `rftlab: WebAssembly SIMD fused kernels unavailable (${(e as Error).message}); using the JS loops (~5x slower)`);
-    kernels = null;
+    broken = true;
+    return null;
   }
-  instances.set(wasm, kernels);
-  return kernels;
 }
 
 /** How many of n elements the SIMD kernels handle (the rest is the JS loop's). */

@@ -6,7 +6,7 @@
 // accepts it, else tfjs' GEMM stays in use.
 import v8 from "node:v8";
 import { asm, i32x4Const, wasmModule, type WasmFunction } from "./wasm-asm";
-import { isShared } from "./wasm-override";
+import { heapModule } from "./wasm-override";
 
 const OP = {
   i32Mul: [0x6c],
@@ -74,26 +74,21 @@ function gemmFunction(): WasmFunction {
 
 export type GemmKernel = (a: number, b: number, c: number, m: number, n: number, k: number, lda: number, ldb: number, ldc: number, acc: number) => void;
 
-const modules = new Map<boolean, WebAssembly.Module | null>();
-
-/** The compiled module for a shared (threaded build) or unshared memory; null without relaxed SIMD. */
-function compiled(shared: boolean): WebAssembly.Module | null {
-  if (modules.has(shared)) return modules.get(shared)!;
+const gemmOn = heapModule<{ gemm: GemmKernel }>((shared) => {
   const bytes = wasmModule([gemmFunction()], { import: 1, shared });
   if (!WebAssembly.validate(bytes)) v8.setFlagsFromString("--experimental-wasm-relaxed-simd");
-  const mod = WebAssembly.validate(bytes) ? new WebAssembly.Module(bytes) : null;
-  modules.set(shared, mod);
-  return mod;
-}
+  if (!WebAssembly.validate(bytes)) throw new Error("relaxed SIMD is not available");
+  return new WebAssembly.Module(bytes);
+});
+let unavailable = false;
 
-const kernels = new WeakMap<WebAssembly.Memory, GemmKernel | null>();
-
-/** The kernel bound to `memory` (tfjs' own), or null when relaxed SIMD is unavailable. */
+/** The kernel on `memory` (tfjs' own), or null when relaxed SIMD is unavailable. */
 export function gemmKernelFor(memory: WebAssembly.Memory | undefined): GemmKernel | null {
-  if (!memory) return null;
-  if (kernels.has(memory)) return kernels.get(memory)!;
-  const mod = compiled(isShared(memory));
-  const kernel = mod ? (new WebAssembly.Instance(mod, { env: { mem: memory } }).exports.gemm as GemmKernel) : null;
-  kernels.set(memory, kernel);
-  return kernel;
+  if (!memory || unavailable) return null;
+  try {
+    return gemmOn(memory).gemm;
+  } catch {
+    unavailable = true; // XNNPACK does every product
+    return null;
+  }
 }

@@ -40,6 +40,26 @@ export function isShared(memory: WebAssembly.Memory): boolean {
   return typeof SharedArrayBuffer !== "undefined" && memory.buffer instanceof SharedArrayBuffer;
 }
 
+/**
+ * A wasm module working in place on tfjs' heap (the memory imported as env.mem): `compile` runs once per kind
+ * of memory (the threaded build's is shared), the instance is made once per tfjs memory. Errors propagate.
+ */
+export function heapModule<T>(compile: (shared: boolean) => WebAssembly.Module): (memory: WebAssembly.Memory) => T {
+  const compiled = new Map<boolean, WebAssembly.Module>();
+  const instances = new WeakMap<WebAssembly.Memory, T>();
+  return (memory) => {
+    let exports = instances.get(memory);
+    if (!exports) {
+      const shared = isShared(memory);
+      let mod = compiled.get(shared);
+      if (!mod) compiled.set(shared, (mod = compile(shared)));
+      exports = new WebAssembly.Instance(mod, { env: { mem: memory } }).exports as unknown as T;
+      instances.set(memory, exports);
+    }
+    return exports;
+  };
+}
+
 /** Float32 view of the whole wasm heap; take it after the last `makeOutput` (growing memory detaches views). */
 export function heapF32(backend: WasmBackend): Float32Array {
   return new Float32Array(backend.wasm.HEAPU8.buffer);
