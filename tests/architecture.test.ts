@@ -9,17 +9,22 @@ const LIB = path.join(__dirname, "..", "..", "lib");
 
 /** Which lib areas each area may import (besides itself and errors.ts). */
 const ALLOWED: Record<string, string[]> = {
-  tensor: [],
-  io: ["tensor"],
-  tasks: [],
-  rewards: [],
-  display: ["io"],
-  model: ["tensor", "io"],
-  sampling: ["tensor", "model", "io", "tasks"],
-  peft: ["tensor", "model", "io", "tasks"],
-  rl: ["tensor", "model", "io", "sampling", "peft", "rewards", "tasks", "display"],
-  analysis: ["tensor", "io", "model"],
-  forgetting: ["tensor", "io", "model", "tasks", "rewards"],
+  base: [],
+  stats: ["base"],
+  tensor: ["base"],
+  io: ["tensor", "base"],
+  tasks: ["base"],
+  rewards: ["base", "tasks"],
+  display: ["io", "stats", "base"],
+  model: ["tensor", "io", "base"],
+  linalg: ["tensor", "base"],
+  sampling: ["tensor", "model", "io", "base"],
+  peft: ["tensor", "model", "io", "base"],
+  evaluation: ["tensor", "model", "io", "sampling", "tasks", "rewards", "stats", "base"],
+  rl: ["tensor", "model", "io", "sampling", "peft", "rewards", "tasks", "evaluation", "stats", "base", "display"],
+  analysis: ["tensor", "io", "model", "linalg", "stats", "base"],
+  forgetting: ["tensor", "io", "model", "sampling", "tasks", "rewards", "evaluation", "stats", "base"],
+  continual: ["tensor", "io", "model", "sampling", "tasks", "rewards", "evaluation", "stats", "base", "rl", "peft", "forgetting", "analysis", "display"],
   cli: ["*"],
 };
 /** Files outside lib/io and lib/cli that may use node:fs for package assets (never user data), with the reason. */

@@ -3,6 +3,7 @@
  * reconstruction and principal angles. Dense SVD itself lives in linalg-svd.ts.
  */
 import { RftlabError } from "../errors";
+import { fillNormals, mulberry32 } from "../base/random";
 import { checkMatrix, Matrix, singularValues, svd, SvdResult } from "./linalg-svd";
 
 export { svd, singularValues } from "./linalg-svd";
@@ -91,23 +92,7 @@ export function orthonormalizeColumns(q: Float64Array, m: number, r: number): vo
 
 /** Seeded standard normals (mulberry32 + Box–Muller): randomized SVD is deterministic per seed. */
 export function seededNormals(count: number, seed: number): Float64Array {
-  let st = seed >>> 0;
-  const next = () => {
-    st = (st + 0x6d2b79f5) >>> 0;
-    let t = st;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  const out = new Float64Array(count);
-  for (let i = 0; i < count; i += 2) {
-    const u = Math.max(next(), 1e-300);
-    const v = next();
-    const r = Math.sqrt(-2 * Math.log(u));
-    out[i] = r * Math.cos(2 * Math.PI * v);
-    if (i + 1 < count) out[i + 1] = r * Math.sin(2 * Math.PI * v);
-  }
-  return out;
+  return fillNormals(new Float64Array(count), mulberry32(seed));
 }
 
 export interface TruncatedSvdConfig {

@@ -1,4 +1,5 @@
 import { tf } from "../tensor/tf";
+import { fillNormals, mulberry32 } from "../base/random";
 import type { ModelConfig } from "./config";
 import { paramSpecs, type ParamSpec } from "./params";
 import { Transformer } from "./transformer";
@@ -8,31 +9,6 @@ function hashName(name: string): number {
   let h = 0x811c9dc5;
   for (let i = 0; i < name.length; i++) h = Math.imul(h ^ name.charCodeAt(i), 0x01000193);
   return h >>> 0;
-}
-
-/** mulberry32: small, fast, deterministic 32-bit PRNG; values in [0, 1). */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-/** n samples of N(0, std²) by Box–Muller. */
-function normalArray(n: number, std: number, rand: () => number): Float32Array {
-  const out = new Float32Array(n);
-  for (let i = 0; i < n; i += 2) {
-    const u = 1 - rand();
-    const r = Math.sqrt(-2 * Math.log(u)) * std;
-    const theta = 2 * Math.PI * rand();
-    out[i] = r * Math.cos(theta);
-    if (i + 1 < n) out[i + 1] = r * Math.sin(theta);
-  }
-  return out;
 }
 
 function initValues(s: ParamSpec, c: ModelConfig, seed: number): Float32Array {
@@ -46,7 +22,7 @@ function initValues(s: ParamSpec, c: ModelConfig, seed: number): Float32Array {
     case "residual": {
       // GPT-2: N(0, 0.02²); projections into the residual stream scaled by 1/√(2L) (two per layer).
       const std = s.init === "residual" ? 0.02 / Math.sqrt(2 * c.nLayers) : 0.02;
-      return normalArray(n, std, mulberry32(hashName(s.name) ^ Math.imul(seed, 0x9e3779b1)));
+      return fillNormals(new Float32Array(n), mulberry32(hashName(s.name) ^ Math.imul(seed, 0x9e3779b1)), std);
     }
   }
 }

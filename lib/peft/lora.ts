@@ -1,7 +1,7 @@
 import { tf } from "../tensor/tf";
 import type { Transformer } from "../model";
 import { RftlabError } from "../errors";
-import { createRng } from "../tasks/rng";
+import { createRng } from "../base/random";
 import { writeFileAtomic, writeSafetensors } from "../io";
 import { loraScaling, resolveLoraConfig, type LoraConfig } from "./lora-config";
 import path from "node:path";

@@ -2,7 +2,7 @@ import { tf } from "../tensor/tf";
 import type { AdamW } from "../tensor/optim";
 import type { Transformer } from "../model";
 import { RftlabError } from "../errors";
-import { createRng } from "../tasks/rng";
+import { createRng } from "../base/random";
 
 /** Per-parameter 0/1 masks keyed by HF tensor name: 1 = the entry may change. A missing name = frozen. */
 export type ParamMasks = Map<string, Uint8Array | Float32Array>;

@@ -1,4 +1,4 @@
-import { createRng } from "../tasks/rng";
+import { createRng } from "../base/random";
 import { RftlabError } from "../errors";
 
 /**

@@ -1,7 +1,7 @@
 import { tf } from "../tensor/tf";
 import type { Transformer } from "../model";
 import { RftlabError } from "../errors";
-import { createRng, type Rng } from "../tasks/rng";
+import { createRng, type Rng } from "../base/random";
 import { resolveSampleConfig, type SampleConfig } from "./config";
 import { argmax, chooseToken } from "./filter";
 

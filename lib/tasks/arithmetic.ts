@@ -1,4 +1,4 @@
-import type { Rng } from "./rng";
+import type { Rng } from "../base/random";
 import type { TaskProblem, TaskSpec } from "./task";
 import { requireInt } from "./options";
 

@@ -2,7 +2,7 @@ import { RftlabError } from "../errors";
 import { factParagraph, story } from "./english";
 import { renderTarget, resolveTaskOptions, taskPrompt } from "./generate";
 import { getTask, taskNames } from "./registry";
-import { createRng, type Rng } from "./rng";
+import { createRng, type Rng } from "../base/random";
 import { TASK_STYLES } from "./task";
 
 /** Settings of the bundled pretraining corpus. */

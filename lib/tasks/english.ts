@@ -1,4 +1,4 @@
-import type { Rng } from "./rng";
+import type { Rng } from "../base/random";
 
 // Small closed-world English: true facts from fixed tables, and short stories from a grammar.
 // Vocabulary stays small on purpose so a ~100k-parameter model can learn it in minutes.

@@ -1,5 +1,5 @@
 import { RftlabError } from "../errors";
-import { createRng } from "./rng";
+import { createRng } from "../base/random";
 import { getTask } from "./registry";
 import { TASK_STYLES, type TaskExample, type TaskProblem, type TaskStyle } from "./task";
 

@@ -1,5 +1,5 @@
-export { createRng } from "./rng";
-export type { Rng } from "./rng";
+export { createRng } from "../base/random";
+export type { Rng } from "../base/random";
 export type { TaskExample, TaskMeta, TaskProblem, TaskSpec, TaskStyle, AnswerKind } from "./task";
 export { TASK_STYLES } from "./task";
 export { TASKS, getTask, taskNames } from "./registry";

@@ -1,5 +1,5 @@
 import { RftlabError } from "../errors";
-import { createRng } from "./rng";
+import { createRng } from "../base/random";
 import { generateTask, taskStream, type GenerateTaskOptions, type TaskStreamOptions } from "./generate";
 import type { TaskExample } from "./task";
 

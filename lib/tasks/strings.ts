@@ -1,6 +1,6 @@
 import type { TaskProblem, TaskSpec } from "./task";
 import { requireInt } from "./options";
-import type { Rng } from "./rng";
+import type { Rng } from "../base/random";
 
 const LETTERS = "abcdefghijklmnopqrstuvwxyz";
 

@@ -1,4 +1,4 @@
-import type { Rng } from "./rng";
+import type { Rng } from "../base/random";
 
 /** How a task's gold answer is compared with an extracted one (see checkAnswer). */
 export type AnswerKind = "number" | "list" | "word";

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
 import { loadTokenizer, tokenizerFromJson, saveTokenizer, byteLevelTokenizerConfig } from "../../lib/io/tokenizer";
-import { createRng } from "../../lib/tasks/rng";
+import { createRng } from "../../lib/base/random";
 import { tmpDir } from "../helpers/tmp";
 
 const BUNDLED = path.join(__dirname, "..", "..", "..", "datasets", "tiny-tokenizer");

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { createRng } from "../../lib/tasks/rng";
+import { createRng } from "../../lib/base/random";
 import { expectClose } from "../helpers/expect";
 
 test("createRng is deterministic per seed and differs across seeds", () => {

@@ -24,18 +24,36 @@ function scramble(x: number): number {
   return (x ^ (x >>> 16)) >>> 0;
 }
 
-/** Creates a seeded generator. `seed` must be a finite integer (negative and large values are reduced mod 2³²). */
-export function createRng(seed: number): Rng {
-  if (!Number.isInteger(seed)) throw new RftlabError(`createRng: seed must be an integer; got ${seed}`);
-  let state = scramble(Number(BigInt.asUintN(32, BigInt(seed))));
-  const next = (): number => {
-    // mulberry32
+/**
+ * The raw mulberry32 stream seeded with `seed` as is (no scrambling): values in [0, 1). createRng scrambles
+ * its seed first; model initialisation and randomized SVD seed this directly (their streams stay as published).
+ */
+export function mulberry32(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
     state = (state + 0x6d2b79f5) | 0;
     let t = state;
     t = Math.imul(t ^ (t >>> 15), t | 1);
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
+}
+
+/** Fills `out` with N(0, std²) samples, two per pair of uniforms (Box–Muller, cos and sin). */
+export function fillNormals<T extends Float32Array | Float64Array>(out: T, rand: () => number, std = 1): T {
+  for (let i = 0; i < out.length; i += 2) {
+    const r = Math.sqrt(-2 * Math.log(1 - rand())) * std; // 1 − u ∈ (0, 1]: the log stays finite
+    const theta = 2 * Math.PI * rand();
+    out[i] = r * Math.cos(theta);
+    if (i + 1 < out.length) out[i + 1] = r * Math.sin(theta);
+  }
+  return out;
+}
+
+/** Creates a seeded generator. `seed` must be a finite integer (negative and large values are reduced mod 2³²). */
+export function createRng(seed: number): Rng {
+  if (!Number.isInteger(seed)) throw new RftlabError(`createRng: seed must be an integer; got ${seed}`);
+  const next = mulberry32(scramble(Number(BigInt.asUintN(32, BigInt(seed)))));
   const int = (lo: number, hi: number): number => {
     if (!Number.isInteger(lo) || !Number.isInteger(hi) || hi < lo) {
       throw new RftlabError(`rng.int(lo, hi): need integers with lo ≤ hi; got lo=${lo}, hi=${hi}`);
