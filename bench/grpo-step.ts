@@ -14,7 +14,8 @@ import { initBackend } from "../lib/tensor/backend";
 import { generate } from "../lib/sampling";
 import { scoreRewards, type WeightedReward } from "../lib/rewards";
 import { checkAnswer, generateTask } from "../lib/tasks";
-import { ensurePretrainedTiny, grpoTrain } from "../lib/rl";
+import { ensurePretrainedTiny } from "../lib/model";
+import { grpoTrain } from "../lib/rl";
 import type { Transformer } from "../lib/model";
 
 const PYTHON = process.env.RFTLAB_PYTHON ?? "/usr/bin/python3";

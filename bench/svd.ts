@@ -7,7 +7,7 @@ import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { numericalRank, seededNormals, svd } from "../lib/analysis";
+import { numericalRank, seededNormals, svd } from "../lib/linalg";
 
 const PYTHON = process.env.RFTLAB_PYTHON ?? "/usr/bin/python3";
 const arg = (name: string, dflt: number) => {

@@ -8,6 +8,7 @@ export * from "./sampling";
 export * from "./rewards";
 export * from "./rl";
 export * from "./peft";
+export * from "./linalg";
 export * from "./analysis";
 export * from "./forgetting";
 export * from "./display";

@@ -7,11 +7,6 @@ export {
   resolveSparsityConfig, DEFAULT_SPARSITY_CONFIG, DIFF_PRECISIONS,
 } from "./sparsity";
 export type { SparsityConfig, DiffPrecision, UpdateCounts, SparsityRow, SparsityReport, OverlapRow, MaskMap } from "./sparsity";
-export {
-  svd, singularValues, truncatedSvd, numericalRank, defaultRankTol, lowRankReconstruct, principalAngleCosines, singularSpectrum,
-  sliceSvd, matmulF64, matmulF64TN, orthonormalizeColumns, seededNormals, EPS_FLOAT32, DEFAULT_TRUNCATED_SVD_CONFIG,
-} from "./linalg";
-export type { Matrix, SvdResult, RankResult, TruncatedSvdConfig, SpectrumRow } from "./linalg";
 export { updateRank } from "./update-rank";
 export type { UpdateRankRow } from "./update-rank";
 export {

@@ -4,7 +4,7 @@
  */
 import * as aq from "arquero";
 import { RftlabError } from "../errors";
-import { Matrix, svd, SvdResult } from "./linalg";
+import { Matrix, svd, SvdResult } from "../linalg";
 import { assertSameLayout, cloneWeights, WeightMap } from "./weights";
 
 export interface IntruderConfig {

@@ -1,6 +1,6 @@
 /** Numerical rank of weight updates ΔW = W₁ − W₀ (spec/analyses.md §1: RL updates are nearly full rank). */
 import * as aq from "arquero";
-import { numericalRank } from "./linalg";
+import { numericalRank } from "../linalg";
 import { layerIndex, moduleType, ModuleType } from "./modules";
 import { assertSameLayout, WeightMap } from "./weights";
 

@@ -1,6 +1,6 @@
 import type { Command } from "./command";
 import { emit, UsageError } from "./command";
-import { installKernelspec, uninstallKernelspec, kernelSpec, type KernelspecTarget } from "../../kernel/kernelspec";
+import { installKernelspec, uninstallKernelspec, kernelSpec, type KernelspecTarget } from "./kernelspec";
 
 const kernel: Command = {
   name: "kernel",

@@ -1,7 +1,8 @@
 import type { Command } from "./command";
 import { emit, formatTable } from "./command";
 import { openCheckpoint } from "../io";
-import { numericalRank, tensorPairs } from "../analysis";
+import { tensorPairs } from "../analysis";
+import { numericalRank } from "../linalg";
 
 const rank: Command = {
   name: "rank",

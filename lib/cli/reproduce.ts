@@ -4,7 +4,7 @@ import { spawnSync } from "node:child_process";
 import type { Command } from "./command";
 import { emit, formatTable, UsageError } from "./command";
 import { writeFileAtomic } from "../io";
-import { installKernelspec, KERNEL_NAME } from "../../kernel/kernelspec";
+import { installKernelspec, KERNEL_NAME } from "./kernelspec";
 
 /** Where the package keeps its curated notebooks and their runner (next to dist/). */
 const NOTEBOOKS = path.resolve(__dirname, "..", "..", "..", "notebooks");

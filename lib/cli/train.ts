@@ -8,7 +8,8 @@ import { loadTokenizer } from "../io/tokenizer";
 import { loadModel, type Transformer } from "../model";
 import { answerAccuracyReward, formatReward, tagCountReward, type RewardFn, type WeightedReward } from "../rewards";
 import { checkAnswer, getTask, taskSplits, TASK_STYLES, type TaskStyle } from "../tasks";
-import { dpoTrain, ensurePretrainedTiny, grpoTrain, sftTrain, type PromptRow, type RunResult, type StepMetrics } from "../rl";
+import { ensurePretrainedTiny } from "../model";
+import { dpoTrain, grpoTrain, sftTrain, type PromptRow, type RunResult, type StepMetrics } from "../rl";
 
 /** A bundled task as the dataset: taskSplits options (train rows are used; the test split is held out). */
 interface TaskDataset {

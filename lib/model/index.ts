@@ -12,3 +12,5 @@ export { loadModel, saveModel } from "./checkpoint";
 export type { SaveDtype } from "./checkpoint";
 export { embeddingLookup } from "../tensor/embedding";
 export * from "./pretrain";
+export { ensurePretrainedTiny, pretrainedTinyConfig, rftlabCacheDir, FAST_PRETRAIN_OVERRIDES } from "./pretrained";
+export type { PretrainedTiny, PretrainedTinyOptions } from "./pretrained";

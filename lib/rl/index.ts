@@ -31,5 +31,3 @@ export type { SftConfig, DpoConfig, SftRow, DpoRow } from "./supervised-train";
 export { raftTrain, resolveRaftConfig, RAFT_DEFAULTS } from "./raft-train";
 export type { RaftConfig, RaftConfigInput, RaftTrainArgs } from "./raft-train";
 export { sftMicroBatchLosses } from "./supervised-train";
-export { ensurePretrainedTiny, pretrainedTinyConfig, rftlabCacheDir, FAST_PRETRAIN_OVERRIDES } from "./pretrained";
-export type { PretrainedTiny, PretrainedTinyOptions } from "./pretrained";

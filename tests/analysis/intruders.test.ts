@@ -1,6 +1,7 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { intruderDimensions, scaleIntruders, svd, seededNormals, resolveIntruderConfig } from "../../lib/analysis";
+import { intruderDimensions, scaleIntruders, resolveIntruderConfig } from "../../lib/analysis";
+import { svd, seededNormals } from "../../lib/linalg";
 import type { WeightMap } from "../../lib/analysis";
 import { expectClose } from "../helpers/expect";
 

@@ -1,9 +1,7 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import {
-  graft, graftMaskFromScores, graftTopSMask, maskDensity, principalMaskOf, principalMasks, randomMask, roundGraftMask, seededNormals, subnetworkMasks, topKMask,
-  matmulF64, resolvePrincipalMaskConfig,
-} from "../../lib/analysis";
+import { graft, graftMaskFromScores, graftTopSMask, maskDensity, principalMaskOf, principalMasks, randomMask, roundGraftMask, subnetworkMasks, topKMask, resolvePrincipalMaskConfig } from "../../lib/analysis";
+import { seededNormals, matmulF64 } from "../../lib/linalg";
 import type { WeightMap } from "../../lib/analysis";
 import { expectClose } from "../helpers/expect";
 

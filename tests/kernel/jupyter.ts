@@ -2,7 +2,7 @@
 // (the one that has jupyter_client, nbclient, nbconvert and jupyter_kernel_test) pointed at it.
 import path from "node:path";
 import { spawnSync, type SpawnSyncReturns } from "node:child_process";
-import { installKernelspec } from "../../kernel/kernelspec";
+import { installKernelspec } from "../../lib/cli/kernelspec";
 import { PYTHON } from "../helpers/python";
 import { tmpDir } from "../helpers/tmp";
 

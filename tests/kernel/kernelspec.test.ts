@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
 import { main } from "../../lib/cli/main";
-import { kernelSpec } from "../../kernel/kernelspec";
+import { kernelSpec } from "../../lib/cli/kernelspec";
 import { tmpDir } from "../helpers/tmp";
 
 test("the kernelspec starts node directly on the launcher with signal interrupts", () => {

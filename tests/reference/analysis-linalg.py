@@ -1,4 +1,4 @@
-"""Reference SVDs and ranks for tests/analysis/linalg.test.ts.
+"""Reference SVDs and ranks for tests/linalg/linalg.test.ts.
 
 stdin: {"matrices": [{"rows", "cols", "data": [row-major floats]}], "vectors": bool}
 stdout: {"results": [{"s": [...], "u": [[...]] | null, "v": [[...]] | null, "rank": int}]}

@@ -33,7 +33,8 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { initBackend } from "../../lib/tensor";
-import { ensurePretrainedTiny, grpoTrain, sftTrain, type PromptRow, type TextCodec, type PretrainedTiny } from "../../lib/rl";
+import { ensurePretrainedTiny, type PretrainedTiny } from "../../lib/model";
+import { grpoTrain, sftTrain, type PromptRow, type TextCodec } from "../../lib/rl";
 import { generate, type SampleConfig } from "../../lib/sampling";
 import { taskSplits, type TaskExample } from "../../lib/tasks";
 import type { RewardFn } from "../../lib/rewards";

@@ -7,8 +7,9 @@ import { bundledDatasetsDir } from "../io/corpus";
 import { loadTokenizer, type Tokenizer } from "../io/tokenizer";
 import { isFinishedModelFolder } from "../io/pretrain-files";
 import { withDirLock } from "../io/dir-lock";
-import { loadModel, type Transformer } from "../model";
-import { pretrain, type PretrainConfig, type PretrainProgress } from "../model/pretrain";
+import { loadModel } from "./checkpoint";
+import type { Transformer } from "./transformer";
+import { pretrain, type PretrainConfig, type PretrainProgress } from "./pretrain";
 
 export interface PretrainedTinyOptions {
   /** Reduced pretraining (FAST_PRETRAIN_OVERRIDES) for fast mode and tests. Default: RFTLAB_FAST=1. */

@@ -1,13 +1,13 @@
 /**
  * Linear algebra for weight analyses: numerical rank, randomized truncated SVD, low-rank
- * reconstruction and principal angles. Dense SVD itself lives in linalg-svd.ts.
+ * reconstruction and principal angles. Dense SVD itself lives in svd.ts.
  */
 import { RftlabError } from "../errors";
 import { fillNormals, mulberry32 } from "../base/random";
-import { checkMatrix, Matrix, singularValues, svd, SvdResult } from "./linalg-svd";
+import { checkMatrix, Matrix, singularValues, svd, SvdResult } from "./svd";
 
-export { svd, singularValues } from "./linalg-svd";
-export type { Matrix, SvdResult } from "./linalg-svd";
+export { svd, singularValues } from "./svd";
+export type { Matrix, SvdResult } from "./svd";
 
 /** float32 machine epsilon 2⁻²³, the eps of torch.linalg.matrix_rank on float32 input. */
 export const EPS_FLOAT32 = 1.1920928955078125e-7;

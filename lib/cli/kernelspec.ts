@@ -4,8 +4,8 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { spawnSync } from "node:child_process";
-import { writeFileAtomic } from "../lib/io";
-import { RftlabError } from "../lib/errors";
+import { writeFileAtomic } from "../io";
+import { RftlabError } from "../errors";
 
 export const KERNEL_NAME = "rftlab";
 
@@ -19,9 +19,9 @@ export interface KernelSpec {
   metadata: Record<string, unknown>;
 }
 
-/** The launcher compiled next to this file (dist/kernel/launcher.js). */
+/** The kernel launcher of this build (dist/kernel/launcher.js). */
 export function defaultLauncher(): string {
-  return path.join(__dirname, "launcher.js");
+  return path.join(__dirname, "..", "..", "kernel", "launcher.js");
 }
 
 export function kernelSpec(launcher = defaultLauncher(), node = process.execPath): KernelSpec {

@@ -2,8 +2,8 @@ import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import {
   lowRankReconstruct, matmulF64, numericalRank, principalAngleCosines, seededNormals, singularSpectrum, singularValues, sliceSvd, svd, truncatedSvd,
-} from "../../lib/analysis";
-import type { Matrix } from "../../lib/analysis";
+} from "../../lib/linalg";
+import type { Matrix } from "../../lib/linalg";
 import { referenceScript, runPython, torchAvailable } from "../helpers/python";
 import { expectClose } from "../helpers/expect";
 
