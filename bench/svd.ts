@@ -7,7 +7,8 @@ import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { numericalRank, seededNormals, svd } from "../lib/linalg";
+import { numericalRank, svd } from "../lib/linalg";
+import { seededNormals } from "../lib/linalg/low-rank";
 
 const PYTHON = process.env.RFTLAB_PYTHON ?? "/usr/bin/python3";
 const arg = (name: string, dflt: number) => {

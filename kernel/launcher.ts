@@ -43,9 +43,9 @@ export async function startKernel(opts: KernelOptions): Promise<RftlabKernelServ
       notes.push(`rftlab kernel: the prelude importing rftlab failed: ${cellConsole.errors.map((a) => format(...a)).join("\n")}`);
     }
     cellConsole.reset();
-    if (typeof api.setDisplaySink === "function") {
-      (api.setDisplaySink as (s: { display: typeof display }) => void)({ display: (b, o) => display?.(b, o) });
-    }
+    // The sink lives beside the entry point (dist/lib/display/sink.js): the same module instance the library uses.
+    const sink = require(path.join(path.dirname(rftlabMain), "display", "sink.js")) as { setDisplaySink?: (s: { display: typeof display }) => void };
+    sink.setDisplaySink?.({ display: (b, o) => display?.(b, o) });
   } catch (e) {
     notes.push(`rftlab kernel: could not load rftlab from ${rftlabMain}: ${(e as Error).stack ?? e}`);
   }

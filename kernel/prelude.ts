@@ -9,7 +9,6 @@ export const COMMON_NAMES = [
   "backendInfo",
   "resolveModelConfig",
   "createModel",
-  "display",
   "show",
   "lineFigure",
   "barFigure",
@@ -26,7 +25,12 @@ export const COMMON_NAMES = [
  * them. The path is absolute so a notebook in any folder gets this build of rftlab.
  */
 export function preludeSource(mainJs: string, api: Record<string, unknown>): string {
-  const spec = JSON.stringify(mainJs.replace(/\.js$/, "").split(path.sep).join("/"));
+  const modulePath = (p: string) => JSON.stringify(p.replace(/\.js$/, "").split(path.sep).join("/"));
+  const spec = modulePath(mainJs);
   const names = COMMON_NAMES.filter((n) => api[n] !== undefined);
-  return `import * as lab from ${spec};\n` + (names.length > 0 ? `import { ${names.join(", ")} } from ${spec};\n` : "");
+  // `lab.display` is the display namespace; its display() function is a common name of its own.
+  const displayFn = typeof (api.display as Record<string, unknown> | undefined)?.display === "function"
+    ? `import { display } from ${modulePath(path.join(path.dirname(mainJs), "display", "index.js"))};\n`
+    : "";
+  return `import * as lab from ${spec};\n` + (names.length > 0 ? `import { ${names.join(", ")} } from ${spec};\n` : "") + displayFn;
 }

@@ -3,7 +3,8 @@
  * an update (§1), grafting (§7). A mask is 1 where a parameter is selected.
  */
 import { RftlabError } from "../errors";
-import { lowRankReconstruct, seededNormals, svd, truncatedSvd } from "../linalg";
+import { lowRankReconstruct, svd, truncatedSvd } from "../linalg";
+import { seededNormals } from "../linalg/low-rank";
 import { MaskMap, updateMasks, SparsityConfig } from "./sparsity";
 import { isBlockMatrix } from "./modules";
 import { assertSameLayout, WeightMap, weightDelta } from "./weights";

@@ -1,7 +1,8 @@
 import type { Command } from "./command";
 import { emit, formatTable } from "./command";
 import { openCheckpoint } from "../io";
-import { intruderDimensionsOf, tensorPairs } from "../analysis";
+import { intruderDimensionsOf } from "../analysis";
+import { tensorPairs } from "../analysis/weights";
 
 const intruders: Command = {
   name: "intruders",

@@ -3,7 +3,8 @@ import type { Command } from "./command";
 import { emit, formatTable, UsageError } from "./command";
 import { openCheckpoint, writeSafetensors } from "../io";
 import type { Checkpoint, TensorToWrite } from "../io";
-import { inferNumLayers, mergeModels, MERGE_METHODS, MergeMethod, resolveMergeConfig, WeightMap } from "../analysis";
+import { mergeModels, MERGE_METHODS, MergeMethod, resolveMergeConfig, WeightMap } from "../analysis";
+import { inferNumLayers } from "../analysis/merging";
 
 const FLOAT = new Set(["F32", "F16", "BF16", "F64"]);
 

@@ -1,7 +1,7 @@
 import type { Command } from "./command";
 import { emit, formatTable } from "./command";
 import { openCheckpoint } from "../io";
-import { tensorPairs } from "../analysis";
+import { tensorPairs } from "../analysis/weights";
 import { numericalRank } from "../linalg";
 
 const rank: Command = {

@@ -3,7 +3,7 @@
 import { installTableDisplay } from "./table";
 
 export {
-  JUPYTER_DISPLAY, setDisplaySink, getDisplaySink, display, displayBundle, isDisplayable,
+  display, displayBundle, isDisplayable
 } from "./sink";
 export type { MimeBundle, DisplayOptions, DisplaySink, Displayable } from "./sink";
 export { Figure, show, PLOTLY_MIME } from "./figure";
@@ -11,7 +11,7 @@ export type { PlotlySpec, PlotlyTrace, PlotlyLayout, FigureRenderOptions } from 
 export { lineFigure, barFigure, heatmapFigure, histogramFigure, scatterFigure, emaSmooth } from "./charts";
 export type {
   FigureOptions, LineFigureOptions, BarFigureOptions, HeatmapFigureOptions, HeatmapMatrix,
-  HistogramFigureOptions, ScatterFigureOptions,
+  HistogramFigureOptions, ScatterFigureOptions
 } from "./charts";
 export { renderPlotlyPng, renderPlotlySvg, closeRenderer, chromiumPath, ChromiumMissingError } from "./chromium";
 export type { ImageSize } from "./chromium";
@@ -21,5 +21,5 @@ export type { Row as TableRow, TableInput } from "./tabular";
 export { summaryBundle, summaryDisplay } from "./summary";
 export { progress, progressMode } from "./progress";
 export type { Progress, ProgressOptions, ProgressInfo, ProgressMode } from "./progress";
-export { HOUSE_COLORWAY, HOUSE_FONT, HOUSE_SIZE, houseTemplate } from "./theme";
+export { houseTemplate } from "./theme";
 installTableDisplay();

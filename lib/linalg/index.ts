@@ -2,6 +2,6 @@
 // wasm SIMD kernels, implicit QR sweeps), numerical rank, randomized truncated SVD, principal angles.
 export {
   svd, singularValues, truncatedSvd, numericalRank, defaultRankTol, lowRankReconstruct, principalAngleCosines, singularSpectrum,
-  sliceSvd, matmulF64, matmulF64TN, orthonormalizeColumns, seededNormals, EPS_FLOAT32, DEFAULT_TRUNCATED_SVD_CONFIG,
+  sliceSvd, EPS_FLOAT32, DEFAULT_TRUNCATED_SVD_CONFIG
 } from "./low-rank";
 export type { Matrix, SvdResult, RankResult, TruncatedSvdConfig, SpectrumRow } from "./low-rank";

@@ -10,7 +10,6 @@ export type { ParamSpec } from "./params";
 export { createModel } from "./create";
 export { loadModel, saveModel } from "./checkpoint";
 export type { SaveDtype } from "./checkpoint";
-export { embeddingLookup } from "../tensor/embedding";
 export * from "./pretrain";
 export { ensurePretrainedTiny, pretrainedTinyConfig, rftlabCacheDir, FAST_PRETRAIN_OVERRIDES } from "./pretrained";
 export type { PretrainedTiny, PretrainedTinyOptions } from "./pretrained";

@@ -6,8 +6,7 @@ export { TASKS, getTask, taskNames } from "./registry";
 export { generateTask, taskStream, taskPrompt, renderTarget, resolveTaskOptions } from "./generate";
 export type { GenerateTaskOptions, TaskStreamOptions } from "./generate";
 // extractAnswer / lastNumber stay internal: the public ones are the reward functions' (lib/rewards).
-export { checkAnswer, numbersIn } from "./verify";
+export { checkAnswer } from "./verify";
 export { splitTrainTest, taskSplits } from "./split";
 export { generateCorpus, resolveCorpusConfig, DEFAULT_CORPUS_CONFIG } from "./corpus";
 export type { CorpusConfig } from "./corpus";
-export { additionWork, multiplicationWork } from "./arithmetic";

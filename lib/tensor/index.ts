@@ -1,6 +1,6 @@
 export { tf } from "./tf";
 export type { Tensor, Variable } from "./tf";
-export { initBackend, backendInfo, parseBackendChoice, BACKEND_CHOICES } from "./backend";
+export { initBackend, backendInfo, BACKEND_CHOICES } from "./backend";
 export type { BackendChoice, BackendInfo } from "./backend";
 export { AdamW, ADAMW_DEFAULTS, resolveAdamWConfig } from "./optim";
 export type { AdamWConfig, AdamWState, GradMap } from "./optim";
@@ -8,7 +8,5 @@ export { clipGradNorm, globalGradNorm, GradAccumulator } from "./grads";
 export type { NamedGrads } from "./grads";
 export { lrAt, resolveLrScheduleConfig, LR_SCHEDULE_DEFAULTS } from "./lr-schedule";
 export type { LrScheduleConfig, LrDecay } from "./lr-schedule";
-export * from "./dtype";
-export { configureWasm, wasmThreads, wasmSimd } from "./wasm-setup";
-export { installWasmKernels, uninstallWasmKernels, wasmKernelsInstalled } from "./wasm-kernels";
-export { installMatMulGradient } from "./matmul-grad";
+export { PRECISIONS, bf16ToF32, f32ToBf16, f16ToF32, f32ToF16, roundToPrecision, castTensorPrecision } from "./dtype";
+export type { Precision } from "./dtype";

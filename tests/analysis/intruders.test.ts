@@ -1,7 +1,8 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { intruderDimensions, scaleIntruders, resolveIntruderConfig } from "../../lib/analysis";
-import { svd, seededNormals } from "../../lib/linalg";
+import { svd } from "../../lib/linalg";
+import { seededNormals } from "../../lib/linalg/low-rank";
 import type { WeightMap } from "../../lib/analysis";
 import { expectClose } from "../helpers/expect";
 

@@ -1,7 +1,8 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { graft, graftMaskFromScores, graftTopSMask, maskDensity, principalMaskOf, principalMasks, randomMask, roundGraftMask, subnetworkMasks, topKMask, resolvePrincipalMaskConfig } from "../../lib/analysis";
-import { seededNormals, matmulF64 } from "../../lib/linalg";
+import { matmulF64 } from "../../lib/linalg/low-rank";
+import { seededNormals } from "../../lib/linalg/low-rank";
 import type { WeightMap } from "../../lib/analysis";
 import { expectClose } from "../helpers/expect";
 

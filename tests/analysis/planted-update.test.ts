@@ -2,7 +2,8 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import path from "node:path";
 import { openCheckpoint, writeShardedSafetensors } from "../../lib/io";
-import { diffCheckpoints, plantedLlamaLayout, plantedLlamaTensors, plantedTensor, resolvePlantedLlamaConfig } from "../../lib/analysis";
+import { diffCheckpoints, plantedLlamaLayout, plantedLlamaTensors, resolvePlantedLlamaConfig } from "../../lib/analysis";
+import { plantedTensor } from "../../lib/analysis/planted-update";
 import { tmpDir } from "../helpers/tmp";
 
 const SMALL = { hiddenSize: 16, intermediateSize: 40, numLayers: 2, vocabSize: 50, fraction: 0.3, seed: 3 };

@@ -1,6 +1,8 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { countUpdates, countUpdatesBf16, maskOverlap, updateMasks, updateSparsity, resolveSparsityConfig } from "../../lib/analysis";
+import { maskOverlap, updateMasks, updateSparsity, resolveSparsityConfig } from "../../lib/analysis";
+import { countUpdatesBf16 } from "../../lib/analysis/sparsity";
+import { countUpdates } from "../../lib/analysis/sparsity";
 import type { WeightMap } from "../../lib/analysis";
 import { expectClose } from "../helpers/expect";
 

@@ -3,8 +3,9 @@
 // fp16 overflow, and lengths that are not a multiple of the 8-entry SIMD step.
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { decodeToFloat32 } from "../../lib/io";
-import { castForDiff, countUpdates, DIFF_PRECISIONS, type DiffPrecision } from "../../lib/analysis";
+import { decodeToFloat32 } from "../../lib/io/decode";
+import { castForDiff, DIFF_PRECISIONS, type DiffPrecision } from "../../lib/analysis";
+import { countUpdates } from "../../lib/analysis/sparsity";
 import { castFor, UpdateCounter } from "../../lib/analysis/update-counter";
 import { f32ToBf16, f32ToF16 } from "../../lib/tensor/dtype";
 

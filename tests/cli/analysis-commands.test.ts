@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import path from "node:path";
 import { openCheckpoint, writeSafetensors } from "../../lib/io";
-import { seededNormals } from "../../lib/linalg";
+import { seededNormals } from "../../lib/linalg/low-rank";
 import { tmpDir } from "../helpers/tmp";
 import { expectClose } from "../helpers/expect";
 

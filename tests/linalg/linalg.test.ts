@@ -1,8 +1,8 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import {
-  lowRankReconstruct, matmulF64, numericalRank, principalAngleCosines, seededNormals, singularSpectrum, singularValues, sliceSvd, svd, truncatedSvd,
-} from "../../lib/linalg";
+import { lowRankReconstruct, numericalRank, principalAngleCosines, singularSpectrum, singularValues, sliceSvd, svd, truncatedSvd } from "../../lib/linalg";
+import { seededNormals } from "../../lib/linalg/low-rank";
+import { matmulF64 } from "../../lib/linalg/low-rank";
 import type { Matrix } from "../../lib/linalg";
 import { referenceScript, runPython, torchAvailable } from "../helpers/python";
 import { expectClose } from "../helpers/expect";

@@ -2,7 +2,8 @@ import { test, describe, before } from "node:test";
 import assert from "node:assert/strict";
 import { tf } from "../../lib/tensor/tf";
 import { initBackend } from "../../lib/tensor/backend";
-import { policyLoss, stopGradient, computeAdvantages } from "../../lib/rl";
+import { policyLoss, computeAdvantages } from "../../lib/rl";
+import { stopGradient } from "../../lib/rl/tensor-utils";
 import { expectClose } from "../helpers/expect";
 import { rng, matrix } from "./seeded";
 

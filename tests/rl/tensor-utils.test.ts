@@ -2,7 +2,8 @@ import { test, describe, before } from "node:test";
 import assert from "node:assert/strict";
 import { tf } from "../../lib/tensor/tf";
 import { initBackend } from "../../lib/tensor/backend";
-import { maskedMean, stopGradient } from "../../lib/rl";
+import { stopGradient } from "../../lib/rl/tensor-utils";
+import { maskedMean } from "../../lib/rl/tensor-utils";
 import { expectClose } from "../helpers/expect";
 
 describe("maskedMean, stopGradient", () => {
