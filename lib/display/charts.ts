@@ -3,52 +3,10 @@
  * a danfo DataFrame) plus column names and returns a `Figure` in the house style.
  */
 import { RftlabError } from "../errors";
-import { Figure, PlotlyLayout, PlotlyTrace } from "./figure";
+import { column, type FigureOptions, intervalBars, intervalColumns, layoutFor, plotValue } from "./chart-layout";
+import { Figure, PlotlyTrace } from "./figure";
 import { distinct, requireColumns, Row, TableInput, toRows } from "./tabular";
 import { HOUSE_COLORWAY, HOUSE_SEQUENTIAL } from "./theme";
-
-export interface FigureOptions {
-  title?: string;
-  /** Axis titles; default to the column names. */
-  xTitle?: string;
-  yTitle?: string;
-  width?: number;
-  height?: number;
-  logX?: boolean;
-  logY?: boolean;
-  /** Merged last into the layout (plotly layout keys). */
-  layout?: PlotlyLayout;
-}
-
-function layoutFor(opts: FigureOptions, xTitle: string | undefined, yTitle: string | undefined, extra: PlotlyLayout = {}): PlotlyLayout {
-  const axis = (title: string | undefined, log: boolean | undefined, more: unknown) => ({
-    ...(title ? { title: { text: title } } : {}),
-    ...(log ? { type: "log" } : {}),
-    ...(more as object),
-  });
-  const { xaxis, yaxis, ...rest } = extra;
-  return {
-    ...(opts.title ? { title: { text: opts.title } } : {}),
-    ...(opts.width ? { width: opts.width } : {}),
-    ...(opts.height ? { height: opts.height } : {}),
-    xaxis: axis(opts.xTitle ?? xTitle, opts.logX, xaxis),
-    yaxis: axis(opts.yTitle ?? yTitle, opts.logY, yaxis),
-    ...rest,
-    ...opts.layout,
-  };
-}
-
-/** Plot-ready value: finite numbers, strings, null for gaps (NaN, ±Infinity, missing). */
-function plotValue(v: unknown): unknown {
-  if (typeof v === "number") return Number.isFinite(v) ? v : null;
-  if (typeof v === "bigint") return Number(v);
-  if (v instanceof Date) return v.toISOString();
-  return v ?? null;
-}
-
-function column(rows: readonly Row[], name: string): unknown[] {
-  return rows.map((r) => plotValue(r[name]));
-}
 
 /** Rows split by the distinct values of `series` (one group named "" when no series column). */
 function groups(rows: Row[], series: string | undefined): [string, Row[]][] {
@@ -92,13 +50,16 @@ export interface LineFigureOptions extends FigureOptions {
   markers?: boolean;
   /** EMA weight in [0, 1): draws the smoothed curve over a faint raw one. */
   smoothing?: number;
+  /** Columns with the lower and upper bound of a confidence interval, drawn as a band (single y column). */
+  ciLow?: string;
+  ciHigh?: string;
 }
 
-/** Metrics vs step: one line per y column and per series value. */
 export function lineFigure(data: TableInput, opts: LineFigureOptions): Figure {
   const rows = toRows(data, "lineFigure(data)");
   const ys = asList(opts.y, "lineFigure");
-  requireColumns(rows, [opts.x, ...ys, opts.series], "lineFigure");
+  const ci = intervalColumns("lineFigure", opts.ciLow, opts.ciHigh, ys);
+  requireColumns(rows, [opts.x, ...ys, opts.series, ...(ci ?? [])], "lineFigure");
   const traces: PlotlyTrace[] = [];
   for (const [group, gRows] of groups(rows, opts.series)) {
     for (const y of ys) {
@@ -107,6 +68,12 @@ export function lineFigure(data: TableInput, opts: LineFigureOptions): Figure {
       const xs = column(gRows, opts.x);
       const vs = column(gRows, y);
       const line = { color: colour(i) };
+      if (ci) {
+        // The band: upper bound, then the lower bound filled up to it, in the line's colour.
+        const band = { type: "scatter", mode: "lines", x: xs, legendgroup: name, showlegend: false, hoverinfo: "skip", line: { width: 0, color: colour(i) } };
+        traces.push({ ...band, y: column(gRows, ci[1]) });
+        traces.push({ ...band, y: column(gRows, ci[0]), fill: "tonexty", fillcolor: colour(i), opacity: 0.2 });
+      }
       const mode = opts.markers ? "lines+markers" : "lines";
       if (opts.smoothing) {
         traces.push({ type: "scatter", mode: "lines", x: xs, y: vs, name, legendgroup: name, showlegend: false, opacity: 0.25, line, hoverinfo: "skip" });
@@ -117,7 +84,8 @@ export function lineFigure(data: TableInput, opts: LineFigureOptions): Figure {
     }
   }
   const yTitle = ys.length === 1 ? ys[0] : undefined;
-  return new Figure({ data: traces, layout: layoutFor(opts, opts.x, yTitle, { showlegend: traces.length > 1 }) });
+  const shown = traces.filter((t) => t.showlegend !== false).length;
+  return new Figure({ data: traces, layout: layoutFor(opts, opts.x, yTitle, { showlegend: shown > 1 }, column(rows, opts.x), opts.series) });
 }
 
 export interface BarFigureOptions extends FigureOptions {
@@ -128,6 +96,9 @@ export interface BarFigureOptions extends FigureOptions {
   series?: string;
   /** Column holding the error bar half-width (e.g. std over seeds). Only with a single y column. */
   error?: string;
+  /** Columns with a confidence interval's bounds, drawn as asymmetric error bars (single y column). */
+  ciLow?: string;
+  ciHigh?: string;
   horizontal?: boolean;
 }
 
@@ -138,7 +109,9 @@ export function barFigure(data: TableInput, opts: BarFigureOptions): Figure {
   if (opts.error && ys.length > 1) {
     throw new RftlabError(`barFigure: error="${opts.error}" needs a single y column; got y=${JSON.stringify(ys)}`);
   }
-  requireColumns(rows, [opts.x, ...ys, opts.series, opts.error], "barFigure");
+  const ci = intervalColumns("barFigure", opts.ciLow, opts.ciHigh, ys);
+  if (ci && opts.error) throw new RftlabError(`barFigure: pass error or ciLow/ciHigh, not both; got error="${opts.error}"`);
+  requireColumns(rows, [opts.x, ...ys, opts.series, opts.error, ...(ci ?? [])], "barFigure");
   const traces: PlotlyTrace[] = [];
   for (const [group, gRows] of groups(rows, opts.series)) {
     for (const y of ys) {
@@ -150,7 +123,9 @@ export function barFigure(data: TableInput, opts: BarFigureOptions): Figure {
         marker: { color: colour(traces.length) },
         ...(opts.horizontal ? { orientation: "h", y: cats, x: vals } : { x: cats, y: vals }),
       };
-      if (opts.error) t[opts.horizontal ? "error_x" : "error_y"] = { type: "data", array: column(gRows, opts.error), visible: true, color: "#333333", thickness: 1.2 };
+      const errorKey = opts.horizontal ? "error_x" : "error_y";
+      if (opts.error) t[errorKey] = { type: "data", array: column(gRows, opts.error), visible: true, color: "#333333", thickness: 1.2 };
+      if (ci) t[errorKey] = intervalBars(gRows, y, ci);
       traces.push(t);
     }
   }
@@ -163,7 +138,7 @@ export function barFigure(data: TableInput, opts: BarFigureOptions): Figure {
       barmode: "group",
       showlegend: traces.length > 1,
       ...(opts.horizontal ? { yaxis: catAxis } : { xaxis: catAxis }),
-    }),
+    }, undefined, opts.series),
   });
 }
 
@@ -194,6 +169,11 @@ function isMatrix(data: unknown): data is HeatmapMatrix {
   return !Array.isArray(data) && Array.isArray((data as Partial<HeatmapMatrix>)?.z);
 }
 
+/** A plain matrix of numbers (rows of cells), e.g. an accuracy matrix `a[t][i]`. */
+function isPlainMatrix(data: unknown): data is readonly (readonly (number | null)[])[] {
+  return Array.isArray(data) && data.length > 0 && data.every((r) => Array.isArray(r) && r.every((v) => v === null || typeof v === "number"));
+}
+
 /** Builds the matrix from long rows: one cell per (y, x) pair, in order of first appearance. */
 function matrixFromRows(data: TableInput, opts: HeatmapFigureOptions): Required<HeatmapMatrix> {
   const { x, y, value } = opts;
@@ -210,8 +190,8 @@ function matrixFromRows(data: TableInput, opts: HeatmapFigureOptions): Required<
 }
 
 /** Accuracy matrices, per-layer sparsity, …: a heatmap with each cell's value written on it. */
-export function heatmapFigure(data: HeatmapMatrix | TableInput, opts: HeatmapFigureOptions = {}): Figure {
-  const m = isMatrix(data) ? data : matrixFromRows(data, opts);
+export function heatmapFigure(data: HeatmapMatrix | readonly (readonly (number | null)[])[] | TableInput, opts: HeatmapFigureOptions = {}): Figure {
+  const m = isMatrix(data) ? data : isPlainMatrix(data) ? { z: data } : matrixFromRows(data as TableInput, opts);
   const nRows = m.z.length;
   const nCols = Math.max(0, ...m.z.map((r) => r.length));
   const xLabels = (m.x ?? Array.from({ length: nCols }, (_, j) => j)).map(String);
@@ -289,7 +269,7 @@ export function histogramFigure(data: readonly number[] | TableInput, opts: Hist
   const yTitle = opts.histnorm || "count";
   return new Figure({
     data: traces,
-    layout: layoutFor(opts, opts.x, yTitle, { barmode: "overlay", bargap: 0.03, showlegend: overlay }),
+    layout: layoutFor(opts, opts.x, yTitle, { barmode: "overlay", bargap: 0.03, showlegend: overlay }, undefined, opts.series),
   });
 }
 
@@ -301,13 +281,17 @@ export interface ScatterFigureOptions extends FigureOptions {
   text?: string;
   /** Marker size in px, or a column scaled to 6–24 px. */
   size?: number | string;
+  /** Columns with a confidence interval's bounds on y, drawn as error bars. */
+  ciLow?: string;
+  ciHigh?: string;
 }
 
 /** Points: one colour per series value, optional hover labels and sized markers. */
 export function scatterFigure(data: TableInput, opts: ScatterFigureOptions): Figure {
   const rows = toRows(data, "scatterFigure(data)");
   const sizeColumn = typeof opts.size === "string" ? opts.size : undefined;
-  requireColumns(rows, [opts.x, opts.y, opts.series, opts.text, sizeColumn], "scatterFigure");
+  const ci = intervalColumns("scatterFigure", opts.ciLow, opts.ciHigh, [opts.y]);
+  requireColumns(rows, [opts.x, opts.y, opts.series, opts.text, sizeColumn, ...(ci ?? [])], "scatterFigure");
   const sizes = sizeColumn ? rows.map((r) => Number(r[sizeColumn])).filter(Number.isFinite) : [];
   const [lo, hi] = [Math.min(...sizes), Math.max(...sizes)];
   const sizeOf = (r: Row): number => {
@@ -320,6 +304,7 @@ export function scatterFigure(data: TableInput, opts: ScatterFigureOptions): Fig
     x: column(g, opts.x), y: column(g, opts.y),
     marker: { color: colour(i), size: g.map(sizeOf), opacity: 0.85, line: { width: 0.5, color: "#ffffff" } },
     ...(opts.text ? { text: g.map((r) => String(r[opts.text!] ?? "")), hovertemplate: "%{text}<br>%{x}, %{y}<extra></extra>" } : {}),
+    ...(ci ? { error_y: intervalBars(g, opts.y, ci) } : {}),
   }));
-  return new Figure({ data: traces, layout: layoutFor(opts, opts.x, opts.y, { showlegend: traces.length > 1 }) });
+  return new Figure({ data: traces, layout: layoutFor(opts, opts.x, opts.y, { showlegend: traces.length > 1 }, undefined, opts.series) });
 }

@@ -8,9 +8,10 @@ export {
 export type { MimeBundle, DisplayOptions, DisplaySink, Displayable } from "./sink";
 export { Figure, show, PLOTLY_MIME } from "./figure";
 export type { PlotlySpec, PlotlyTrace, PlotlyLayout, FigureRenderOptions } from "./figure";
+export type { FigureOptions, ReferenceLine } from "./chart-layout";
 export { lineFigure, barFigure, heatmapFigure, histogramFigure, scatterFigure, emaSmooth } from "./charts";
 export type {
-  FigureOptions, LineFigureOptions, BarFigureOptions, HeatmapFigureOptions, HeatmapMatrix,
+  LineFigureOptions, BarFigureOptions, HeatmapFigureOptions, HeatmapMatrix,
   HistogramFigureOptions, ScatterFigureOptions
 } from "./charts";
 export { renderPlotlyPng, renderPlotlySvg, closeRenderer, chromiumPath, ChromiumMissingError } from "./chromium";

@@ -160,3 +160,53 @@ describe("Figure.save without a browser", () => {
     await assert.rejects(new Figure({ data: [] }).save(path.join(dir, "f.gif")), /unknown extension ".gif".*\.png, \.svg, \.html or \.json/);
   });
 });
+
+describe("what a reader needs: intervals, reference lines, integer steps, legend titles", () => {
+  const curve = [
+    { step: 1, method: "grpo", acc: 0.2, lo: 0.1, hi: 0.3 },
+    { step: 12, method: "grpo", acc: 0.5, lo: 0.4, hi: 0.65 },
+  ];
+  test("lineFigure draws a CI band per series under its line; one legend entry per series", () => {
+    const f = lineFigure(curve, { x: "step", y: "acc", series: "method", ciLow: "lo", ciHigh: "hi" });
+    assert.equal(f.spec.data.length, 3);
+    const [upper, lower, line] = f.spec.data;
+    assert.deepEqual([upper.y, lower.y, lower.fill, line.y], [[0.3, 0.65], [0.1, 0.4], "tonexty", [0.2, 0.5]]);
+    assert.deepEqual(f.spec.data.map((t) => t.showlegend), [false, false, undefined]);
+    assert.deepEqual(f.spec.layout.legend, { title: { text: "method" } });
+    assert.throws(() => lineFigure(curve, { x: "step", y: "acc", ciLow: "lo" }), /pass both interval columns/);
+    assert.throws(() => lineFigure(curve, { x: "step", y: ["acc", "hi"], ciLow: "lo", ciHigh: "hi" }), /single y column/);
+  });
+
+  test("integer x values get integer ticks (1, 2 or 5 × 10ⁿ, never 1.5); fractional x values do not", () => {
+    const xaxis = lineFigure(curve, { x: "step", y: "acc" }).spec.layout.xaxis as Record<string, unknown>;
+    assert.deepEqual([xaxis.dtick, xaxis.tickformat], [2, "d"]); // span 11 / 8 ticks = 1.375 → 2
+    const few = lineFigure([{ step: 1, v: 0 }, { step: 3, v: 1 }], { x: "step", y: "v" }).spec.layout.xaxis as Record<string, unknown>;
+    assert.equal(few.dtick, 1);
+    const frac = lineFigure([{ lr: 0.5, v: 0 }, { lr: 1.5, v: 1 }], { x: "lr", y: "v" }).spec.layout.xaxis as Record<string, unknown>;
+    assert.equal(frac.dtick, undefined);
+  });
+
+  test("reference lines are dashed shapes with labels (ln V on a loss curve, a λ on x)", () => {
+    const f = lineFigure(curve, { x: "step", y: "acc", hlines: [{ at: Math.log(512), label: "ln V" }], vlines: [{ at: 4 }] });
+    const shapes = f.spec.layout.shapes as Record<string, unknown>[];
+    assert.deepEqual(shapes.map((s) => [s.y0, s.x0]), [[Math.log(512), 0], [0, 4]]);
+    assert.deepEqual((f.spec.layout.annotations as Record<string, unknown>[]).map((a) => a.text), ["ln V"]);
+    assert.throws(() => lineFigure(curve, { x: "step", y: "acc", hlines: [{ at: Number.NaN, label: "base" }] }), /finite number; got NaN \(base\)/);
+  });
+
+  test("barFigure and scatterFigure draw asymmetric CI error bars", () => {
+    const rows = [{ task: "add", acc: 0.5, lo: 0.4, hi: 0.55 }];
+    const err = barFigure(rows, { x: "task", y: "acc", ciLow: "lo", ciHigh: "hi" }).spec.data[0].error_y as { array: number[]; arrayminus: number[] };
+    expectClose(err.array, [0.05], { atol: 1e-12 });
+    expectClose(err.arrayminus, [0.1], { atol: 1e-12 });
+    assert.throws(() => barFigure(rows, { x: "task", y: "acc", error: "hi", ciLow: "lo", ciHigh: "hi" }), /not both/);
+    const sc = scatterFigure(rows, { x: "lo", y: "acc", ciLow: "lo", ciHigh: "hi" }).spec.data[0].error_y as { array: number[] };
+    expectClose(sc.array, [0.05], { atol: 1e-12 });
+  });
+
+  test("heatmapFigure takes a plain matrix of numbers", () => {
+    const f = heatmapFigure([[1, 2, 3], [4, 5, 6]], { colorbarTitle: "accuracy" });
+    assert.deepEqual(f.spec.data[0].z, [[1, 2, 3], [4, 5, 6]]);
+    assert.deepEqual([f.spec.data[0].x, f.spec.data[0].y], [["0", "1", "2"], ["0", "1"]]);
+  });
+});
