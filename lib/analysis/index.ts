@@ -6,7 +6,16 @@ export {
   updateSparsity, summarizeSparsity, countUpdates, countUpdatesBf16, castForDiff, updateMaskOf, updateMasks, maskOverlap, poolCounts, sparsityRow,
   resolveSparsityConfig, DEFAULT_SPARSITY_CONFIG, DIFF_PRECISIONS,
 } from "./sparsity";
-export type { SparsityConfig, DiffPrecision, UpdateCounts, SparsityRow, SparsityReport, OverlapRow, MaskMap } from "./sparsity";
+export type { SparsityConfig, DiffPrecision, UpdateCounts, SparsityRow, SparsityReport, OverlapRow, OverlapOptions, MaskMap } from "./sparsity";
+export { magnitudeBins, binCounts, binnedChance, resolveBinnedChanceConfig, DEFAULT_BINNED_CHANCE_CONFIG } from "./binned-chance";
+export type { BinnedChanceConfig, ChanceBinning, MagnitudeBins } from "./binned-chance";
+export {
+  randomUpdateNull, compareToNull, randomUpdateNullControl, resolveRandomUpdateNullConfig, DEFAULT_RANDOM_UPDATE_NULL_CONFIG,
+  DEFAULT_NULL_CONTROL_CONFIG, NULL_SPREADS,
+} from "./random-update-null";
+export type { RandomUpdateNullConfig, NullSpread, NullComparison, NullControlConfig, NullSparsityRow, NullOverlapRow } from "./random-update-null";
+export { subnetworkAgreement } from "./subnetwork-agreement";
+export type { SubnetworkAgreement, AgreementCount } from "./subnetwork-agreement";
 export { updateRank } from "./update-rank";
 export type { UpdateRankRow } from "./update-rank";
 export {
@@ -14,7 +23,7 @@ export {
 } from "./intruders";
 export type { IntruderConfig, IntruderRow } from "./intruders";
 export {
-  topKMask, randomMask, principalMaskOf, principalMasks, subnetworkMasks, maskDensity, graftTopSMask, graft, graftMaskFromScores,
+  topKMask, randomMask, randomMasksLike, principalMaskOf, principalMasks, subnetworkMasks, maskDensity, graftTopSMask, graft, graftMaskFromScores,
   roundGraftMask, resolvePrincipalMaskConfig, DEFAULT_PRINCIPAL_MASK_CONFIG,
 } from "./masks";
 export type { PrincipalMaskConfig } from "./masks";
