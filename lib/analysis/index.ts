@@ -19,9 +19,13 @@ export type { SubnetworkAgreement, AgreementCount } from "./subnetwork-agreement
 export { updateRank } from "./update-rank";
 export type { UpdateRankRow } from "./update-rank";
 export {
-  intruderDimensions, intruderDimensionsOf, intruderSimilarities, scaleIntruders, resolveIntruderConfig, DEFAULT_INTRUDER_CONFIG,
+  intruderDimensions, intruderDimensionsOf, intruderSimilarities, scaleIntruders, intruderSelections, scaleDirections, resolveIntruderConfig, DEFAULT_INTRUDER_CONFIG,
 } from "./intruders";
-export type { IntruderConfig, IntruderRow } from "./intruders";
+export type { IntruderConfig, IntruderRow, DirectionSelection } from "./intruders";
+export { scaleUpdate, randomNonIntruderSelections, directionEnergy } from "./intruder-controls";
+export type { DirectionEnergyRow } from "./intruder-controls";
+export { relativeUpdateNorm, atSize, matchedBySize } from "./update-size";
+export type { UpdateNormRow, TrajectoryPoint, MatchedRow } from "./update-size";
 export {
   topKMask, randomMask, randomMasksLike, principalMaskOf, principalMasks, subnetworkMasks, maskDensity, graftTopSMask, graft, graftMaskFromScores,
   roundGraftMask, resolvePrincipalMaskConfig, DEFAULT_PRINCIPAL_MASK_CONFIG,
