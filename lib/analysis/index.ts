@@ -5,16 +5,29 @@ export type { WeightMap, WeightTensor, ParamSource, CheckpointSource, TensorPair
 export {
   updateSparsity, summarizeSparsity, castForDiff, updateMaskOf, updateMasks, maskOverlap, resolveSparsityConfig, DEFAULT_SPARSITY_CONFIG, DIFF_PRECISIONS
 } from "./sparsity";
-export type { SparsityConfig, DiffPrecision, UpdateCounts, SparsityRow, SparsityReport, OverlapRow, MaskMap } from "./sparsity";
+export type { SparsityConfig, DiffPrecision, UpdateCounts, SparsityRow, SparsityReport, OverlapRow, OverlapOptions, MaskMap } from "./sparsity";
+export { magnitudeBins, binCounts, binnedChance, resolveBinnedChanceConfig, DEFAULT_BINNED_CHANCE_CONFIG } from "./binned-chance";
+export type { BinnedChanceConfig, ChanceBinning, MagnitudeBins } from "./binned-chance";
+export {
+  randomUpdateNull, compareToNull, randomUpdateNullControl, resolveRandomUpdateNullConfig, DEFAULT_RANDOM_UPDATE_NULL_CONFIG,
+  DEFAULT_NULL_CONTROL_CONFIG, NULL_SPREADS,
+} from "./random-update-null";
+export type { RandomUpdateNullConfig, NullSpread, NullComparison, NullControlConfig, NullSparsityRow, NullOverlapRow } from "./random-update-null";
+export { subnetworkAgreement } from "./subnetwork-agreement";
+export type { SubnetworkAgreement, AgreementCount } from "./subnetwork-agreement";
 export { updateRank } from "./update-rank";
 export type { UpdateRankRow } from "./update-rank";
 export {
-  intruderDimensions, intruderDimensionsOf, intruderSimilarities, scaleIntruders, resolveIntruderConfig, DEFAULT_INTRUDER_CONFIG
+  intruderDimensions, intruderDimensionsOf, intruderSimilarities, scaleIntruders, intruderSelections, scaleDirections, resolveIntruderConfig, DEFAULT_INTRUDER_CONFIG,
 } from "./intruders";
-export type { IntruderConfig, IntruderRow } from "./intruders";
+export type { IntruderConfig, IntruderRow, DirectionSelection } from "./intruders";
+export { scaleUpdate, randomNonIntruderSelections, directionEnergy } from "./intruder-controls";
+export type { DirectionEnergyRow } from "./intruder-controls";
+export { relativeUpdateNorm, atSize, matchedBySize } from "./update-size";
+export type { UpdateNormRow, TrajectoryPoint, MatchedRow } from "./update-size";
 export {
-  topKMask, randomMask, principalMaskOf, principalMasks, subnetworkMasks, maskDensity, graftTopSMask, graft, graftMaskFromScores,
-  roundGraftMask, resolvePrincipalMaskConfig, DEFAULT_PRINCIPAL_MASK_CONFIG
+  topKMask, randomMask, randomMasksLike, principalMaskOf, principalMasks, subnetworkMasks, maskDensity, graftTopSMask, graft, graftMaskFromScores,
+  roundGraftMask, resolvePrincipalMaskConfig, DEFAULT_PRINCIPAL_MASK_CONFIG,
 } from "./masks";
 export type { PrincipalMaskConfig } from "./masks";
 export {

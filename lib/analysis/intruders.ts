@@ -96,28 +96,61 @@ export function intruderDimensions(
   return { rows, table: aq.from(rows.map((r) => ({ name: r.name, intruders: r.intruders, minSimilarity: Math.min(...r.similarities) }))) };
 }
 
+/** Singular triplets of one W_ft chosen for the λ intervention (intruders, or a control's picks). */
+export interface DirectionSelection {
+  name: string;
+  /** The intruder analysis of this matrix. */
+  row: IntruderRow;
+  /** Full SVD of W_ft. */
+  tunedSvd: SvdResult;
+  /** Indices of the chosen triplets (into tunedSvd). */
+  indices: number[];
+}
+
 /**
- * The λ-scaling intervention of arXiv 2410.21228: W′ = W_ft + (λ−1)·σ_i·u_i·v_iᵀ for each intruder i
- * (λ = 0 removes the intruders, λ = 1 leaves W_ft). Returns new weights; inputs are untouched.
+ * The intruders of every 2-D tensor (of `names`, default all), with W_ft's SVD: compute once, then
+ * scaleDirections for each λ (and derive controls from the same SVDs).
  */
-export function scaleIntruders(base: WeightMap, tuned: WeightMap, lambda: number, cfg: Partial<IntruderConfig> = {}, names?: string[]): WeightMap {
-  if (!Number.isFinite(lambda)) throw new RftlabError(`scaleIntruders: lambda must be finite (paper sweeps [0, 2]); got ${lambda}`);
-  assertSameLayout(base, tuned, "scaleIntruders");
-  const out = cloneWeights(tuned);
+export function intruderSelections(base: WeightMap, tuned: WeightMap, cfg: Partial<IntruderConfig> = {}, names?: string[]): DirectionSelection[] {
+  assertSameLayout(base, tuned, "intruderSelections");
+  const out: DirectionSelection[] = [];
   for (const [name, b] of base) {
     if (b.shape.length !== 2 || (names && !names.includes(name))) continue;
-    const t = tuned.get(name)!;
-    const { row, tunedSvd } = intruderDimensionsOf(name, asMatrix(b), asMatrix(t), cfg);
-    const [m, n] = b.shape;
+    const { row, tunedSvd } = intruderDimensionsOf(name, asMatrix(b), asMatrix(tuned.get(name)!), cfg);
+    out.push({ name, row, tunedSvd, indices: row.intruderIndices });
+  }
+  return out;
+}
+
+/**
+ * W′ = W_ft + (λ−1)·Σ_i σ_i·u_i·v_iᵀ over the selected triplets of each matrix (λ = 0 removes them,
+ * λ = 1 leaves W_ft, λ = 2 doubles them). Returns new weights; inputs are untouched.
+ */
+export function scaleDirections(tuned: WeightMap, selections: readonly DirectionSelection[], lambda: number): WeightMap {
+  if (!Number.isFinite(lambda)) throw new RftlabError(`scaleDirections: lambda must be finite (paper sweeps [0, 2]); got ${lambda}`);
+  const out = cloneWeights(tuned);
+  for (const { name, tunedSvd, indices } of selections) {
+    const t = out.get(name);
+    if (!t) throw new RftlabError(`scaleDirections: tensor "${name}" of the selections is missing from tuned; pass the weights the selections came from`);
+    const { m, n } = tunedSvd;
+    if (t.data.length !== m * n) throw new RftlabError(`scaleDirections: "${name}" has ${t.data.length} entries but its SVD is ${m}×${n}; pass the weights the selections came from`);
     const r = tunedSvd.s.length;
-    const w = out.get(name)!.data;
-    for (const i of row.intruderIndices) {
+    for (const i of indices) {
       const f = (lambda - 1) * tunedSvd.s[i];
       for (let a = 0; a < m; a++) {
         const ua = f * tunedSvd.u![a * r + i];
-        for (let c = 0; c < n; c++) w[a * n + c] += ua * tunedSvd.v![c * r + i];
+        for (let c = 0; c < n; c++) t.data[a * n + c] += ua * tunedSvd.v![c * r + i];
       }
     }
   }
   return out;
+}
+
+/**
+ * The λ-scaling intervention of arXiv 2410.21228 on the intruders (ε of cfg) of every 2-D tensor of
+ * `names`. For a λ sweep, compute intruderSelections once and call scaleDirections per λ.
+ */
+export function scaleIntruders(base: WeightMap, tuned: WeightMap, lambda: number, cfg: Partial<IntruderConfig> = {}, names?: string[]): WeightMap {
+  if (!Number.isFinite(lambda)) throw new RftlabError(`scaleIntruders: lambda must be finite (paper sweeps [0, 2]); got ${lambda}`);
+  return scaleDirections(tuned, intruderSelections(base, tuned, cfg, names), lambda);
 }

@@ -3,6 +3,7 @@
  * an update (§1), grafting (§7). A mask is 1 where a parameter is selected.
  */
 import { RftlabError } from "../errors";
+import { createRng } from "../base/random";
 import { lowRankReconstruct, svd, truncatedSvd } from "../linalg";
 import { seededNormals } from "../linalg/low-rank";
 import { MaskMap, updateMasks, SparsityConfig } from "./sparsity";
@@ -60,6 +61,21 @@ export function resolvePrincipalMaskConfig(partial: Partial<PrincipalMaskConfig>
 /** Seeded random mask with exactly k ones. */
 export function randomMask(n: number, k: number, seed: number): Uint8Array {
   return topKMask(seededNormals(n, seed), Math.min(k, n));
+}
+
+/**
+ * Random masks with the same number of ones as `like` in every tensor, at uniformly random positions:
+ * the control of a subnetwork run (same per-tensor density, positions not learned). Seeded per tensor.
+ */
+export function randomMasksLike(like: MaskMap, seed: number): MaskMap {
+  const rng = createRng(seed);
+  const out: MaskMap = new Map();
+  for (const [name, m] of like) {
+    let k = 0;
+    for (let i = 0; i < m.length; i++) if (m[i]) k++;
+    out.set(name, randomMask(m.length, k, rng.int(0, 0x7fffffff)));
+  }
+  return out;
 }
 
 /** LIFT mask of one [m, n] matrix: top-k |W_r| with k = (m+n)·loraRank (capped at m·n). */

@@ -5,6 +5,7 @@
 import * as aq from "arquero";
 import { RftlabError } from "../errors";
 import { roundToPrecision } from "../tensor/dtype";
+import { binCounts, BinnedChanceConfig, binnedChance, magnitudeBins } from "./binned-chance";
 import { layerIndex, moduleType, ModuleType } from "./modules";
 import { assertSameLayout, WeightMap } from "./weights";
 
@@ -207,6 +208,8 @@ export interface OverlapRow {
   overlap: number;
   /** Chance value of o(I_a | I_b) for independent masks: the density of I_b. */
   chance: number;
+  /** Chance for masks independent given the |θ₀| quantile bin (binned-chance.ts); NaN when no magnitudes were passed. */
+  binnedChance: number;
   /** |I_a ∩ I_b| / |I_a ∪ I_b|. */
   jaccard: number;
   sizeA: number;
@@ -229,11 +232,27 @@ function maskArrays(m: MaskMap | Uint8Array, order: string[] | null): Uint8Array
   });
 }
 
+/** Options of maskOverlap: θ₀ (same tensors as the masks) turns on the magnitude-binned chance. */
+export interface OverlapOptions extends Partial<BinnedChanceConfig> {
+  magnitudes?: WeightMap | Float32Array;
+}
+
+function magnitudeParts(mag: WeightMap | Float32Array, order: string[] | null): Float32Array[] {
+  if (mag instanceof Float32Array) return [mag];
+  if (!order) throw new RftlabError("maskOverlap: magnitudes is a WeightMap but the masks are flat arrays; pass a Float32Array of |θ₀| or MaskMaps");
+  return order.map((n) => {
+    const t = mag.get(n);
+    if (!t) throw new RftlabError(`maskOverlap: tensor "${n}" of the masks is missing from magnitudes; pass θ₀ of the same model`);
+    return t.data;
+  });
+}
+
 /**
  * Overlap of two or more update masks (spec §1): one row per ordered pair (a, b), with the one-sided
- * overlap o(I_a|I_b), its chance baseline (density of I_b) and Jaccard.
+ * overlap o(I_a|I_b), its chance baseline (density of I_b), the magnitude-binned chance when θ₀ is
+ * given as `magnitudes` (bins per tensor by default), and Jaccard.
  */
-export function maskOverlap(masks: Record<string, MaskMap | Uint8Array>): { rows: OverlapRow[]; table: aq.ColumnTable } {
+export function maskOverlap(masks: Record<string, MaskMap | Uint8Array>, opts: OverlapOptions = {}): { rows: OverlapRow[]; table: aq.ColumnTable } {
   const names = Object.keys(masks);
   if (names.length < 2) throw new RftlabError(`maskOverlap: needs at least 2 masks; got ${names.length}`);
   const first = masks[names[0]];
@@ -244,6 +263,8 @@ export function maskOverlap(masks: Record<string, MaskMap | Uint8Array>): { rows
     if (maskSize(masks[n]) !== total) throw new RftlabError(`maskOverlap: mask "${n}" has ${maskSize(masks[n])} entries, "${names[0]}" has ${total}; pass masks of the same model`);
   }
   const sizes = arrays.map((parts) => parts.reduce((s, p) => s + p.reduce((a, v) => a + (v ? 1 : 0), 0), 0));
+  const bins = opts.magnitudes ? magnitudeBins(magnitudeParts(opts.magnitudes, order), opts) : null;
+  const counts = bins ? arrays.map((parts) => binCounts(parts, bins)) : null;
   const rows: OverlapRow[] = [];
   for (let i = 0; i < names.length; i++) {
     for (let j = 0; j < names.length; j++) {
@@ -257,6 +278,7 @@ export function maskOverlap(masks: Record<string, MaskMap | Uint8Array>): { rows
       const union = sizes[i] + sizes[j] - inter;
       rows.push({
         a: names[i], b: names[j], overlap: sizes[i] ? inter / sizes[i] : 0, chance: total ? sizes[j] / total : 0,
+        binnedChance: bins && counts ? binnedChance(counts[i], counts[j], bins.sizes) : NaN,
         jaccard: union ? inter / union : 0, sizeA: sizes[i], sizeB: sizes[j], intersection: inter,
       });
     }
