@@ -4,6 +4,7 @@
 export * as tensor from "./tensor";
 export * as io from "./io";
 export * as model from "./model";
+export * as stats from "./stats";
 export * as tasks from "./tasks";
 export * as sampling from "./sampling";
 export * as rewards from "./rewards";
