@@ -6,8 +6,8 @@ import { initBackend, BACKEND_CHOICES } from "../tensor";
 import { readJsonFile } from "../io";
 import { loadTokenizer } from "../io/tokenizer";
 import { loadModel, type Transformer } from "../model";
-import { answerAccuracyReward, formatReward, tagCountReward, type RewardFn, type WeightedReward } from "../rewards";
-import { checkAnswer, getTask, taskSplits, TASK_STYLES, type TaskStyle } from "../tasks";
+import { getReward, rewardNames, type WeightedReward } from "../rewards";
+import { getTask, taskSplits, TASK_STYLES, type TaskStyle } from "../tasks";
 import { ensurePretrainedTiny } from "../model";
 import { dpoTrain, grpoTrain, sftTrain, type PromptRow, type RunResult, type StepMetrics } from "../rl";
 
@@ -27,14 +27,13 @@ export interface TrainFileConfig {
   model: string;
   /** A bundled task ({"task": "add", "digits": 2, ...}) or {"jsonl": "rows.jsonl"} (prompt + columns; sft: completion; dpo: chosen, rejected). */
   dataset: TaskDataset | { jsonl: string };
-  /** GRPO rewards by built-in name: correct (task answer check or numeric answer match), format, tag_count. */
+  /** GRPO rewards by built-in name (lib/rewards/registry.ts): exact, correct, format, tag_count. */
   rewards?: { name: string; weight?: number }[];
   /** The trainer's config (GrpoConfig / SftConfig / DpoConfig fields). */
   trainer?: Record<string, unknown>;
 }
 
 const TRAINERS = ["grpo", "sft", "dpo"] as const;
-const REWARDS = ["correct", "format", "tag_count"];
 
 function bad(field: string, value: unknown, fix: string): never {
   throw new UsageError(`rftlab train: config field ${field} = ${JSON.stringify(value)} is invalid; ${fix}`);
@@ -66,19 +65,15 @@ function loadRows(ds: TrainFileConfig["dataset"], base: string): { rows: Record<
 }
 
 function buildRewards(specs: TrainFileConfig["rewards"], task: string | undefined): WeightedReward[] {
-  if (!Array.isArray(specs) || specs.length === 0) bad("rewards", specs, `grpo needs a list like [{"name": "correct", "weight": 1}]; names: ${REWARDS.join(", ")}`);
+  if (!Array.isArray(specs) || specs.length === 0) bad("rewards", specs, `grpo needs a list like [{"name": "correct", "weight": 1}]; names: ${rewardNames().join(", ")}`);
   return specs.map((s, i) => {
     const weight = s.weight ?? 1;
     if (!Number.isFinite(weight)) bad(`rewards[${i}].weight`, s.weight, "use a finite number");
-    let fn: RewardFn;
-    if (s.name === "correct") {
-      fn = task
-        ? (ctx) => ctx.completions.map((c, k) => (checkAnswer(task, c, String((ctx.answer as unknown[])[k])) ? 1 : 0))
-        : answerAccuracyReward();
-    } else if (s.name === "format") fn = formatReward();
-    else if (s.name === "tag_count") fn = tagCountReward();
-    else return bad(`rewards[${i}].name`, s.name, `use one of ${REWARDS.join(", ")}`);
-    return { name: s.name, fn, weight };
+    try {
+      return { name: s.name, fn: getReward(s.name).create({ task }), weight };
+    } catch (e) {
+      return bad(`rewards[${i}].name`, s.name, (e as Error).message);
+    }
   });
 }
 

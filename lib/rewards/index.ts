@@ -18,3 +18,6 @@ export {
 export type { ToolCall, ToolCallRewardOptions } from "./tool-call";
 export { overlongPenalty, overlongPenaltyReward } from "./length";
 export type { OverlongPenaltyOptions } from "./length";
+export { taskCorrect, taskReward } from "./task-reward";
+export { REWARDS, getReward, rewardNames } from "./registry";
+export type { RewardSpec, RewardContextOptions } from "./registry";
