@@ -4,6 +4,8 @@ import { spawnSync } from "node:child_process";
 import type { Command } from "./command";
 import { emit, formatTable, UsageError } from "./command";
 import { writeFileAtomic } from "../io";
+import { CLAIMS_MIME, type Claim } from "../stats";
+import { claimsTableBundle } from "../display";
 import { installKernelspec, KERNEL_NAME } from "./kernelspec";
 
 /** Where the package keeps its curated notebooks and their runner (next to dist/). */
@@ -20,7 +22,12 @@ export interface NotebookRun {
   seconds: number;
   executed: string;
   figures: string[];
+  /** The claims the notebook displayed (its CLAIMS_MIME outputs), in order. */
+  claims: Claim[];
 }
+
+/** One row of claims.json. */
+export type CollectedClaim = Claim & { notebook: string };
 
 const reproduce: Command = {
   name: "reproduce",
@@ -56,7 +63,9 @@ const reproduce: Command = {
       runs.push(run);
       process.stderr.write(`${run.status === "ok" ? "ok    " : "FAILED"} ${run.notebook}  ${run.seconds.toFixed(1)} s  ${run.figures.length} figure(s)\n`);
     }
-    await writeFileAtomic(path.join(out, "index.html"), indexHtml(runs, Boolean(args.flags.fast)));
+    const claims: CollectedClaim[] = runs.flatMap((r) => r.claims.map((c) => ({ notebook: r.notebook, ...c })));
+    await writeFileAtomic(path.join(out, "claims.json"), JSON.stringify(claims, null, 2) + "\n");
+    await writeFileAtomic(path.join(out, "index.html"), indexHtml(runs, claims, Boolean(args.flags.fast)));
 
     emit(Boolean(args.flags.json), { out, runs }, () =>
       formatTable(["notebook", "status", "seconds", "figures"], runs.map((r) => [r.notebook, r.status, r.seconds.toFixed(1), r.figures.length])) +
@@ -99,13 +108,27 @@ async function runNotebook(python: string, file: string, out: string, timeout: n
     const why = (r.error?.message ?? r.stderr ?? "").trim().split("\n").slice(-5).join("\n");
     result = { status: "failed", cell: null, ename: "RunnerError", evalue: `${RUNNER} exited ${r.status}: ${why}`, seconds: 0 };
   }
-  const figures = fs.existsSync(executed) ? await extractFigures(executed, path.join(out, "figures")) : [];
-  return { notebook: name, ...result, executed, figures };
+  const nb = fs.existsSync(executed) ? (JSON.parse(fs.readFileSync(executed, "utf8")) as ExecutedNotebook) : { cells: [] };
+  const figures = await extractFigures(nb, executed, path.join(out, "figures"));
+  return { notebook: name, ...result, executed, figures, claims: extractClaims(nb) };
+}
+
+type ExecutedNotebook = { cells: { outputs?: { data?: Record<string, unknown> }[] }[] };
+
+/** The claims of every CLAIMS_MIME output (lib/display claimsTable), in cell order. */
+function extractClaims(nb: ExecutedNotebook): Claim[] {
+  return nb.cells.flatMap((cell) =>
+    (cell.outputs ?? []).flatMap((output) => {
+      const data = output.data?.[CLAIMS_MIME];
+      if (data === undefined) return [];
+      const parsed = (typeof data === "string" ? JSON.parse(data) : data) as { claims?: Claim[] };
+      return parsed.claims ?? [];
+    }),
+  );
 }
 
 /** Writes every image/png output as figures/<notebook>-cell<N>-<k>.png; returns the paths. */
-async function extractFigures(executed: string, dir: string): Promise<string[]> {
-  const nb = JSON.parse(fs.readFileSync(executed, "utf8")) as { cells: { outputs?: { data?: Record<string, unknown> }[] }[] };
+async function extractFigures(nb: ExecutedNotebook, executed: string, dir: string): Promise<string[]> {
   const stem = path.basename(executed, ".ipynb");
   const written: string[] = [];
   for (const [i, cell] of nb.cells.entries()) {
@@ -120,7 +143,7 @@ async function extractFigures(executed: string, dir: string): Promise<string[]> 
   return written;
 }
 
-function indexHtml(runs: NotebookRun[], fast: boolean): string {
+function indexHtml(runs: NotebookRun[], claims: CollectedClaim[], fast: boolean): string {
   const esc = (s: string) => s.replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c] as string);
   const rel = (p: string) => esc(path.basename(path.dirname(p)) + "/" + path.basename(p));
   const rows = runs.map((r) => {
@@ -133,6 +156,9 @@ function indexHtml(runs: NotebookRun[], fast: boolean): string {
 <style>body{font-family:sans-serif}td,th{padding:4px 10px;text-align:left;vertical-align:top}tr.failed td{color:#b00}</style></head>
 <body><h1>rftlab reproduce</h1>
 <p>${new Date().toISOString()}${fast ? " (fast mode: RFTLAB_FAST=1)" : ""}, node ${process.versions.node}</p>
+<h2>Claims</h2>
+${claims.length ? claimsTableBundle(claims)["text/html"] : "<p>No notebook recorded a claim.</p>"} <p>Also as <a href="claims.json">claims.json</a>.</p>
+<h2>Notebooks</h2>
 <table><tr><th>notebook</th><th>status</th><th>duration</th><th>figures</th></tr>
 ${rows.join("\n")}
 </table></body></html>
