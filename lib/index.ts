@@ -8,6 +8,7 @@ export * as stats from "./stats";
 export * as tasks from "./tasks";
 export * as sampling from "./sampling";
 export * as rewards from "./rewards";
+export * as evaluation from "./evaluation";
 export * as rl from "./rl";
 export * as peft from "./peft";
 export * as linalg from "./linalg";

@@ -4,7 +4,7 @@ import type { Command } from "./command";
 import { emit, formatTable, UsageError } from "./command";
 import { initBackend, BACKEND_CHOICES } from "../tensor";
 import { readJsonFile } from "../io";
-import { loadTokenizer } from "../io/tokenizer";
+import { loadTokenizer, textCodec } from "../io/tokenizer";
 import { loadModel, type Transformer } from "../model";
 import { getReward, rewardNames, type WeightedReward } from "../rewards";
 import { getTask, taskSplits, TASK_STYLES, type TaskStyle } from "../tasks";
@@ -120,7 +120,7 @@ const train: Command = {
     const rewards = trainer === "grpo" ? buildRewards(cfg.rewards, task) : [];
     await initBackend(args.flags.backend as string | undefined);
     const { model, tokenizer, dir } = await openModel(cfg.model, base);
-    const codec = { encode: (t: string) => tokenizer.encode(t), decode: (ids: number[]) => tokenizer.decode(ids, { skipSpecialTokens: true }) };
+    const codec = textCodec(tokenizer);
     const options = {
       runDir: out,
       resume: Boolean(args.flags.resume),

@@ -141,3 +141,21 @@ export function byteLevelTokenizerConfig(modelMaxLength: number): Record<string,
     model_max_length: modelMaxLength,
   };
 }
+
+/** The text ↔ ids pair that trainers, samplers and evaluation take, with the stop token. */
+export interface TextCodec {
+  encode(text: string): number[];
+  /** Ids → text without special tokens: an eos that ends a completion never shows in its text. */
+  decode(ids: number[]): string;
+  /** End-of-sequence id (sampling stops there); absent for test codecs without one. */
+  eosId?: number;
+}
+
+/** A tokenizer as a TextCodec: encode as the tokenizer does by default, decode skipping special tokens. */
+export function textCodec(tokenizer: Tokenizer): TextCodec & { eosId: number } {
+  return {
+    encode: (text) => tokenizer.encode(text),
+    decode: (ids) => tokenizer.decode(ids, { skipSpecialTokens: true }),
+    eosId: tokenizer.eosId,
+  };
+}

@@ -1,4 +1,5 @@
 import type { Transformer } from "../model";
+import type { TextCodec } from "../io/tokenizer";
 import { generate, type Generation } from "../sampling";
 import { scoreRewards, type RewardScores, type WeightedReward } from "../rewards";
 import type { SampleConfig } from "../sampling";
@@ -9,11 +10,8 @@ export interface PromptRow {
   [column: string]: unknown;
 }
 
-/** What trainers need of a tokenizer. */
-export interface TextCodec {
-  encode(text: string): number[];
-  decode(ids: number[]): string;
-}
+/** What trainers need of a tokenizer (lib/io textCodec makes one). */
+export type { TextCodec };
 
 export interface Rollout {
   rows: PromptRow[];
