@@ -14,4 +14,5 @@ export const commandLoaders: Record<string, () => Promise<Command>> = {
   reproduce: async () => (await import("./reproduce")).default,
   logits: async () => (await import("./logits")).default,
   train: async () => (await import("./train")).default,
+  eval: async () => (await import("./eval")).default,
 };

@@ -4,11 +4,11 @@ import type { Command } from "./command";
 import { emit, formatTable, UsageError } from "./command";
 import { initBackend, BACKEND_CHOICES } from "../tensor";
 import { readJsonFile } from "../io";
-import { loadTokenizer, textCodec } from "../io/tokenizer";
-import { loadModel, type Transformer } from "../model";
+import { textCodec } from "../io/tokenizer";
+import { loadModel } from "../model";
+import { openModelSource, recordRunModel } from "./model-source";
 import { getReward, rewardNames, type WeightedReward } from "../rewards";
 import { getTask, taskSplits, TASK_STYLES, type TaskStyle } from "../tasks";
-import { ensurePretrainedTiny } from "../model";
 import { dpoTrain, grpoTrain, sftTrain, type PromptRow, type RunResult, type StepMetrics } from "../rl";
 
 /** A bundled task as the dataset: taskSplits options (train rows are used; the test split is held out). */
@@ -23,7 +23,7 @@ interface TaskDataset {
 
 /** The JSON file `rftlab train` reads. Relative paths resolve against the file's folder. */
 export interface TrainFileConfig {
-  /** A model folder (config.json, model.safetensors, tokenizer.json) or "pretrained-tiny" (cached, see ensurePretrainedTiny). */
+  /** A model folder (config.json, model.safetensors, tokenizer.json), a run folder or a zoo name (lib/cli/model-source.ts). */
   model: string;
   /** A bundled task ({"task": "add", "digits": 2, ...}) or {"jsonl": "rows.jsonl"} (prompt + columns; sft: completion; dpo: chosen, rejected). */
   dataset: TaskDataset | { jsonl: string };
@@ -77,17 +77,6 @@ function buildRewards(specs: TrainFileConfig["rewards"], task: string | undefine
   });
 }
 
-async function openModel(name: unknown, base: string): Promise<{ model: Transformer; tokenizer: ReturnType<typeof loadTokenizer>; dir: string }> {
-  if (typeof name !== "string" || name === "") bad("model", name, 'give a model folder or "pretrained-tiny"');
-  if (name === "pretrained-tiny") {
-    const p = await ensurePretrainedTiny({ onProgress: (q) => q.step % 20 === 0 && process.stderr.write(`pretraining the tiny model: step ${q.step}/${q.totalSteps}\n`) });
-    return { model: p.model, tokenizer: p.tokenizer, dir: p.dir };
-  }
-  const dir = path.resolve(base, name);
-  if (!fs.existsSync(path.join(dir, "config.json"))) bad("model", name, `${dir} has no config.json; give a Hugging Face model folder or "pretrained-tiny"`);
-  return { model: await loadModel(dir), tokenizer: loadTokenizer(dir), dir };
-}
-
 const train: Command = {
   name: "train",
   summary:
@@ -119,7 +108,8 @@ const train: Command = {
     if (missing) bad("dataset", cfg.dataset, `${trainer} needs rows with a string "${missing}"${task ? " (bundled tasks give prompt, answer, completion; use a JSONL file for dpo)" : ""}`);
     const rewards = trainer === "grpo" ? buildRewards(cfg.rewards, task) : [];
     await initBackend(args.flags.backend as string | undefined);
-    const { model, tokenizer, dir } = await openModel(cfg.model, base);
+    const { model, tokenizer, dir } = await openModelSource(cfg.model, base, "rftlab train: config field model");
+    await recordRunModel(out, cfg.model, base);
     const codec = textCodec(tokenizer);
     const options = {
       runDir: out,

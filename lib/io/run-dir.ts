@@ -38,12 +38,17 @@ export class RunDir {
 
   /** Name and step of the newest complete checkpoint, if any. */
   latest(): { step: number; dir: string } | undefined {
-    const p = path.join(this.dir, "latest");
+    return RunDir.newestCheckpoint(this.dir);
+  }
+
+  /** The newest complete checkpoint of the run folder `dir` (read-only: for evaluating a run), if any. */
+  static newestCheckpoint(dir: string): { step: number; dir: string } | undefined {
+    const p = path.join(dir, "latest");
     if (!fs.existsSync(p)) return undefined;
     const name = fs.readFileSync(p, "utf8").trim();
     const step = Number(/^step-(\d+)$/.exec(name)?.[1]);
     if (!Number.isInteger(step)) throw new RftlabError(`${p}: expected "step-N", got "${name}"; delete it to restart from scratch`);
-    return { step, dir: path.join(this.dir, "checkpoints", name) };
+    return { step, dir: path.join(dir, "checkpoints", name) };
   }
 
   /** Writes a checkpoint folder atomically (temp folder + rename), then points `latest` at it; keeps the newest `keep`. */

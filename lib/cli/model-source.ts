@@ -1,0 +1,77 @@
+// What `<model>` means on the command line (rftlab train's "model", rftlab eval's positional): a zoo name,
+// a model folder, or a run folder (its newest checkpoint over the base model the run recorded).
+import fs from "node:fs";
+import path from "node:path";
+import { tf } from "../tensor";
+import { openCheckpoint, RunDir, writeFileAtomic } from "../io";
+import { loadTokenizer, type Tokenizer } from "../io/tokenizer";
+import { ensurePretrainedTiny, loadModel, type Transformer } from "../model";
+import { UsageError } from "./command";
+
+export interface OpenedModel {
+  model: Transformer;
+  tokenizer: Tokenizer;
+  /** The model folder (for a run: the base model's folder). */
+  dir: string;
+}
+
+/** File in a run folder naming the model the run started from (written by `rftlab train`). */
+export const RUN_MODEL_FILE = "model.json";
+
+/** Names resolveZooModel knows. */
+export const ZOO_NAMES = ["pretrained-tiny"];
+
+/**
+ * A model by zoo name, or undefined when `name` is not one. Wiring point for the model zoo: the lead routes
+ * the zoo's names (lib/model/zoo.ts loadZooModel: tiny-base, tiny-instruct) through here.
+ */
+export async function resolveZooModel(name: string): Promise<OpenedModel | undefined> {
+  if (name !== "pretrained-tiny") return undefined;
+  const p = await ensurePretrainedTiny({ onProgress: (q) => q.step % 20 === 0 && process.stderr.write(`pretraining the tiny model: step ${q.step}/${q.totalSteps}\n`) });
+  return { model: p.model, tokenizer: p.tokenizer, dir: p.dir };
+}
+
+/** Writes `<runDir>/model.json` so that the run folder can be opened as a model later. */
+export async function recordRunModel(runDir: string, spec: string, base: string): Promise<void> {
+  const model = ZOO_NAMES.includes(spec) ? spec : path.resolve(base, spec);
+  await writeFileAtomic(path.join(runDir, RUN_MODEL_FILE), JSON.stringify({ model }) + "\n");
+}
+
+/**
+ * Opens `spec`: a zoo name, a model folder (config.json + weights + tokenizer.json) or a run folder (the
+ * newest checkpoint's trainable.safetensors applied to the base model in its model.json). Relative folders
+ * resolve against `base`. Throws UsageError (`<who> = "…" …; fix`) for anything else.
+ */
+export async function openModelSource(spec: string, base: string, who: string): Promise<OpenedModel> {
+  const fail = (why: string): never => {
+    throw new UsageError(`${who} = ${JSON.stringify(spec)} ${why}`);
+  };
+  if (typeof spec !== "string" || spec === "") fail(`is invalid; give a model folder, a run folder or a zoo name (${ZOO_NAMES.join(", ")})`);
+  const zoo = await resolveZooModel(spec);
+  if (zoo) return zoo;
+  const dir = path.resolve(base, spec);
+  if (fs.existsSync(path.join(dir, "config.json")) && !fs.existsSync(path.join(dir, RUN_MODEL_FILE))) {
+    return { model: await loadModel(dir), tokenizer: loadTokenizer(dir), dir };
+  }
+  if (!fs.existsSync(path.join(dir, RUN_MODEL_FILE))) {
+    fail(`is neither a zoo name (${ZOO_NAMES.join(", ")}) nor a folder with config.json (a model) or ${RUN_MODEL_FILE} (a run of rftlab train): ${dir}`);
+  }
+  const { model: baseSpec } = JSON.parse(fs.readFileSync(path.join(dir, RUN_MODEL_FILE), "utf8")) as { model: string };
+  const latest = RunDir.newestCheckpoint(dir);
+  if (!latest) fail(`is a run folder without a checkpoint yet (no ${path.join(dir, "latest")}); wait for the first save or evaluate its base model ${baseSpec}`);
+  const opened = await openModelSource(baseSpec, dir, who);
+  const ckpt = await openCheckpoint(path.join(latest!.dir, "trainable.safetensors"));
+  try {
+    for (const t of ckpt.tensors()) {
+      if (!opened.model.params.has(t.name)) {
+        opened.model.dispose();
+        fail(`holds ${t.name} in ${ckpt.path}, not a parameter of its base model (adapter checkpoints are not supported here); evaluate a merged model folder`);
+      }
+      const p = opened.model.param(t.name);
+      p.assign(tf.tensor(await ckpt.readFloat32(t.name), p.shape, p.dtype));
+    }
+  } finally {
+    await ckpt.close();
+  }
+  return opened;
+}
