@@ -3,7 +3,7 @@ import { emit, formatTable, UsageError } from "./command";
 import { initBackend, BACKEND_CHOICES } from "../tensor";
 import { textCodec } from "../io/tokenizer";
 import { getTask } from "../tasks";
-import { evaluateTask } from "../evaluation";
+import { evaluateTask, type TaskEvaluation } from "../evaluation";
 import { openModelSource } from "./model-source";
 
 const evalCommand: Command = {
@@ -33,18 +33,44 @@ const evalCommand: Command = {
     const samples = Number(args.flags.samples);
     // Several samples of a greedy decoder are identical: sampling is the only sensible default then.
     const temperature = (args.flags.temperature as number | undefined) ?? (samples > 1 ? 1 : 0);
-    if (temperature === 0 && samples > 1) throw new UsageError(`rftlab eval: --samples ${samples} needs --temperature > 0 (greedy samples are identical); got --temperature 0`);
+    if (temperature === 0 && samples > 1)
+      throw new UsageError(`rftlab eval: --samples ${samples} needs --temperature > 0 (greedy samples are identical); got --temperature 0`);
     await initBackend(args.flags.backend as string | undefined);
     const { model, tokenizer } = await openModelSource(args.positionals[0], process.cwd(), "rftlab eval: <model>");
-    let r;
+    let r: TaskEvaluation;
     try {
-      r = await evaluateTask(model, textCodec(tokenizer), { task, n: Number(args.flags.n), samples, temperature, seed: Number(args.flags.seed) });
+      r = await evaluateTask(model, textCodec(tokenizer), {
+        task,
+        n: Number(args.flags.n),
+        samples,
+        temperature,
+        seed: Number(args.flags.seed),
+      });
     } finally {
       model.dispose();
     }
-    const out = { task: r.task, n: r.n, samples: r.samples, temperature: r.temperature, seed: r.seed, accuracy: r.accuracy, ci95: r.ci95, ...(r.passAtK !== undefined ? { passAtK: r.passAtK, k: r.k } : {}) };
+    const out = {
+      task: r.task,
+      n: r.n,
+      samples: r.samples,
+      temperature: r.temperature,
+      seed: r.seed,
+      accuracy: r.accuracy,
+      ci95: r.ci95,
+      ...(r.passAtK !== undefined ? { passAtK: r.passAtK, k: r.k } : {}),
+    };
     emit(Boolean(args.flags.json), out, () =>
-      formatTable(["key", "value"], Object.entries(out).map(([k, v]) => [k, Array.isArray(v) ? `[${v.map((x) => x.toFixed(4)).join(", ")}]` : typeof v === "number" && !Number.isInteger(v) ? v.toFixed(4) : v])),
+      formatTable(
+        ["key", "value"],
+        Object.entries(out).map(([k, v]) => [
+          k,
+          Array.isArray(v)
+            ? `[${v.map((x) => x.toFixed(4)).join(", ")}]`
+            : typeof v === "number" && !Number.isInteger(v)
+              ? v.toFixed(4)
+              : v,
+        ]),
+      ),
     );
   },
 };

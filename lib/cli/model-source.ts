@@ -27,7 +27,9 @@ export const ZOO_NAMES = ["pretrained-tiny"];
  */
 export async function resolveZooModel(name: string): Promise<OpenedModel | undefined> {
   if (name !== "pretrained-tiny") return undefined;
-  const p = await ensurePretrainedTiny({ onProgress: (q) => q.step % 20 === 0 && process.stderr.write(`pretraining the tiny model: step ${q.step}/${q.totalSteps}\n`) });
+  const p = await ensurePretrainedTiny({
+    onProgress: (q) => q.step % 20 === 0 && process.stderr.write(`pretraining the tiny model: step ${q.step}/${q.totalSteps}\n`),
+  });
   return { model: p.model, tokenizer: p.tokenizer, dir: p.dir };
 }
 
@@ -46,7 +48,8 @@ export async function openModelSource(spec: string, base: string, who: string): 
   const fail = (why: string): never => {
     throw new UsageError(`${who} = ${JSON.stringify(spec)} ${why}`);
   };
-  if (typeof spec !== "string" || spec === "") fail(`is invalid; give a model folder, a run folder or a zoo name (${ZOO_NAMES.join(", ")})`);
+  if (typeof spec !== "string" || spec === "")
+    fail(`is invalid; give a model folder, a run folder or a zoo name (${ZOO_NAMES.join(", ")})`);
   const zoo = await resolveZooModel(spec);
   if (zoo) return zoo;
   const dir = path.resolve(base, spec);
@@ -54,18 +57,25 @@ export async function openModelSource(spec: string, base: string, who: string): 
     return { model: await loadModel(dir), tokenizer: loadTokenizer(dir), dir };
   }
   if (!fs.existsSync(path.join(dir, RUN_MODEL_FILE))) {
-    fail(`is neither a zoo name (${ZOO_NAMES.join(", ")}) nor a folder with config.json (a model) or ${RUN_MODEL_FILE} (a run of rftlab train): ${dir}`);
+    fail(
+      `is neither a zoo name (${ZOO_NAMES.join(", ")}) nor a folder with config.json (a model) or ${RUN_MODEL_FILE} (a run of rftlab train): ${dir}`,
+    );
   }
   const { model: baseSpec } = JSON.parse(fs.readFileSync(path.join(dir, RUN_MODEL_FILE), "utf8")) as { model: string };
   const latest = RunDir.newestCheckpoint(dir);
-  if (!latest) fail(`is a run folder without a checkpoint yet (no ${path.join(dir, "latest")}); wait for the first save or evaluate its base model ${baseSpec}`);
+  if (!latest)
+    fail(
+      `is a run folder without a checkpoint yet (no ${path.join(dir, "latest")}); wait for the first save or evaluate its base model ${baseSpec}`,
+    );
   const opened = await openModelSource(baseSpec, dir, who);
   const ckpt = await openCheckpoint(path.join(latest!.dir, "trainable.safetensors"));
   try {
     for (const t of ckpt.tensors()) {
       if (!opened.model.params.has(t.name)) {
         opened.model.dispose();
-        fail(`holds ${t.name} in ${ckpt.path}, not a parameter of its base model (adapter checkpoints are not supported here); evaluate a merged model folder`);
+        fail(
+          `holds ${t.name} in ${ckpt.path}, not a parameter of its base model (adapter checkpoints are not supported here); evaluate a merged model folder`,
+        );
       }
       const p = opened.model.param(t.name);
       p.assign(tf.tensor(await ckpt.readFloat32(t.name), p.shape, p.dtype));

@@ -5,7 +5,10 @@ import { formatCell, tableBundle } from "./table";
 /** `name 0.576 [0.551, 0.602]` (95% unless another level is stated; no brackets without an interval). */
 function formatMeasurement(m: Measurement): string {
   const num = (x: number) => formatCell(x, 3);
-  const ci = m.lo !== null && m.hi !== null ? ` [${num(m.lo)}, ${num(m.hi)}]${m.level !== null && m.level !== 0.95 ? ` (${m.level * 100}%)` : ""}` : "";
+  const ci =
+    m.lo !== null && m.hi !== null
+      ? ` [${num(m.lo)}, ${num(m.hi)}]${m.level !== null && m.level !== 0.95 ? ` (${m.level * 100}%)` : ""}`
+      : "";
   return `${m.name} ${num(m.estimate)}${ci}`;
 }
 
@@ -24,8 +27,14 @@ export function claimRows(claims: readonly (Claim & { notebook?: string })[]): R
 
 /** HTML and text table of claims (every row shown, long cells kept). */
 export function claimsTableBundle(claims: readonly (Claim & { notebook?: string })[], title?: string): MimeBundle {
-  const counts = ["reproduced", "not reproduced", "inconclusive"].map((v) => `${claims.filter((c) => c.verdict === v).length} ${v}`).join(", ");
-  return tableBundle(claimRows(claims), { maxRows: Math.max(1, claims.length), maxCellChars: 400, title: title ?? `Claims: ${claims.length} (${counts})` });
+  const counts = ["reproduced", "not reproduced", "inconclusive"]
+    .map((v) => `${claims.filter((c) => c.verdict === v).length} ${v}`)
+    .join(", ");
+  return tableBundle(claimRows(claims), {
+    maxRows: Math.max(1, claims.length),
+    maxCellChars: 400,
+    title: title ?? `Claims: ${claims.length} (${counts})`,
+  });
 }
 
 /**

@@ -56,13 +56,22 @@ export interface TaskEvaluation {
 }
 
 /** Scores given completions (per prompt, `samples` each) against the examples: the pure half of evaluateTask. */
-export function scoreCompletions(task: string, examples: TaskExample[], completions: string[][], k?: number): Omit<TaskEvaluation, "temperature" | "seed"> {
+export function scoreCompletions(
+  task: string,
+  examples: TaskExample[],
+  completions: string[][],
+  k?: number,
+): Omit<TaskEvaluation, "temperature" | "seed"> {
   if (examples.length === 0 || completions.length !== examples.length) {
-    throw new RftlabError(`scoreCompletions: need one list of completions per example; got ${completions.length} lists for ${examples.length} examples`);
+    throw new RftlabError(
+      `scoreCompletions: need one list of completions per example; got ${completions.length} lists for ${examples.length} examples`,
+    );
   }
   const samples = completions[0].length;
   if (samples < 1 || completions.some((c) => c.length !== samples)) {
-    throw new RftlabError(`scoreCompletions: every example needs the same number (≥ 1) of completions; got ${completions.map((c) => c.length).join(", ")}`);
+    throw new RftlabError(
+      `scoreCompletions: every example needs the same number (≥ 1) of completions; got ${completions.map((c) => c.length).join(", ")}`,
+    );
   }
   const correct = completions.map((cs, i) => cs.filter((c) => taskCorrect(task, c, examples[i].answer)).length);
   const total = correct.reduce((a, b) => a + b, 0);
@@ -101,8 +110,18 @@ export async function evaluateTask(model: Transformer, codec: TextCodec, options
   check("n", Number.isInteger(n) && n >= 1, "an integer ≥ 1", n);
   check("samples", Number.isInteger(samples) && samples >= 1, "an integer ≥ 1", samples);
   check("temperature", Number.isFinite(temperature) && temperature >= 0, "a number ≥ 0 (0 = greedy)", temperature);
-  check("samples", !(temperature === 0 && samples > 1), "1 when temperature is 0 (greedy samples are identical; use temperature 1 for pass@k)", samples);
-  check("k", options.k === undefined || (Number.isInteger(options.k) && options.k >= 1 && options.k <= samples), `an integer in [1, samples=${samples}]`, options.k);
+  check(
+    "samples",
+    !(temperature === 0 && samples > 1),
+    "1 when temperature is 0 (greedy samples are identical; use temperature 1 for pass@k)",
+    samples,
+  );
+  check(
+    "k",
+    options.k === undefined || (Number.isInteger(options.k) && options.k >= 1 && options.k <= samples),
+    `an integer in [1, samples=${samples}]`,
+    options.k,
+  );
   check("seed", Number.isInteger(seed), "an integer", seed);
   check("batchSize", Number.isInteger(batchSize) && batchSize >= 1, "an integer ≥ 1", batchSize);
   const { test } = taskSplits(task, { ...taskOptions, seed, nTrain: 0, nTest: n });

@@ -19,7 +19,8 @@ export interface RewardSpec {
 }
 
 function needTask(name: string, task: string | undefined): string {
-  if (task === undefined) throw new RftlabError(`reward "${name}" needs a bundled task dataset ({"task": "add", ...}); got a dataset without one`);
+  if (task === undefined)
+    throw new RftlabError(`reward "${name}" needs a bundled task dataset ({"task": "add", ...}); got a dataset without one`);
   return task;
 }
 
@@ -31,7 +32,8 @@ const SPECS: RewardSpec[] = [
   },
   {
     name: "correct",
-    summary: "1 iff the answer the completion states matches: the task's lenient answer check (tags, ####, last number), or numeric match of the answer column",
+    summary:
+      "1 iff the answer the completion states matches: the task's lenient answer check (tags, ####, last number), or numeric match of the answer column",
     create: ({ task }) =>
       task === undefined
         ? answerAccuracyReward()

@@ -10,7 +10,10 @@ import type { RewardFn } from "./types";
  */
 export function taskCorrect(task: string, completion: string, answer: string): boolean {
   getTask(task);
-  const body = completion.replace(/[ \t]+$/, "").replace(/\n$/, "").replace(/^[ \t]+|[ \t]+$/g, "");
+  const body = completion
+    .replace(/[ \t]+$/, "")
+    .replace(/\n$/, "")
+    .replace(/^[ \t]+|[ \t]+$/g, "");
   return body === answer;
 }
 

@@ -30,7 +30,8 @@ export function quantileSorted(sorted: ArrayLike<number>, q: number): number {
 
 function resolve(fn: string, opts: BootstrapOptions): Required<BootstrapOptions> {
   const r = { reps: opts.reps ?? 2000, level: opts.level ?? 0.95, seed: opts.seed ?? 0, statistic: opts.statistic ?? mean };
-  if (!(Number.isInteger(r.reps) && r.reps >= 10)) throw new RftlabError(`${fn}: reps must be an integer ≥ 10 (default 2000); got ${r.reps}`);
+  if (!(Number.isInteger(r.reps) && r.reps >= 10))
+    throw new RftlabError(`${fn}: reps must be an integer ≥ 10 (default 2000); got ${r.reps}`);
   checkLevel(fn, r.level);
   return r;
 }
@@ -74,7 +75,9 @@ export function pairedBootstrap(a: readonly number[], b: readonly number[], opts
   checkSample("pairedBootstrap", "a", a);
   checkSample("pairedBootstrap", "b", b);
   if (a.length !== b.length) {
-    throw new RftlabError(`pairedBootstrap: a and b must score the same prompts; got ${a.length} and ${b.length} values (use unpairedBootstrap)`);
+    throw new RftlabError(
+      `pairedBootstrap: a and b must score the same prompts; got ${a.length} and ${b.length} values (use unpairedBootstrap)`,
+    );
   }
   const rng = createRng(o.seed);
   const [bufA, bufB] = [new Float64Array(a.length), new Float64Array(b.length)];

@@ -58,7 +58,9 @@ function measurement(name: string, v: MeasuredValue): Measurement {
     return { name, estimate: v, lo: null, hi: null, level: null, method: null };
   }
   if (!v || typeof v !== "object" || !Number.isFinite(v.estimate)) {
-    throw new RftlabError(`claims: measured "${name}" must be a number or an interval {estimate, lo, hi, level, method}; got ${JSON.stringify(v)}`);
+    throw new RftlabError(
+      `claims: measured "${name}" must be a number or an interval {estimate, lo, hi, level, method}; got ${JSON.stringify(v)}`,
+    );
   }
   return { name, estimate: v.estimate, lo: v.lo, hi: v.hi, level: v.level, method: v.method };
 }
@@ -74,12 +76,16 @@ export function intervalVerdict(interval: MeasuredValue, claimed: ClaimedSide): 
   const t = above ? (claimed as { above: number }).above : (claimed as { below: number }).below;
   if (!Number.isFinite(t)) throw new RftlabError(`intervalVerdict: threshold must be a finite number; got ${JSON.stringify(claimed)}`);
   if (m.lo === null || m.hi === null) {
-    return { verdict: "inconclusive", reason: `estimate ${fmt(m.estimate)} has no interval (e.g. one seed); claimed ${above ? ">" : "<"} ${fmt(t)}` };
+    return {
+      verdict: "inconclusive",
+      reason: `estimate ${fmt(m.estimate)} has no interval (e.g. one seed); claimed ${above ? ">" : "<"} ${fmt(t)}`,
+    };
   }
   const ci = `${m.level !== null ? `${Math.round(m.level * 1000) / 10}% ` : ""}CI [${fmt(m.lo)}, ${fmt(m.hi)}]`;
   const claim = `claimed ${above ? ">" : "<"} ${fmt(t)}`;
   if (above ? m.lo > t : m.hi < t) return { verdict: "reproduced", reason: `${ci} lies ${above ? "above" : "below"} ${fmt(t)} (${claim})` };
-  if (above ? m.hi <= t : m.lo >= t) return { verdict: "not reproduced", reason: `${ci} lies ${above ? "at or below" : "at or above"} ${fmt(t)} (${claim})` };
+  if (above ? m.hi <= t : m.lo >= t)
+    return { verdict: "not reproduced", reason: `${ci} lies ${above ? "at or below" : "at or above"} ${fmt(t)} (${claim})` };
   return { verdict: "inconclusive", reason: `${ci} contains ${fmt(t)} (${claim})` };
 }
 
@@ -88,7 +94,8 @@ export function intervalVerdict(interval: MeasuredValue, claimed: ClaimedSide): 
  * requirePrecondition to stop the notebook, or to Claims.check as a guard (failed → "inconclusive").
  */
 export function gainAboveSe(delta: number, se: number, k = 3, what = "the run learned"): PreconditionCheck {
-  if (!Number.isFinite(delta) || !(se >= 0)) throw new RftlabError(`gainAboveSe: need a finite delta and se ≥ 0; got delta=${delta}, se=${se}`);
+  if (!Number.isFinite(delta) || !(se >= 0))
+    throw new RftlabError(`gainAboveSe: need a finite delta and se ≥ 0; got delta=${delta}, se=${se}`);
   const ok = delta > k * se;
   return { ok, message: `${what}: Δ = ${fmt(delta)} ${ok ? ">" : "≤"} ${k} SE = ${fmt(k * se)}` };
 }
@@ -114,16 +121,26 @@ export class Claims {
   readonly list: Claim[] = [];
 
   constructor(readonly paper: string) {
-    if (typeof paper !== "string" || paper.trim() === "") throw new RftlabError(`Claims: paper must be a non-empty id such as "arXiv:2505.11711"; got ${JSON.stringify(paper)}`);
+    if (typeof paper !== "string" || paper.trim() === "")
+      throw new RftlabError(`Claims: paper must be a non-empty id such as "arXiv:2505.11711"; got ${JSON.stringify(paper)}`);
   }
 
   /**
    * Verdict from the interval `measured[on]` against `claimed`; with a failed `precondition` the verdict is
    * "inconclusive" with the precondition's message as the reason.
    */
-  check(c: { id: string; statement: string; measured: Record<string, MeasuredValue>; on: string; claimed: ClaimedSide; precondition?: PreconditionCheck }): Claim {
+  check(c: {
+    id: string;
+    statement: string;
+    measured: Record<string, MeasuredValue>;
+    on: string;
+    claimed: ClaimedSide;
+    precondition?: PreconditionCheck;
+  }): Claim {
     if (!(c.on in c.measured)) {
-      throw new RftlabError(`Claims.check("${c.id}"): on = "${c.on}" is not a measured name; measured: ${Object.keys(c.measured).join(", ")}`);
+      throw new RftlabError(
+        `Claims.check("${c.id}"): on = "${c.on}" is not a measured name; measured: ${Object.keys(c.measured).join(", ")}`,
+      );
     }
     if (c.precondition && !c.precondition.ok) {
       return this.add(c.id, c.statement, c.measured, "inconclusive", `precondition failed: ${c.precondition.message}`);
@@ -134,16 +151,29 @@ export class Claims {
 
   /** Records an explicit verdict with its reason (e.g. "inconclusive", "precondition failed: the run did not learn"). */
   state(c: { id: string; statement: string; measured: Record<string, MeasuredValue>; verdict: Verdict; reason: string }): Claim {
-    if (!VERDICTS.includes(c.verdict)) throw new RftlabError(`Claims.state("${c.id}"): verdict must be one of ${VERDICTS.map((v) => `"${v}"`).join(", ")}; got ${JSON.stringify(c.verdict)}`);
-    if (typeof c.reason !== "string" || c.reason.trim() === "") throw new RftlabError(`Claims.state("${c.id}"): give the reason for the verdict`);
+    if (!VERDICTS.includes(c.verdict))
+      throw new RftlabError(
+        `Claims.state("${c.id}"): verdict must be one of ${VERDICTS.map((v) => `"${v}"`).join(", ")}; got ${JSON.stringify(c.verdict)}`,
+      );
+    if (typeof c.reason !== "string" || c.reason.trim() === "")
+      throw new RftlabError(`Claims.state("${c.id}"): give the reason for the verdict`);
     return this.add(c.id, c.statement, c.measured, c.verdict, c.reason);
   }
 
   private add(id: string, statement: string, measured: Record<string, MeasuredValue>, verdict: Verdict, reason: string): Claim {
     if (typeof id !== "string" || id === "") throw new RftlabError(`Claims: id must be a non-empty string; got ${JSON.stringify(id)}`);
-    if (this.list.some((x) => x.id === id)) throw new RftlabError(`Claims: id "${id}" is already recorded for ${this.paper}; give each claim its own id`);
-    if (typeof statement !== "string" || statement.trim() === "") throw new RftlabError(`Claims("${id}"): statement must say what the paper claims`);
-    const claim: Claim = { paper: this.paper, id, statement, measured: Object.entries(measured).map(([k, v]) => measurement(k, v)), verdict, reason };
+    if (this.list.some((x) => x.id === id))
+      throw new RftlabError(`Claims: id "${id}" is already recorded for ${this.paper}; give each claim its own id`);
+    if (typeof statement !== "string" || statement.trim() === "")
+      throw new RftlabError(`Claims("${id}"): statement must say what the paper claims`);
+    const claim: Claim = {
+      paper: this.paper,
+      id,
+      statement,
+      measured: Object.entries(measured).map(([k, v]) => measurement(k, v)),
+      verdict,
+      reason,
+    };
     this.list.push(claim);
     return claim;
   }

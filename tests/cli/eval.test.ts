@@ -17,7 +17,19 @@ const env = { RFTLAB_BACKEND: "wasm" };
 before(async () => {
   await initBackend("wasm");
   const tokenizer = loadTokenizer(path.join(bundledDatasetsDir(), "tiny-tokenizer"));
-  const model = createModel(resolveModelConfig({ family: "llama", vocabSize: tokenizer.vocabSize, dModel: 16, nLayers: 1, nHeads: 2, nKvHeads: 1, dFF: 32, maxPositions: 64 }), { seed: 3 });
+  const model = createModel(
+    resolveModelConfig({
+      family: "llama",
+      vocabSize: tokenizer.vocabSize,
+      dModel: 16,
+      nLayers: 1,
+      nHeads: 2,
+      nKvHeads: 1,
+      dFF: 32,
+      maxPositions: 64,
+    }),
+    { seed: 3 },
+  );
   await saveModel(model, modelDir);
   saveTokenizer(tokenizer, modelDir);
   model.dispose();
@@ -43,7 +55,14 @@ test("eval --samples 3: sampled at temperature 1 by default, with pass@k", () =>
 
 test("eval <run folder>: the newest checkpoint over the run's base model", () => {
   const cfg = path.join(dir, "sft.json");
-  fs.writeFileSync(cfg, JSON.stringify({ model: "model", dataset: { task: "add", digits: 1, nTrain: 8, nTest: 4 }, trainer: { steps: 2, batchSize: 4, lr: 0.05 } }));
+  fs.writeFileSync(
+    cfg,
+    JSON.stringify({
+      model: "model",
+      dataset: { task: "add", digits: 1, nTrain: 8, nTest: 4 },
+      trainer: { steps: 2, batchSize: 4, lr: 0.05 },
+    }),
+  );
   const run = path.join(dir, "run");
   assert.equal(runCli(["train", "sft", "--config", cfg, "--out", run], env).code, 0);
   assert.deepEqual(JSON.parse(fs.readFileSync(path.join(run, "model.json"), "utf8")), { model: modelDir });
@@ -56,7 +75,10 @@ test("bad input: exit 2 with one line naming the argument and the fix", () => {
   const cases: [string[], RegExp][] = [
     [["eval", modelDir], /rftlab eval: --task <name> is required/],
     [["eval", modelDir, "--task", "ad"], /rftlab eval: --task: unknown task "ad" \(did you mean "add"\?\)/],
-    [["eval", path.join(dir, "nowhere"), "--task", "add"], /rftlab eval: <model> = ".*nowhere" is neither a zoo name \(pretrained-tiny\) nor a folder with config\.json/],
+    [
+      ["eval", path.join(dir, "nowhere"), "--task", "add"],
+      /rftlab eval: <model> = ".*nowhere" is neither a zoo name \(pretrained-tiny\) nor a folder with config\.json/,
+    ],
     [["eval", modelDir, "--task", "add", "--samples", "2", "--temperature", "0"], /--samples 2 needs --temperature > 0/],
     [["eval", modelDir, "--task", "add", "--n", "0"], /--n must be an integer ≥ 1; got "0"/],
     [["eval"], /rftlab eval: missing <model>/],

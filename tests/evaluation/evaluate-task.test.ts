@@ -15,12 +15,18 @@ before(async () => {
 /** One token per ASCII character; NUL is the eos. */
 const ascii = {
   encode: (text: string) => [...text].map((c) => c.charCodeAt(0)),
-  decode: (ids: number[]) => ids.filter((i) => i !== 0).map((i) => String.fromCharCode(i)).join(""),
+  decode: (ids: number[]) =>
+    ids
+      .filter((i) => i !== 0)
+      .map((i) => String.fromCharCode(i))
+      .join(""),
   eosId: 0,
 };
 
 function asciiModel(seed = 0): Transformer {
-  return createModel(resolveModelConfig({ family: "gpt2", vocabSize: 128, dModel: 16, nLayers: 1, nHeads: 2, dFF: 32, maxPositions: 96 }), { seed });
+  return createModel(resolveModelConfig({ family: "gpt2", vocabSize: 128, dModel: 16, nLayers: 1, nHeads: 2, dFF: 32, maxPositions: 96 }), {
+    seed,
+  });
 }
 
 /**
@@ -51,13 +57,31 @@ test("pass@k by hand (Chen et al. 2021)", () => {
 });
 
 test("scoreCompletions by hand: accuracy over all samples, Wilson CI, per-prompt shares, pass@k", () => {
-  const examples = [{ prompt: "Question: What is 1 + 2?\n", answer: "3" }, { prompt: "Question: What is 2 + 2?\n", answer: "4" }];
-  const r = scoreCompletions("add", examples, [["3\n", "3", "5\n"], ["44\n", "x", "4\n\n"]]);
+  const examples = [
+    { prompt: "Question: What is 1 + 2?\n", answer: "3" },
+    { prompt: "Question: What is 2 + 2?\n", answer: "4" },
+  ];
+  const r = scoreCompletions("add", examples, [
+    ["3\n", "3", "5\n"],
+    ["44\n", "x", "4\n\n"],
+  ]);
   assert.deepEqual([r.n, r.samples, r.accuracy, r.perPrompt, r.k], [2, 3, 2 / 6, [2 / 3, 0], 3]);
   const w = wilson(2, 6);
   assert.deepEqual(r.ci95, [w.lo, w.hi]);
   assert.equal(r.passAtK, (1 + 0) / 2); // k = n = 3: any correct
-  expectClose(scoreCompletions("add", examples, [["3\n", "9", "5\n"], ["4", "x", "4\n"]], 1).passAtK!, (1 / 3 + 2 / 3) / 2, { atol: 1e-15 }); // k = 1: c/n
+  expectClose(
+    scoreCompletions(
+      "add",
+      examples,
+      [
+        ["3\n", "9", "5\n"],
+        ["4", "x", "4\n"],
+      ],
+      1,
+    ).passAtK!,
+    (1 / 3 + 2 / 3) / 2,
+    { atol: 1e-15 },
+  ); // k = 1: c/n
   assert.equal(scoreCompletions("add", examples, [["3\n"], ["1\n"]]).passAtK, undefined);
   assert.throws(() => scoreCompletions("add", examples, [["3"]]), /one list of completions per example; got 1 lists for 2 examples/);
 });
@@ -68,12 +92,18 @@ test("a model that always says 7: greedy accuracy is the share of held-out answe
   const sevens = held.filter((e) => e.answer === "7").length;
   assert.ok(sevens > 0 && sevens < 64, `need some but not all answers 7; got ${sevens}`);
   const r = await evaluateTask(m, ascii, { task: "add", taskOptions: { digits: 1 }, n: 64, seed: 3, maxNewTokens: 1 });
-  assert.deepEqual(r.examples.map((e) => e.prompt), held.map((e) => e.prompt)); // the held-out split is the seed's test set
+  assert.deepEqual(
+    r.examples.map((e) => e.prompt),
+    held.map((e) => e.prompt),
+  ); // the held-out split is the seed's test set
   assert.ok(r.completions.every((c) => c.length === 1 && c[0] === "7"));
   assert.equal(r.accuracy, sevens / 64);
   const w = wilson(sevens, 64);
   assert.deepEqual([r.ci95, r.n, r.samples, r.temperature], [[w.lo, w.hi], 64, 1, 0]);
-  assert.deepEqual(r.perPrompt, held.map((e) => (e.answer === "7" ? 1 : 0)));
+  assert.deepEqual(
+    r.perPrompt,
+    held.map((e) => (e.answer === "7" ? 1 : 0)),
+  );
   // Three tokens "777" are never a one-digit sum: accuracy 0, the interval still says how sure that is.
   const long = await evaluateTask(m, ascii, { task: "add", taskOptions: { digits: 1 }, n: 64, seed: 3, maxNewTokens: 3 });
   assert.deepEqual([long.accuracy, long.ci95], [0, [0, wilson(0, 64).hi]]);
@@ -82,7 +112,16 @@ test("a model that always says 7: greedy accuracy is the share of held-out answe
 
 test("sampled: 7 or 8 with probability ½ each; pass@k and accuracy agree with the per-prompt counts", async () => {
   const m = constantModel({ "7": 20, "8": 20 });
-  const r = await evaluateTask(m, ascii, { task: "add", taskOptions: { digits: 1 }, n: 48, samples: 6, temperature: 1, k: 2, seed: 1, maxNewTokens: 1 });
+  const r = await evaluateTask(m, ascii, {
+    task: "add",
+    taskOptions: { digits: 1 },
+    n: 48,
+    samples: 6,
+    temperature: 1,
+    k: 2,
+    seed: 1,
+    maxNewTokens: 1,
+  });
   assert.ok(r.completions.flat().every((c) => c === "7" || c === "8"));
   r.examples.forEach((e, i) => {
     if (e.answer !== "7" && e.answer !== "8") assert.equal(r.perPrompt[i], 0);
@@ -92,7 +131,10 @@ test("sampled: 7 or 8 with probability ½ each; pass@k and accuracy agree with t
   expectClose(r.passAtK!, counts.reduce((s, c) => s + passAtK(6, c, 2), 0) / 48, { atol: 1e-15 });
   const relevant = r.examples.map((e, i) => (e.answer === "7" || e.answer === "8" ? counts[i] : -1)).filter((c) => c >= 0);
   const share = relevant.reduce((a, b) => a + b, 0) / (6 * relevant.length);
-  assert.ok(share > 0.2 && share < 0.8, `a fair coin between 7 and 8 should be right about half the time; got ${share} over ${relevant.length} prompts`);
+  assert.ok(
+    share > 0.2 && share < 0.8,
+    `a fair coin between 7 and 8 should be right about half the time; got ${share} over ${relevant.length} prompts`,
+  );
   m.dispose();
 });
 
@@ -102,7 +144,12 @@ test("a random tiny model: completions are greedy generate's, cut at the newline
   const a = await evaluateTask(m, ascii, { ...opts, batchSize: 2 });
   const b = await evaluateTask(m, ascii, opts);
   assert.deepEqual(a.completions, b.completions);
-  const direct = await generate(m, a.examples.map((e) => ascii.encode(e.prompt)), { temperature: 0, maxNewTokens: 6, stopStrings: ["\n"], stopTokenIds: [0] }, { tokenizer: ascii });
+  const direct = await generate(
+    m,
+    a.examples.map((e) => ascii.encode(e.prompt)),
+    { temperature: 0, maxNewTokens: 6, stopStrings: ["\n"], stopTokenIds: [0] },
+    { tokenizer: ascii },
+  );
   assert.deepEqual(a.completions.flat(), direct.completions);
   assert.equal(a.accuracy, a.perPrompt.reduce((s, p) => s + p, 0) / 5);
   m.dispose();
@@ -110,7 +157,10 @@ test("a random tiny model: completions are greedy generate's, cut at the newline
 
 test("option errors say the rule and the fix", async () => {
   const m = asciiModel();
-  await assert.rejects(evaluateTask(m, ascii, { task: "add", samples: 4 }), /evaluateTask: samples must be 1 when temperature is 0 \(greedy samples are identical; use temperature 1 for pass@k\); got 4/);
+  await assert.rejects(
+    evaluateTask(m, ascii, { task: "add", samples: 4 }),
+    /evaluateTask: samples must be 1 when temperature is 0 \(greedy samples are identical; use temperature 1 for pass@k\); got 4/,
+  );
   await assert.rejects(evaluateTask(m, ascii, { task: "add", n: 0 }), /evaluateTask: n must be an integer ≥ 1; got 0/);
   await assert.rejects(evaluateTask(m, ascii, { task: "ad" }), /unknown task "ad" \(did you mean "add"\?\)/);
   m.dispose();

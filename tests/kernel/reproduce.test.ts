@@ -25,9 +25,9 @@ test("reproduce writes executed notebooks, PNGs and an index, and names the fail
   fs.writeFileSync(path.join(dir, "01-draw.ipynb"), JSON.stringify(notebook(
     `import * as tslab from "tslab";\ntslab.display.png(Buffer.from("${PNG_1x1}", "base64"));`,
     'process.env.RFTLAB_FAST ?? "slow"',
-    'const claims = new lab.Claims("arXiv:0000.00001");\n' +
-      'claims.check({ id: "gain", statement: "training helps", measured: { gain: lab.wilson(30, 40) }, on: "gain", claimed: { above: 0.5 } });\n' +
-      'lab.claimsTable(claims)',
+    'const claims = new lab.stats.Claims("arXiv:0000.00001");\n' +
+      'claims.check({ id: "gain", statement: "training helps", measured: { gain: lab.stats.wilson(30, 40) }, on: "gain", claimed: { above: 0.5 } });\n' +
+      'lab.display.claimsTable(claims)',
   )));
   fs.writeFileSync(path.join(dir, "02-broken.ipynb"), JSON.stringify(notebook("1 + 1", 'throw new Error("broken on purpose")', "3")));
 

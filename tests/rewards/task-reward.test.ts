@@ -40,6 +40,9 @@ test("reward registry: built-ins by name, a task where needed, did-you-mean for 
   assert.deepEqual(numeric({ prompts: ["q"], completions: ["it is 7.0"], answer: ["7"] }), [1]);
   assert.deepEqual(getReward("tag_count").create({})({ prompts: ["q"], completions: ["<think>\nr\n</think>\n42"] }), [0.5]);
   assert.throws(() => getReward("exact").create({}), /reward "exact" needs a bundled task dataset/);
-  assert.throws(() => getReward("tagcount"), /unknown reward "tagcount" \(did you mean "tag_count"\?\); rewards: exact, correct, format, tag_count/);
+  assert.throws(
+    () => getReward("tagcount"),
+    /unknown reward "tagcount" \(did you mean "tag_count"\?\); rewards: exact, correct, format, tag_count/,
+  );
   for (const [name, spec] of Object.entries(REWARDS)) assert.equal(spec.name, name);
 });

@@ -1,10 +1,17 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { bootstrapCI, pairedBootstrap, unpairedBootstrap, standardError, createRng } from "../../lib";
+import { bootstrapCI, pairedBootstrap, unpairedBootstrap, standardError } from "../../lib/stats";
+import { createRng } from "../../lib/base/random";
 import { expectClose } from "../helpers/expect";
 
 test("a constant sample gives a zero-width interval at the constant", () => {
-  assert.deepEqual(bootstrapCI([0.5, 0.5, 0.5], { reps: 50 }), { estimate: 0.5, lo: 0.5, hi: 0.5, level: 0.95, method: "bootstrap-percentile" });
+  assert.deepEqual(bootstrapCI([0.5, 0.5, 0.5], { reps: 50 }), {
+    estimate: 0.5,
+    lo: 0.5,
+    hi: 0.5,
+    level: 0.95,
+    method: "bootstrap-percentile",
+  });
 });
 
 test("two values: the resampled mean takes 0, ½, 1 with probabilities ¼, ½, ¼, so the 95% interval is [0, 1]", () => {
@@ -48,7 +55,10 @@ test("paired vs unpaired: shared prompt difficulty cancels only when pairs trave
 });
 
 test("argument errors", () => {
-  assert.throws(() => pairedBootstrap([1, 2], [1]), /pairedBootstrap: a and b must score the same prompts; got 2 and 1 values \(use unpairedBootstrap\)/);
+  assert.throws(
+    () => pairedBootstrap([1, 2], [1]),
+    /pairedBootstrap: a and b must score the same prompts; got 2 and 1 values \(use unpairedBootstrap\)/,
+  );
   assert.throws(() => bootstrapCI([], {}), /bootstrapCI: xs needs at least 1 value/);
   assert.throws(() => bootstrapCI([1], { reps: 5 }), /bootstrapCI: reps must be an integer ≥ 10 \(default 2000\); got 5/);
 });

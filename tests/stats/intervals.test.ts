@@ -1,7 +1,16 @@
 import { test, describe } from "node:test";
 import assert from "node:assert/strict";
 import {
-  normalQuantile, studentTQuantile, studentTCdf, logGamma, wilson, meanCI, mean, sampleSd, standardError, proportionSe,
+  normalQuantile,
+  studentTQuantile,
+  studentTCdf,
+  logGamma,
+  wilson,
+  meanCI,
+  mean,
+  sampleSd,
+  standardError,
+  proportionSe,
 } from "../../lib/stats";
 import { expectClose } from "../helpers/expect";
 import { referenceScript, runPython } from "../helpers/python";
@@ -63,7 +72,7 @@ describe("wilson", () => {
   });
 
   test("proportion s.e.", () => {
-    expectClose(proportionSe(25, 100), Math.sqrt(0.25 * 0.75 / 100), { atol: 1e-15 });
+    expectClose(proportionSe(25, 100), Math.sqrt((0.25 * 0.75) / 100), { atol: 1e-15 });
     assert.equal(proportionSe(0, 10), 0);
   });
 });
@@ -95,14 +104,44 @@ test("against mpmath/numpy (tests/reference/stats-intervals.py)", async () => {
   const { quantileSorted } = await import("../../lib/stats");
   const req = {
     normal: [0.975, 0.001, 1e-10, 0.3],
-    t: [[0.975, 2], [0.975, 4], [0.995, 10], [0.6, 3.5], [0.9995, 1], [0.95, 120]],
-    wilson: [[5, 10, 0.95], [0, 10, 0.95], [3, 256, 0.9], [200, 256, 0.99]],
+    t: [
+      [0.975, 2],
+      [0.975, 4],
+      [0.995, 10],
+      [0.6, 3.5],
+      [0.9995, 1],
+      [0.95, 120],
+    ],
+    wilson: [
+      [5, 10, 0.95],
+      [0, 10, 0.95],
+      [3, 256, 0.9],
+      [200, 256, 0.99],
+    ],
     percentile: { xs: [3, 1, 4, 1, 5, 9, 2, 6], qs: [0, 0.025, 0.5, 0.975, 1] },
   };
-  const ref = runPython<{ normal: number[]; t: number[]; wilson: number[][]; percentile: number[] }>(referenceScript("stats-intervals.py"), req);
+  const ref = runPython<{ normal: number[]; t: number[]; wilson: number[][]; percentile: number[] }>(
+    referenceScript("stats-intervals.py"),
+    req,
+  );
   expectClose(req.normal.map(normalQuantile), ref.normal, { rtol: 1e-14, atol: 1e-15, what: "normal" });
-  expectClose(req.t.map(([p, df]) => studentTQuantile(p, df)), ref.t, { rtol: 1e-11, what: "t" });
-  expectClose(req.wilson.flatMap(([k, n, l]) => { const w = wilson(k, n, l); return [w.lo, w.hi]; }), ref.wilson.flat(), { atol: 1e-13, what: "wilson" });
+  expectClose(
+    req.t.map(([p, df]) => studentTQuantile(p, df)),
+    ref.t,
+    { rtol: 1e-11, what: "t" },
+  );
+  expectClose(
+    req.wilson.flatMap(([k, n, l]) => {
+      const w = wilson(k, n, l);
+      return [w.lo, w.hi];
+    }),
+    ref.wilson.flat(),
+    { atol: 1e-13, what: "wilson" },
+  );
   const sorted = [...req.percentile.xs].sort((a, b) => a - b);
-  expectClose(req.percentile.qs.map((q) => quantileSorted(sorted, q)), ref.percentile, { atol: 1e-12, what: "percentile" });
+  expectClose(
+    req.percentile.qs.map((q) => quantileSorted(sorted, q)),
+    ref.percentile,
+    { atol: 1e-12, what: "percentile" },
+  );
 });
