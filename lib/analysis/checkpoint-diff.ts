@@ -6,8 +6,9 @@
 import type { Checkpoint } from "../io/checkpoint";
 import { SAFETENSORS_ITEM_SIZE, type TensorInfo } from "../io/safetensors-format";
 import { isBuffer } from "./modules";
-import { poolCounts, resolveSparsityConfig, SparsityConfig, SparsityRow, sparsityRow, UpdateCounts } from "./sparsity";
+import { DEFAULT_SPARSITY_CONFIG, poolCounts, resolveSparsityConfig, SparsityConfig, SparsityRow, sparsityRow, UpdateCounts } from "./sparsity";
 import { castFor, type CountSide, UpdateCounter } from "./update-counter";
+import { deepFreeze } from "../base/freeze";
 
 export type DiffStatus = "ok" | "dtype-mismatch" | "shape-mismatch" | "missing-in-base" | "missing-in-tuned";
 
@@ -24,6 +25,18 @@ export interface CheckpointDiffConfig extends SparsityConfig {
   /** Called before each tensor (progress reporting). */
   onTensor?: (name: string, index: number, total: number) => void;
 }
+
+/**
+ * Defaults of `diffCheckpoints` and `rftlab diff`. Precision "native", unlike the in-memory
+ * DEFAULT_SPARSITY_CONFIG's "bf16": a checkpoint file already holds the precision its weights were
+ * saved in (a bf16 checkpoint is compared in bf16, as the paper does), and casting an fp32 file would
+ * hide real updates below bf16 resolution. Chunks of 4 MiB (float32-equivalent) stay in the CPU cache.
+ */
+export const DEFAULT_CHECKPOINT_DIFF_CONFIG: Readonly<Omit<CheckpointDiffConfig, "onTensor">> = deepFreeze({
+  ...DEFAULT_SPARSITY_CONFIG,
+  precision: "native",
+  chunkBytes: 4 << 20,
+});
 
 export interface CheckpointDiffResult {
   /** One row per tensor name present in either checkpoint (buffers skipped), base order first. */
@@ -115,12 +128,13 @@ function mismatchRow(name: string, status: DiffStatus, info: TensorInfo, other?:
 
 /**
  * Update sparsity of `tuned` against `base` for every tensor, read in chunks of `chunkBytes`
- * (default 4 MiB, float32-equivalent: chunks small enough to be counted while still in the CPU cache) on both sides in lockstep, reading ahead one chunk while counting
- * (WebAssembly SIMD for bf16/f16/f32). Default precision "native": values as stored.
+ * on both sides in lockstep, reading ahead one chunk while counting
+ * (WebAssembly SIMD for bf16/f16/f32). Defaults: DEFAULT_CHECKPOINT_DIFF_CONFIG (precision "native": values as stored).
  */
 export async function diffCheckpoints(base: Checkpoint, tuned: Checkpoint, partial: Partial<CheckpointDiffConfig> = {}): Promise<CheckpointDiffResult> {
-  const s = resolveSparsityConfig({ tol: partial.tol ?? 1e-5, precision: partial.precision ?? "native" });
-  const cfg: CheckpointDiffConfig = { chunkBytes: 4 << 20, ...partial, ...s };
+  const d = DEFAULT_CHECKPOINT_DIFF_CONFIG;
+  const s = resolveSparsityConfig({ tol: partial.tol ?? d.tol, precision: partial.precision ?? d.precision });
+  const cfg: CheckpointDiffConfig = { chunkBytes: d.chunkBytes, ...partial, ...s };
   const start = process.hrtime.bigint();
   const tunedInfos = new Map(tuned.tensors().map((t) => [t.name, t]));
   const baseInfos = base.tensors().filter((t) => !isBuffer(t.name));

@@ -36,7 +36,7 @@ export {
 export type { MergeConfig, MergeMethod } from "./merging";
 export { moduleSensitivity } from "./module-sensitivity";
 export type { SensitivityRow } from "./module-sensitivity";
-export { diffCheckpoints } from "./checkpoint-diff";
+export { diffCheckpoints, DEFAULT_CHECKPOINT_DIFF_CONFIG } from "./checkpoint-diff";
 export type { CheckpointDiffRow, CheckpointDiffConfig, CheckpointDiffResult, DiffStatus } from "./checkpoint-diff";
 export {
   plantedLlamaTensors, plantedLlamaLayout, resolvePlantedLlamaConfig, DEFAULT_PLANTED_LLAMA_CONFIG

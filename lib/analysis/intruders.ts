@@ -6,6 +6,7 @@ import * as aq from "arquero";
 import { RftlabError } from "../errors";
 import { Matrix, svd, SvdResult } from "../linalg";
 import { assertSameLayout, cloneWeights, WeightMap } from "./weights";
+import { deepFreeze } from "../base/freeze";
 
 export interface IntruderConfig {
   /** Number of top singular vectors of W_ft examined (paper: 10). */
@@ -15,7 +16,7 @@ export interface IntruderConfig {
   /** Extra thresholds to count intruders at (paper sweeps 0.1…0.9). */
   epsSweep: number[];
 }
-export const DEFAULT_INTRUDER_CONFIG: IntruderConfig = { k: 10, eps: 0.5, epsSweep: [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9] };
+export const DEFAULT_INTRUDER_CONFIG: Readonly<IntruderConfig> = deepFreeze({ k: 10, eps: 0.5, epsSweep: [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9] });
 
 export function resolveIntruderConfig(partial: Partial<IntruderConfig> = {}): IntruderConfig {
   const c = { ...DEFAULT_INTRUDER_CONFIG, ...partial };

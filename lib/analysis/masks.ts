@@ -9,6 +9,7 @@ import { seededNormals } from "../linalg/low-rank";
 import { MaskMap, updateMasks, SparsityConfig } from "./sparsity";
 import { isBlockMatrix } from "./modules";
 import { assertSameLayout, WeightMap, weightDelta } from "./weights";
+import { deepFreeze } from "../base/freeze";
 
 /**
  * Mask of the k largest |scores| (ties broken by lower index, so the count is exactly k).
@@ -48,7 +49,7 @@ export interface PrincipalMaskConfig {
   randomized: boolean;
   seed: number;
 }
-export const DEFAULT_PRINCIPAL_MASK_CONFIG: PrincipalMaskConfig = { rank: 128, loraRank: 128, method: "principal", randomized: true, seed: 0 };
+export const DEFAULT_PRINCIPAL_MASK_CONFIG: Readonly<PrincipalMaskConfig> = deepFreeze({ rank: 128, loraRank: 128, method: "principal", randomized: true, seed: 0 });
 
 export function resolvePrincipalMaskConfig(partial: Partial<PrincipalMaskConfig> = {}): PrincipalMaskConfig {
   const c = { ...DEFAULT_PRINCIPAL_MASK_CONFIG, ...partial };

@@ -5,6 +5,7 @@
 import { RftlabError } from "../errors";
 import { layerIndex } from "./modules";
 import { assertSameLayout, WeightMap } from "./weights";
+import { deepFreeze } from "../base/freeze";
 
 export type MergeMethod = "task-arithmetic" | "ties" | "breadcrumbs" | "lines";
 export const MERGE_METHODS: readonly MergeMethod[] = ["task-arithmetic", "ties", "breadcrumbs", "lines"];
@@ -27,9 +28,9 @@ export interface MergeConfig {
   numLayers: number | null;
 }
 
-export const DEFAULT_MERGE_CONFIG: MergeConfig = {
+export const DEFAULT_MERGE_CONFIG: Readonly<MergeConfig> = deepFreeze({
   method: "task-arithmetic", lambda: 1, density: 0.2, gamma: 0.01, beta: 0.1, alpha: 0.5, linesBeta: null, numLayers: null,
-};
+});
 
 export function resolveMergeConfig(partial: Partial<MergeConfig> = {}): MergeConfig {
   const c = { ...DEFAULT_MERGE_CONFIG, ...partial };

@@ -5,6 +5,7 @@
  * Tensors are produced as bf16 bit patterns; writing them is the caller's job (lib/io).
  */
 import { RftlabError } from "../errors";
+import { deepFreeze } from "../base/freeze";
 
 export interface PlantedLlamaConfig {
   hiddenSize: number;
@@ -16,9 +17,9 @@ export interface PlantedLlamaConfig {
   seed: number;
 }
 
-export const DEFAULT_PLANTED_LLAMA_CONFIG: PlantedLlamaConfig = {
+export const DEFAULT_PLANTED_LLAMA_CONFIG: Readonly<PlantedLlamaConfig> = deepFreeze({
   hiddenSize: 1024, intermediateSize: 2816, numLayers: 8, vocabSize: 32000, fraction: 0.2, seed: 0,
-};
+});
 
 export function resolvePlantedLlamaConfig(partial: Partial<PlantedLlamaConfig> = {}): PlantedLlamaConfig {
   const c = { ...DEFAULT_PLANTED_LLAMA_CONFIG, ...partial };

@@ -8,6 +8,7 @@ import { roundToPrecision } from "../tensor/dtype";
 import { binCounts, BinnedChanceConfig, binnedChance, magnitudeBins } from "./binned-chance";
 import { layerIndex, moduleType, ModuleType } from "./modules";
 import { assertSameLayout, WeightMap } from "./weights";
+import { deepFreeze } from "../base/freeze";
 
 /** Precision both sides are rounded to before differencing; "native" keeps the values as given/stored. */
 export type DiffPrecision = "bf16" | "fp16" | "fp32" | "native";
@@ -19,7 +20,7 @@ export interface SparsityConfig {
   /** Cast both sides first (paper: bf16 — weights as stored). */
   precision: DiffPrecision;
 }
-export const DEFAULT_SPARSITY_CONFIG: SparsityConfig = { tol: 1e-5, precision: "bf16" };
+export const DEFAULT_SPARSITY_CONFIG: Readonly<SparsityConfig> = deepFreeze({ tol: 1e-5, precision: "bf16" });
 
 export function resolveSparsityConfig(partial: Partial<SparsityConfig> = {}): SparsityConfig {
   const c = { ...DEFAULT_SPARSITY_CONFIG, ...partial };

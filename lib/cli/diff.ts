@@ -1,8 +1,9 @@
 import type { Command } from "./command";
 import { emit, formatTable } from "./command";
 import { openCheckpoint } from "../io";
-import { diffCheckpoints, DIFF_PRECISIONS, DiffPrecision } from "../analysis";
+import { diffCheckpoints, DEFAULT_CHECKPOINT_DIFF_CONFIG, DIFF_PRECISIONS, DiffPrecision } from "../analysis";
 
+const DEFAULTS = DEFAULT_CHECKPOINT_DIFF_CONFIG;
 const fmt = (x: number) => (Number.isFinite(x) ? x.toFixed(6) : "-");
 
 const diff: Command = {
@@ -10,9 +11,9 @@ const diff: Command = {
   summary: "Update sparsity of <tuned> against <base>, tensor by tensor (streams both checkpoints; spec/analyses.md §1).",
   positionals: ["base", "tuned"],
   flags: {
-    tol: { type: "number", help: "entries with |Δ| ≤ tol count as unchanged", default: 1e-5, min: 0 },
-    precision: { type: "string", help: "cast both sides first; native = as stored", default: "native", choices: DIFF_PRECISIONS },
-    "chunk-mb": { type: "number", help: "MiB per step on each side (float32-equivalent; small chunks are counted while still in the CPU cache)", default: 4, min: 1 },
+    tol: { type: "number", help: "entries with |Δ| ≤ tol count as unchanged", default: DEFAULTS.tol, min: 0 },
+    precision: { type: "string", help: "cast both sides first; native = as stored", default: DEFAULTS.precision, choices: DIFF_PRECISIONS },
+    "chunk-mb": { type: "number", help: "MiB per step on each side (float32-equivalent; small chunks are counted while still in the CPU cache)", default: DEFAULTS.chunkBytes / (1 << 20), min: 1 },
     json: { type: "boolean", help: "print JSON" },
   },
   async run(args) {

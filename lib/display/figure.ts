@@ -6,6 +6,7 @@ import { escapeHtml, scriptJson, uniqueDomId } from "./html";
 import { plotlyJsSource } from "./plotly-source";
 import { display, DisplayOptions, JUPYTER_DISPLAY, MimeBundle } from "./sink";
 import { HOUSE_SIZE, houseTemplate } from "./theme";
+import { deepFreeze } from "../base/freeze";
 
 export type PlotlyTrace = Record<string, unknown>;
 export type PlotlyLayout = Record<string, unknown>;
@@ -32,7 +33,7 @@ interface Rendered {
   svg: string;
 }
 
-const DEFAULT_CONFIG = { displaylogo: false, responsive: false };
+const DEFAULT_PLOTLY_CONFIG = deepFreeze({ displaylogo: false, responsive: false });
 
 /**
  * A plotly figure: `spec` is plain JSON with the house template applied. Shown in notebooks as
@@ -50,7 +51,7 @@ export class Figure {
     }
     const layout: PlotlyLayout = { template: houseTemplate(), width: HOUSE_SIZE.width, height: HOUSE_SIZE.height, ...spec.layout };
     if (typeof layout.title === "string") layout.title = { text: layout.title };
-    this.spec = { data: spec.data, layout, config: { ...DEFAULT_CONFIG, ...spec.config } };
+    this.spec = { data: spec.data, layout, config: { ...DEFAULT_PLOTLY_CONFIG, ...spec.config } };
   }
 
   get width(): number {

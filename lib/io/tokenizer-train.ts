@@ -1,4 +1,5 @@
 import { RftlabError } from "../errors";
+import { deepFreeze } from "../base/freeze";
 
 /**
  * GPT-2's pre-tokenisation regex with one change: `\p{N}` instead of ` ?\p{N}+`, so every digit is its
@@ -33,12 +34,12 @@ export interface BpeTrainConfig {
   minFrequency: number;
 }
 
-export const DEFAULT_BPE_TRAIN_CONFIG: BpeTrainConfig = {
+export const DEFAULT_BPE_TRAIN_CONFIG: Readonly<BpeTrainConfig> = deepFreeze({
   vocabSize: 512,
   specialTokens: ["<|endoftext|>", "<|pad|>"],
   addedTokens: ["<think>", "</think>", "<answer>", "</answer>"],
   minFrequency: 2,
-};
+});
 
 export function resolveBpeTrainConfig(partial: Partial<BpeTrainConfig> = {}): BpeTrainConfig {
   const c = { ...DEFAULT_BPE_TRAIN_CONFIG, ...partial };

@@ -5,6 +5,7 @@
 import { RftlabError } from "../errors";
 import { fillNormals, mulberry32 } from "../base/random";
 import { checkMatrix, Matrix, singularValues, svd, SvdResult } from "./svd";
+import { deepFreeze } from "../base/freeze";
 
 export { svd, singularValues } from "./svd";
 export type { Matrix, SvdResult } from "./svd";
@@ -102,7 +103,7 @@ export interface TruncatedSvdConfig {
   powerIters: number;
   seed: number;
 }
-export const DEFAULT_TRUNCATED_SVD_CONFIG: TruncatedSvdConfig = { oversample: 10, powerIters: 4, seed: 0 };
+export const DEFAULT_TRUNCATED_SVD_CONFIG: Readonly<TruncatedSvdConfig> = deepFreeze({ oversample: 10, powerIters: 4, seed: 0 });
 
 /**
  * Top-k SVD by the randomized range finder (Halko, Martinsson, Tropp 2011): Q = orth((AAᵀ)^q·A·Ω),

@@ -1,4 +1,5 @@
 import { RftlabError } from "../errors";
+import { deepFreeze } from "../base/freeze";
 
 export type ModelFamily = "gpt2" | "llama" | "qwen2";
 export const MODEL_FAMILIES: readonly ModelFamily[] = ["gpt2", "llama", "qwen2"];
@@ -56,14 +57,14 @@ export interface ModelConfig {
   eosTokenIds?: number[];
 }
 
-const FAMILY_DEFAULTS: Record<ModelFamily, Partial<ModelConfig>> = {
+const DEFAULT_FAMILY_CONFIG: Readonly<Record<ModelFamily, Partial<ModelConfig>>> = deepFreeze({
   gpt2: { vocabSize: 50257, dModel: 768, nLayers: 12, nHeads: 12, maxPositions: 1024, normEps: 1e-5, ropeTheta: 10000,
     tieEmbeddings: true, qkvBias: true, attnOutBias: true, mlpBias: true, activation: "gelu_new" },
   llama: { vocabSize: 32000, dModel: 4096, nLayers: 32, nHeads: 32, maxPositions: 2048, normEps: 1e-6, ropeTheta: 10000,
     tieEmbeddings: false, qkvBias: false, attnOutBias: false, mlpBias: false, activation: "silu" },
   qwen2: { vocabSize: 151936, dModel: 896, nLayers: 24, nHeads: 14, nKvHeads: 2, dFF: 4864, maxPositions: 32768,
     normEps: 1e-6, ropeTheta: 1000000, tieEmbeddings: true, qkvBias: true, attnOutBias: false, mlpBias: false, activation: "silu" },
-};
+});
 
 function fail(source: string, field: string, value: unknown, rule: string): never {
   throw new RftlabError(`${source}: ${field} ${rule}; got ${JSON.stringify(value)}`);
@@ -81,7 +82,7 @@ function positiveInt(source: string, field: string, v: unknown): number {
 export function resolveModelConfig(partial: Partial<ModelConfig> & { family: ModelFamily }, source = "ModelConfig"): ModelConfig {
   if (!MODEL_FAMILIES.includes(partial.family)) fail(source, "family", partial.family, `must be one of ${MODEL_FAMILIES.join(", ")}`);
   const defined = Object.fromEntries(Object.entries(partial).filter(([, v]) => v !== undefined)) as Partial<ModelConfig>;
-  const d = { ...FAMILY_DEFAULTS[partial.family], ...defined } as Partial<ModelConfig> & { family: ModelFamily };
+  const d = { ...DEFAULT_FAMILY_CONFIG[partial.family], ...defined } as Partial<ModelConfig> & { family: ModelFamily };
   const dModel = positiveInt(source, "dModel", d.dModel);
   const nHeads = positiveInt(source, "nHeads", d.nHeads);
   const c: ModelConfig = {

@@ -15,6 +15,7 @@ import { resolveModelConfig, type ModelConfig, type ModelFamily } from "./config
 import { createModel } from "./create";
 import { loadModel, saveModel } from "./checkpoint";
 import type { Transformer } from "./transformer";
+import { deepFreeze } from "../base/freeze";
 
 /** Settings of one pretraining run (JSON; saved as pretrain_config.json beside the model). */
 export interface PretrainConfig {
@@ -50,7 +51,7 @@ export interface PretrainConfig {
   checkpointEvery: number;
 }
 
-export const PRETRAIN_DEFAULTS: Readonly<Omit<PretrainConfig, "model">> = Object.freeze({
+export const DEFAULT_PRETRAIN_CONFIG: Readonly<Omit<PretrainConfig, "model">> = deepFreeze({
   seed: 0,
   contextLength: 128,
   batchSize: 16,
@@ -73,11 +74,11 @@ function check(ok: boolean, field: string, value: unknown, rule: string): void {
 
 /** Fills defaults and validates across fields; errors name the field, the rule and the value. */
 export function resolvePretrainConfig(partial: Partial<PretrainConfig> & { model: PretrainConfig["model"] }): PretrainConfig {
-  const known = new Set([...Object.keys(PRETRAIN_DEFAULTS), "model", "corpus", "tokenizer"]);
+  const known = new Set([...Object.keys(DEFAULT_PRETRAIN_CONFIG), "model", "corpus", "tokenizer"]);
   for (const k of Object.keys(partial)) {
     if (!known.has(k)) throw new RftlabError(`PretrainConfig has no field "${k}"; fields: ${[...known].join(", ")}`);
   }
-  const c = { ...PRETRAIN_DEFAULTS, ...partial } as PretrainConfig;
+  const c = { ...DEFAULT_PRETRAIN_CONFIG, ...partial } as PretrainConfig;
   const posInt = (v: number) => Number.isInteger(v) && v > 0;
   const nonNegInt = (v: number) => Number.isInteger(v) && v >= 0;
   check(typeof c.model === "object" && c.model !== null && typeof c.model.family === "string", "model", c.model, 'an object with a family ("llama", "qwen2" or "gpt2")');

@@ -3,6 +3,7 @@ import type { AdamW } from "../tensor/optim";
 import type { Transformer } from "../model";
 import { RftlabError } from "../errors";
 import { GradientMasker, type ParamMasks } from "./masks";
+import { deepFreeze } from "../base/freeze";
 
 /** Current values of the masked parameters, keyed by HF tensor name, as a mask function receives them. */
 export type MaskedWeights = Map<string, { shape: number[]; data: Float32Array }>;
@@ -16,7 +17,7 @@ export interface MaskRecomputeConfig {
    */
   updateInterval: number;
 }
-export const DEFAULT_MASK_RECOMPUTE_CONFIG: Readonly<MaskRecomputeConfig> = Object.freeze({ updateInterval: 400 });
+export const DEFAULT_MASK_RECOMPUTE_CONFIG: Readonly<MaskRecomputeConfig> = deepFreeze({ updateInterval: 400 });
 
 export function resolveMaskRecomputeConfig(partial: Partial<MaskRecomputeConfig> = {}): MaskRecomputeConfig {
   const c = { ...DEFAULT_MASK_RECOMPUTE_CONFIG, ...partial };

@@ -1,4 +1,5 @@
 import { RftlabError } from "../errors";
+import { deepFreeze } from "../base/freeze";
 
 export type AdvantageEstimator = "grpo" | "rloo" | "reinforce";
 export type RewardScaling = "group" | "batch" | "none";
@@ -20,13 +21,25 @@ export interface AdvantageConfig {
   baseline?: number;
 }
 
+/** Reward scaling of each estimator when `scaleRewards` is not given (see AdvantageConfig.scaleRewards). */
+const SCALE_REWARDS_OF: Readonly<Record<AdvantageEstimator, RewardScaling>> = deepFreeze({ grpo: "group", rloo: "none", reinforce: "none" });
+
+/**
+ * Defaults of the fields that have one (groupSize has none; baseline defaults to the group mean).
+ * scaleRewards is the default estimator's; with another estimator the resolver picks that one's.
+ */
+export const DEFAULT_ADVANTAGE_CONFIG: Readonly<Pick<AdvantageConfig, "estimator" | "scaleRewards">> = deepFreeze({
+  estimator: "grpo",
+  scaleRewards: SCALE_REWARDS_OF.grpo,
+});
+
 /** Fills defaults and validates across fields; errors name the field, the value and the fix. */
 export function resolveAdvantageConfig(partial: Partial<AdvantageConfig> & { groupSize: number }): AdvantageConfig {
-  const estimator = partial.estimator ?? "grpo";
+  const estimator = partial.estimator ?? DEFAULT_ADVANTAGE_CONFIG.estimator;
   if (!["grpo", "rloo", "reinforce"].includes(estimator)) {
     throw new RftlabError(`computeAdvantages: estimator must be "grpo", "rloo" or "reinforce"; got ${JSON.stringify(estimator)}`);
   }
-  const scaleRewards = partial.scaleRewards ?? (estimator === "grpo" ? "group" : "none");
+  const scaleRewards = partial.scaleRewards ?? SCALE_REWARDS_OF[estimator];
   if (!["group", "batch", "none"].includes(scaleRewards)) {
     throw new RftlabError(`computeAdvantages: scaleRewards must be "group", "batch" or "none"; got ${JSON.stringify(scaleRewards)}`);
   }

@@ -1,6 +1,7 @@
 import { tf } from "../tensor/tf";
 import { RftlabError } from "../errors";
 import { asFloatVector } from "./tensor-utils";
+import { deepFreeze } from "../base/freeze";
 
 export type DpoLossType = "sigmoid" | "ipo" | "hinge";
 
@@ -31,9 +32,11 @@ export interface DpoLossResult {
   metrics: Record<string, tf.Scalar>;
 }
 
+export const DEFAULT_DPO_LOSS_CONFIG: Readonly<DpoLossConfig> = deepFreeze({ beta: 0.1, lossType: "sigmoid" });
+
 /** Fills defaults and validates; errors name the field, the value and the fix. */
 export function resolveDpoLossConfig(partial: Partial<DpoLossConfig> = {}): DpoLossConfig {
-  const c: DpoLossConfig = { beta: 0.1, lossType: "sigmoid", ...partial };
+  const c: DpoLossConfig = { ...DEFAULT_DPO_LOSS_CONFIG, ...partial };
   if (!(c.beta > 0)) throw new RftlabError(`dpoLoss: beta (β) must be > 0; got ${c.beta}`);
   if (!["sigmoid", "ipo", "hinge"].includes(c.lossType)) throw new RftlabError(`dpoLoss: lossType must be "sigmoid", "ipo" or "hinge"; got ${JSON.stringify(c.lossType)}`);
   if ((c.chosenLengths === undefined) !== (c.rejectedLengths === undefined)) {

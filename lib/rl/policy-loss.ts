@@ -1,6 +1,7 @@
 import { tf } from "../tensor/tf";
 import { RftlabError } from "../errors";
 import { asFloatVector, checkShape, maskedMean } from "./tensor-utils";
+import { deepFreeze } from "../base/freeze";
 
 export type PolicyLossType = "grpo" | "bnpo" | "dr_grpo" | "dapo";
 export type ImportanceLevel = "token" | "sequence";
@@ -25,13 +26,13 @@ export interface PolicyLossConfig {
   activeTokens?: number;
 }
 
-export const DEFAULT_POLICY_LOSS_CONFIG: PolicyLossConfig = {
+export const DEFAULT_POLICY_LOSS_CONFIG: Readonly<PolicyLossConfig> = deepFreeze({
   lossType: "grpo",
   epsilonLow: 0.2,
   epsilonHigh: 0.2,
   beta: 0,
   importanceLevel: "token",
-};
+});
 
 /** Fills defaults and validates across fields; errors name the field, the value and the fix. */
 export function resolvePolicyLossConfig(partial: Partial<PolicyLossConfig> = {}): PolicyLossConfig {

@@ -4,7 +4,8 @@ import { RftlabError } from "../errors";
 import { raftSelect, type RaftSelectConfig } from "./raft";
 import { disposeBatch, packSequences } from "./batch";
 import { stepRows } from "./data-order";
-import { GRPO_DEFAULTS, resolveOptimConfig, type GrpoConfig, type OptimConfig } from "./train-config";
+import { DEFAULT_OPTIM_CONFIG, resolveOptimConfig, rolloutSamplingDefaults, type OptimConfig, type RolloutSampling } from "./train-config";
+import { deepFreeze } from "../base/freeze";
 import { resolveSampleConfig } from "../sampling";
 import { rollout, type PromptRow } from "./rollout";
 import { runLoop, type RunResult, type StepMetrics } from "./run-loop";
@@ -18,7 +19,7 @@ export interface RaftConfig extends OptimConfig {
   promptsPerStep: number;
   /** K: completions sampled per prompt. */
   numGenerations: number;
-  sampling: GrpoConfig["sampling"];
+  sampling: RolloutSampling;
   /** Which samples of each group to fine-tune on: "best" or {topFraction}. Default "best". */
   keep: RaftSelectConfig["keep"];
   /** Expert iteration: keep only samples `isCorrect` accepts. Default false. */
@@ -31,22 +32,21 @@ export interface RaftConfig extends OptimConfig {
 
 export type RaftConfigInput = Partial<Omit<RaftConfig, "sampling">> & { sampling?: Partial<RaftConfig["sampling"]> };
 
-const { steps, lr, warmupSteps, decay, maxGradNorm, adamw, microBatchSize, seed, saveEvery, promptsPerStep, numGenerations, sampling } = GRPO_DEFAULTS;
-export const RAFT_DEFAULTS: RaftConfig = {
-  steps, lr, warmupSteps, decay, maxGradNorm, adamw, microBatchSize, seed, saveEvery, promptsPerStep, numGenerations, sampling,
+/** The optimiser's and the sampler's defaults plus RAFT's own: 8 samples for each of 4 prompts, completions ≤ 32 tokens. */
+export const DEFAULT_RAFT_CONFIG: Readonly<RaftConfig> = deepFreeze({
+  ...DEFAULT_OPTIM_CONFIG,
+  promptsPerStep: 4,
+  numGenerations: 8,
+  sampling: rolloutSamplingDefaults({ maxNewTokens: 32 }),
   keep: "best",
   requireCorrect: false,
   minReward: null,
   numIterations: 1,
-};
+});
 
 export function resolveRaftConfig(partial: RaftConfigInput = {}): RaftConfig {
-  const c: RaftConfig = {
-    ...RAFT_DEFAULTS,
-    ...partial,
-    sampling: { ...RAFT_DEFAULTS.sampling, ...partial.sampling },
-    adamw: { ...RAFT_DEFAULTS.adamw, ...partial.adamw },
-  };
+  const d = DEFAULT_RAFT_CONFIG;
+  const c: RaftConfig = { ...d, ...partial, sampling: { ...d.sampling, ...partial.sampling }, adamw: { ...d.adamw, ...partial.adamw } };
   resolveOptimConfig("RaftConfig", c);
   const int = (f: "promptsPerStep" | "numGenerations" | "numIterations", min: number) => {
     if (!Number.isInteger(c[f]) || c[f] < min) throw new RftlabError(`RaftConfig.${f} must be an integer ≥ ${min}; got ${JSON.stringify(c[f])}`);

@@ -4,11 +4,12 @@ import { lrAt } from "../tensor/lr-schedule";
 import type { Transformer } from "../model";
 import type { GradientMasker } from "../peft/masks";
 import { RftlabError } from "../errors";
-import { dpoLoss, resolveDpoLossConfig, type DpoLossConfig } from "./dpo-loss";
+import { DEFAULT_DPO_LOSS_CONFIG, dpoLoss, resolveDpoLossConfig, type DpoLossConfig } from "./dpo-loss";
 import { sftLoss, tokenLogProbs } from "./sft-loss";
 import { disposeBatch, microBatches, packSequences, type PackedBatch } from "./batch";
 import { stepRows } from "./data-order";
-import { resolveOptimConfig, GRPO_DEFAULTS, type OptimConfig } from "./train-config";
+import { resolveOptimConfig, DEFAULT_OPTIM_CONFIG, type OptimConfig } from "./train-config";
+import { deepFreeze } from "../base/freeze";
 import type { TextCodec } from "./rollout";
 import type { ReferencePolicy } from "./grpo-train";
 import { runLoop, type RunLoopOptions, type RunResult, type StepMetrics, type StepResult } from "./run-loop";
@@ -22,11 +23,12 @@ export interface DpoConfig extends SftConfig {
   dpo: Omit<DpoLossConfig, "chosenLengths" | "rejectedLengths">;
 }
 
-const { steps, lr, warmupSteps, decay, maxGradNorm, adamw, microBatchSize, seed, saveEvery } = GRPO_DEFAULTS;
-const SFT_DEFAULTS: SftConfig = { steps, lr, warmupSteps, decay, maxGradNorm, adamw, microBatchSize, seed, saveEvery, batchSize: 8 };
+export const DEFAULT_SFT_CONFIG: Readonly<SftConfig> = deepFreeze({ ...DEFAULT_OPTIM_CONFIG, batchSize: 8 });
+export const DEFAULT_DPO_CONFIG: Readonly<DpoConfig> = deepFreeze({ ...DEFAULT_SFT_CONFIG, dpo: DEFAULT_DPO_LOSS_CONFIG });
 
 export function resolveSftConfig(partial: Partial<SftConfig> = {}): SftConfig {
-  const c = resolveOptimConfig("SftConfig", { ...SFT_DEFAULTS, ...partial, adamw: { ...SFT_DEFAULTS.adamw, ...partial.adamw } });
+  const d = DEFAULT_SFT_CONFIG;
+  const c = resolveOptimConfig("SftConfig", { ...d, ...partial, adamw: { ...d.adamw, ...partial.adamw } });
   if (!Number.isInteger(c.batchSize) || c.batchSize < 1) throw new RftlabError(`SftConfig.batchSize must be an integer ≥ 1; got ${c.batchSize}`);
   return c;
 }

@@ -1,8 +1,9 @@
 import { RftlabError } from "../errors";
 import { resolveAdamWConfig, type AdamWConfig } from "../tensor/optim";
-import { resolveSampleConfig, type SampleConfig } from "../sampling";
-import { resolvePolicyLossConfig, type PolicyLossConfig } from "./policy-loss";
-import { resolveAdvantageConfig, type AdvantageEstimator, type RewardScaling } from "./advantages";
+import { DEFAULT_SAMPLE_CONFIG, resolveSampleConfig, type SampleConfig } from "../sampling";
+import { deepFreeze } from "../base/freeze";
+import { DEFAULT_POLICY_LOSS_CONFIG, resolvePolicyLossConfig, type PolicyLossConfig } from "./policy-loss";
+import { DEFAULT_ADVANTAGE_CONFIG, resolveAdvantageConfig, type AdvantageEstimator, type RewardScaling } from "./advantages";
 import type { LrDecay } from "../tensor/lr-schedule";
 
 /** What every trainer shares: optimisation, schedule, seed, logging. */
@@ -25,14 +26,24 @@ export interface OptimConfig {
   saveEvery: number;
 }
 
+/** What a trainer that samples sets of the sampler's options (G and the seed are set per step). */
+export type RolloutSampling = Omit<SampleConfig, "numGenerations" | "seed">;
+
+/** The sampler's defaults without the fields a trainer sets per step; `overrides` are the trainer's own. */
+export function rolloutSamplingDefaults(overrides: Partial<RolloutSampling>): RolloutSampling {
+  const { numGenerations, seed, ...shared } = DEFAULT_SAMPLE_CONFIG;
+  return { ...shared, ...overrides };
+}
+
 /** GRPO-family config (spec/algorithms.md): sampling, advantages, clipped policy loss, dynamic sampling. */
 export interface GrpoConfig extends OptimConfig {
   /** Prompts per step; each gets `numGenerations` completions. */
   promptsPerStep: number;
   /** G: completions per prompt (≥ 2 so groups have a baseline). */
   numGenerations: number;
-  sampling: Omit<SampleConfig, "numGenerations" | "seed">;
+  sampling: RolloutSampling;
   estimator: AdvantageEstimator;
+  /** Default: the estimator's (resolveAdvantageConfig: "group" for grpo, "none" for rloo/reinforce). */
   scaleRewards: RewardScaling;
   loss: Omit<PolicyLossConfig, "activeTokens" | "maxCompletionLength">;
   /** μ: optimizer steps per generation batch, reusing stored old log-probs. Default 1. */
@@ -43,7 +54,8 @@ export interface GrpoConfig extends OptimConfig {
   maxRefills: number;
 }
 
-const OPTIM_DEFAULTS: OptimConfig = {
+/** Defaults every trainer starts from; AdamW's other fields keep DEFAULT_ADAMW_CONFIG's values. */
+export const DEFAULT_OPTIM_CONFIG: Readonly<OptimConfig> = deepFreeze({
   steps: 20,
   lr: 1e-5,
   warmupSteps: 0,
@@ -53,20 +65,24 @@ const OPTIM_DEFAULTS: OptimConfig = {
   microBatchSize: 16,
   seed: 0,
   saveEvery: 10,
-};
+});
 
-export const GRPO_DEFAULTS: GrpoConfig = {
-  ...OPTIM_DEFAULTS,
+/**
+ * Built from its parts: the optimiser's, the sampler's, the advantage's and the policy loss's defaults.
+ * GRPO's own choices are written here: group size, prompts per step, and short completions
+ * (maxNewTokens 32 instead of the sampler's 64).
+ */
+export const DEFAULT_GRPO_CONFIG: Readonly<GrpoConfig> = deepFreeze({
+  ...DEFAULT_OPTIM_CONFIG,
   promptsPerStep: 4,
   numGenerations: 8,
-  sampling: { temperature: 1, topK: 0, topP: 1, maxNewTokens: 32, stopTokenIds: [], stopStrings: [] },
-  estimator: "grpo",
-  scaleRewards: "group",
-  loss: { lossType: "grpo", epsilonLow: 0.2, epsilonHigh: 0.2, beta: 0, importanceLevel: "token" },
+  sampling: rolloutSamplingDefaults({ maxNewTokens: 32 }),
+  ...DEFAULT_ADVANTAGE_CONFIG,
+  loss: DEFAULT_POLICY_LOSS_CONFIG,
   numIterations: 1,
   dynamicSampling: false,
   maxRefills: 2,
-};
+});
 
 function fail(cfg: string, field: string, rule: string, value: unknown): never {
   throw new RftlabError(`${cfg}.${field} must be ${rule}; got ${JSON.stringify(value)}`);
@@ -96,14 +112,15 @@ export type GrpoConfigInput = Partial<Omit<GrpoConfig, "sampling" | "loss">> & {
   loss?: Partial<GrpoConfig["loss"]>;
 };
 
-/** Fills defaults (nested objects merged) and validates across fields. */
+/** Fills defaults (nested objects merged) and validates across fields; scaleRewards follows the estimator. */
 export function resolveGrpoConfig(partial: GrpoConfigInput = {}): GrpoConfig {
+  const d = DEFAULT_GRPO_CONFIG;
   const c: GrpoConfig = {
-    ...GRPO_DEFAULTS,
+    ...d,
     ...partial,
-    sampling: { ...GRPO_DEFAULTS.sampling, ...partial.sampling },
-    loss: { ...GRPO_DEFAULTS.loss, ...partial.loss },
-    adamw: { ...GRPO_DEFAULTS.adamw, ...partial.adamw },
+    sampling: { ...d.sampling, ...partial.sampling },
+    loss: { ...d.loss, ...partial.loss },
+    adamw: { ...d.adamw, ...partial.adamw },
   };
   resolveOptimConfig("GrpoConfig", c);
   if (!Number.isInteger(c.promptsPerStep) || c.promptsPerStep < 1) fail("GrpoConfig", "promptsPerStep", "an integer ≥ 1", c.promptsPerStep);
@@ -114,6 +131,6 @@ export function resolveGrpoConfig(partial: GrpoConfigInput = {}): GrpoConfig {
   if (!Number.isInteger(c.maxRefills) || c.maxRefills < 0) fail("GrpoConfig", "maxRefills", "an integer ≥ 0", c.maxRefills);
   resolveSampleConfig({ ...c.sampling, numGenerations: c.numGenerations });
   resolvePolicyLossConfig(c.loss);
-  resolveAdvantageConfig({ groupSize: c.numGenerations, estimator: c.estimator, scaleRewards: c.scaleRewards });
+  c.scaleRewards = resolveAdvantageConfig({ groupSize: c.numGenerations, estimator: c.estimator, scaleRewards: partial.scaleRewards }).scaleRewards;
   return c;
 }

@@ -1,4 +1,5 @@
 import { RftlabError } from "../errors";
+import { deepFreeze } from "../base/freeze";
 
 /** Sampling options (spec/algorithms.md "Sampling"). JSON-serialisable; saved with every run. */
 export interface SampleConfig {
@@ -20,7 +21,7 @@ export interface SampleConfig {
   seed: number;
 }
 
-export const DEFAULT_SAMPLE_CONFIG: SampleConfig = {
+export const DEFAULT_SAMPLE_CONFIG: Readonly<SampleConfig> = deepFreeze({
   temperature: 1,
   topK: 0,
   topP: 1,
@@ -29,7 +30,7 @@ export const DEFAULT_SAMPLE_CONFIG: SampleConfig = {
   stopStrings: [],
   numGenerations: 1,
   seed: 0,
-};
+});
 
 function fail(field: string, rule: string, value: unknown): never {
   throw new RftlabError(`SampleConfig.${field} must be ${rule}; got ${JSON.stringify(value)}`);

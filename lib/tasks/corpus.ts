@@ -4,6 +4,7 @@ import { renderTarget, resolveTaskOptions, taskPrompt } from "./generate";
 import { getTask, taskNames } from "./registry";
 import { createRng, type Rng } from "../base/random";
 import { TASK_STYLES } from "./task";
+import { deepFreeze } from "../base/freeze";
 
 /** Settings of the bundled pretraining corpus. */
 export interface CorpusConfig {
@@ -19,13 +20,13 @@ export interface CorpusConfig {
   tasks: string[];
 }
 
-export const DEFAULT_CORPUS_CONFIG: CorpusConfig = {
+export const DEFAULT_CORPUS_CONFIG: Readonly<CorpusConfig> = deepFreeze({
   seed: 1234,
   chars: 300_000,
   testFraction: 0.05,
   englishFraction: 0.45,
   tasks: taskNames(),
-};
+});
 
 export function resolveCorpusConfig(partial: Partial<CorpusConfig> = {}): CorpusConfig {
   const c = { ...DEFAULT_CORPUS_CONFIG, ...partial };

@@ -2,6 +2,7 @@
 // Hugging Face transformers (get_cosine_schedule_with_warmup etc.): `step` counts optimizer steps already
 // taken, so the first update (step 0) uses lr 0 when warmupSteps > 0 and reaches peakLr at step warmupSteps.
 import { RftlabError } from "../errors";
+import { deepFreeze } from "../base/freeze";
 
 export type LrDecay = "cosine" | "linear" | "constant";
 
@@ -18,7 +19,7 @@ export interface LrScheduleConfig {
   minLr: number;
 }
 
-export const LR_SCHEDULE_DEFAULTS: Readonly<Omit<LrScheduleConfig, "peakLr" | "totalSteps">> = Object.freeze({
+export const DEFAULT_LR_SCHEDULE_CONFIG: Readonly<Omit<LrScheduleConfig, "peakLr" | "totalSteps">> = deepFreeze({
   warmupSteps: 0,
   decay: "cosine" as LrDecay,
   minLr: 0,
@@ -28,7 +29,7 @@ export const LR_SCHEDULE_DEFAULTS: Readonly<Omit<LrScheduleConfig, "peakLr" | "t
 export function resolveLrScheduleConfig(
   partial: Partial<LrScheduleConfig> & { peakLr: number },
 ): LrScheduleConfig {
-  const cfg: LrScheduleConfig = { totalSteps: 0, ...LR_SCHEDULE_DEFAULTS, ...partial };
+  const cfg: LrScheduleConfig = { totalSteps: 0, ...DEFAULT_LR_SCHEDULE_CONFIG, ...partial };
   const fail = (msg: string) => {
     throw new RftlabError(`LrScheduleConfig.${msg}`);
   };

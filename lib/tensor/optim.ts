@@ -6,6 +6,7 @@
 import { tf } from "./tf";
 import { RftlabError } from "../errors";
 import { adamWUpdate } from "./fused-ops";
+import { deepFreeze } from "../base/freeze";
 
 /** Gradients keyed by parameter name (the map key) or by `variable.name` (what tf.variableGrads returns). */
 export type GradMap = Record<string, tf.Tensor> | Map<string, tf.Tensor>;
@@ -28,7 +29,7 @@ export interface AdamWConfig {
   noDecay: string[];
 }
 
-export const ADAMW_DEFAULTS: Readonly<AdamWConfig> = Object.freeze({
+export const DEFAULT_ADAMW_CONFIG: Readonly<AdamWConfig> = deepFreeze({
   lr: 1e-3,
   beta1: 0.9,
   beta2: 0.999,
@@ -45,11 +46,11 @@ function checkNumber(field: string, value: unknown, ok: (v: number) => boolean, 
 
 /** Fills defaults and validates every field; errors name the field, the value and the fix. */
 export function resolveAdamWConfig(partial: Partial<AdamWConfig> = {}): AdamWConfig {
-  const known = new Set(Object.keys(ADAMW_DEFAULTS));
+  const known = new Set(Object.keys(DEFAULT_ADAMW_CONFIG));
   for (const k of Object.keys(partial)) {
     if (!known.has(k)) throw new RftlabError(`AdamWConfig has no field "${k}"; known fields: ${[...known].join(", ")}`);
   }
-  const cfg: AdamWConfig = { ...ADAMW_DEFAULTS, ...partial, noDecay: [...(partial.noDecay ?? ADAMW_DEFAULTS.noDecay)] };
+  const cfg: AdamWConfig = { ...DEFAULT_ADAMW_CONFIG, ...partial, noDecay: [...(partial.noDecay ?? DEFAULT_ADAMW_CONFIG.noDecay)] };
   const finite = (v: number) => Number.isFinite(v);
   checkNumber("lr", cfg.lr, (v) => finite(v) && v >= 0, "a finite number ≥ 0", "Typical values are 1e-5 to 1e-3.");
   checkNumber("beta1", cfg.beta1, (v) => v >= 0 && v < 1, "in [0, 1)", "The usual value is 0.9.");
