@@ -7,11 +7,11 @@ import { stepRows } from "./data-order";
 import { DEFAULT_OPTIM_CONFIG, resolveOptimConfig, rolloutSamplingDefaults, type OptimConfig, type RolloutSampling } from "./train-config";
 import { deepFreeze } from "../base/freeze";
 import { resolveSampleConfig } from "../sampling";
-import { rollout, type PromptRow } from "./rollout";
-import { runLoop, type RunResult, type StepMetrics } from "./run-loop";
+import { rollout } from "./rollout";
+import { runLoop } from "./run-loop";
 import { accumulatedStep } from "./update";
 import { sftMicroBatchLosses } from "./supervised-train";
-import type { PolicyTrainArgs } from "./grpo-train";
+import type { PolicyTrainArgs, PromptRow, RunResult, StepMetrics } from "./trainer-types";
 
 /** RAFT / expert iteration (Dong et al. 2023, "RAFT: Reward rAnked FineTuning"): one stage per optimizer step. */
 export interface RaftConfig extends OptimConfig {

@@ -3,15 +3,7 @@ import type { TextCodec } from "../io/tokenizer";
 import { generate, type Generation } from "../sampling";
 import { scoreRewards, type RewardScores, type WeightedReward } from "../rewards";
 import type { SampleConfig } from "../sampling";
-
-/** A prompt row: the prompt text plus any dataset columns the rewards read (e.g. `answer`). */
-export interface PromptRow {
-  prompt: string;
-  [column: string]: unknown;
-}
-
-/** What trainers need of a tokenizer (lib/io textCodec makes one). */
-export type { TextCodec };
+import type { PromptRow } from "./trainer-types";
 
 export interface Rollout {
   rows: PromptRow[];

@@ -3,33 +3,7 @@ import { tf } from "../tensor/tf";
 import type { AdamW } from "../tensor/optim";
 import { RftlabError } from "../errors";
 import { RunDir, openCheckpoint, writeSafetensors, writeFileAtomic, readJsonFile } from "../io";
-
-export type StepMetrics = Record<string, number>;
-
-export interface StepResult {
-  metrics: StepMetrics;
-  /** Rows for completions.jsonl (prompt, completion, per-function rewards, advantage). */
-  completions?: Record<string, unknown>[];
-}
-
-export interface RunLoopOptions {
-  /** Run folder: config.json, metrics.jsonl, completions.jsonl, checkpoints/. Omit for an in-memory run. */
-  runDir?: string;
-  /** Continue from the newest checkpoint in runDir (the config must be the same). */
-  resume?: boolean;
-  /** Checkpoint every N steps (and at the end); trainers pass their config's saveEvery. Default 10. */
-  saveEvery?: number;
-  /** Called after each step with its metrics (progress displays, notebooks). */
-  onStep?: (step: number, metrics: StepMetrics) => void;
-}
-
-export interface RunResult {
-  /** Metrics of every step run in this call (after a resume: the steps after the checkpoint). */
-  history: StepMetrics[];
-  runDir?: string;
-  /** Step the run started from (0, or the checkpoint's step after a resume). */
-  startStep: number;
-}
+import type { RunLoopOptions, RunResult, StepMetrics, StepResult } from "./trainer-types";
 
 /**
  * The loop every trainer shares: resume, step, NaN/Inf guard, logs, atomic checkpoints.

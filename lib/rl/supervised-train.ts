@@ -10,9 +10,8 @@ import { disposeBatch, microBatches, packSequences, type PackedBatch } from "./b
 import { stepRows } from "./data-order";
 import { resolveOptimConfig, DEFAULT_OPTIM_CONFIG, type OptimConfig } from "./train-config";
 import { deepFreeze } from "../base/freeze";
-import type { TextCodec } from "./rollout";
-import type { ReferencePolicy } from "./grpo-train";
-import { runLoop, type RunLoopOptions, type RunResult, type StepMetrics, type StepResult } from "./run-loop";
+import { runLoop } from "./run-loop";
+import type { ReferencePolicy, RunLoopOptions, RunResult, StepMetrics, StepResult, TextCodec } from "./trainer-types";
 import { accumulatedStep, type MicroBatchLoss } from "./update";
 
 export interface SftConfig extends OptimConfig {
