@@ -10,7 +10,7 @@ import { resolveSampleConfig } from "../sampling";
 import { rollout } from "./rollout";
 import { runLoop } from "./run-loop";
 import { accumulatedStep } from "./update";
-import { sftMicroBatchLosses } from "./supervised-train";
+import { sftMicroBatchLosses } from "./sft-micro-batches";
 import type { PolicyTrainArgs, PromptRow, RunResult, StepMetrics } from "./trainer-types";
 
 /** RAFT / expert iteration (Dong et al. 2023, "RAFT: Reward rAnked FineTuning"): one stage per optimizer step. */

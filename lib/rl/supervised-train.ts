@@ -5,7 +5,8 @@ import type { Transformer } from "../model";
 import type { GradientMasker } from "../peft/masks";
 import { RftlabError } from "../errors";
 import { DEFAULT_DPO_LOSS_CONFIG, dpoLoss, resolveDpoLossConfig, type DpoLossConfig } from "./dpo-loss";
-import { sftLoss, tokenLogProbs } from "./sft-loss";
+import { tokenLogProbs } from "./sft-loss";
+import { sftMicroBatchLosses } from "./sft-micro-batches";
 import { disposeBatch, microBatches, packSequences, type PackedBatch } from "./batch";
 import { stepRows } from "./data-order";
 import { resolveOptimConfig, DEFAULT_OPTIM_CONFIG, type OptimConfig } from "./train-config";
@@ -104,21 +105,6 @@ export async function sftTrain(args: SupervisedArgs<SftRow, Partial<SftConfig>>)
     const rows = idx.map((i) => data[i]);
     const b = packSequences(rows.map((r) => tokenizer.encode(r.prompt)), rows.map((r) => tokenizer.encode(r.completion)));
     return { losses: sftMicroBatchLosses(model, b, cfg.microBatchSize), tokens: b.activeTokens, cleanup: () => disposeBatch(b) };
-  });
-}
-
-/**
- * SFT micro-batch losses of a packed batch (also RAFT's stage update): each micro-batch's token-mean NLL
- * weighted by its share of the batch's completion tokens, so their sum is the token mean over the batch.
- */
-export function sftMicroBatchLosses(model: Transformer, b: PackedBatch, microBatchSize: number): (() => MicroBatchLoss)[] {
-  return microBatches(b.lengths.length, microBatchSize).map((mb) => (): MicroBatchLoss => {
-    const ids = b.ids.slice([mb[0], 0], [mb.length, -1]) as tf.Tensor2D;
-    const L = ids.shape[1];
-    const mask = b.mask.slice([mb[0], 0], [mb.length, -1]) as tf.Tensor2D;
-    const loss = sftLoss(model.forward(ids.slice([0, 0], [-1, L - 1]) as tf.Tensor2D), ids.slice([0, 1], [-1, -1]) as tf.Tensor2D, mask);
-    const share = mb.reduce((n, i) => n + b.lengths[i], 0) / Math.max(1, b.activeTokens);
-    return { loss: loss.mul(share) as tf.Scalar };
   });
 }
 
