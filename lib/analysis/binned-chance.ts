@@ -9,6 +9,7 @@
  * over quantile bins B_b of |θ₀|. With one pooled bin it is the plain chance |I₂| / n.
  */
 import { RftlabError } from "../errors";
+import { deepFreeze } from "../base/freeze";
 
 /** "tensor": B quantile bins inside every tensor (also conditions on the tensor); "pooled": B bins over the whole model. */
 export type ChanceBinning = "tensor" | "pooled";
@@ -18,7 +19,7 @@ export interface BinnedChanceConfig {
   bins: number;
   binning: ChanceBinning;
 }
-export const DEFAULT_BINNED_CHANCE_CONFIG: BinnedChanceConfig = { bins: 20, binning: "tensor" };
+export const DEFAULT_BINNED_CHANCE_CONFIG: Readonly<BinnedChanceConfig> = deepFreeze({ bins: 20, binning: "tensor" });
 
 export function resolveBinnedChanceConfig(partial: Partial<BinnedChanceConfig> = {}): BinnedChanceConfig {
   const c = { ...DEFAULT_BINNED_CHANCE_CONFIG, ...partial };

@@ -8,6 +8,7 @@
  */
 import { RftlabError } from "../errors";
 import { createRng, fillNormals } from "../base/random";
+import { deepFreeze } from "../base/freeze";
 import { BinnedChanceConfig } from "./binned-chance";
 import { maskDensity } from "./masks";
 import { MaskMap, maskOverlap, SparsityConfig, updateMasks } from "./sparsity";
@@ -28,7 +29,7 @@ export interface RandomUpdateNullConfig {
   spread: NullSpread;
   seed: number;
 }
-export const DEFAULT_RANDOM_UPDATE_NULL_CONFIG: RandomUpdateNullConfig = { spread: "dense", seed: 0 };
+export const DEFAULT_RANDOM_UPDATE_NULL_CONFIG: Readonly<RandomUpdateNullConfig> = deepFreeze({ spread: "dense", seed: 0 });
 
 export function resolveRandomUpdateNullConfig(partial: Partial<RandomUpdateNullConfig> = {}): RandomUpdateNullConfig {
   const c = { ...DEFAULT_RANDOM_UPDATE_NULL_CONFIG, ...partial };
@@ -117,7 +118,8 @@ export interface NullControlConfig {
   /** Binning of the magnitude-binned chance in the overlap rows. */
   chance: Partial<BinnedChanceConfig>;
 }
-export const DEFAULT_NULL_CONTROL_CONFIG: NullControlConfig = { draws: 5, spread: "dense", seed: 0, sparsity: {}, chance: {} };
+/** The random-update null's defaults, 5 draws, and the sparsity / chance defaults of their own modules ({} = theirs). */
+export const DEFAULT_NULL_CONTROL_CONFIG: Readonly<NullControlConfig> = deepFreeze({ ...DEFAULT_RANDOM_UPDATE_NULL_CONFIG, draws: 5, sparsity: {}, chance: {} });
 
 export interface NullSparsityRow extends NullComparison {
   run: string;
