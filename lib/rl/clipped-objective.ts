@@ -13,7 +13,11 @@ export const clippedObjective: PolicyObjective = {
     const { logp, oldLogp, refLogp, advantages, mask } = mb;
     return policyLoss(
       { logp, oldLogp, refLogp, advantages, mask },
-      { ...config.loss, maxCompletionLength: config.sampling.maxNewTokens, activeTokens: config.loss.lossType === "dapo" ? activeTokens : undefined },
+      {
+        ...config.loss,
+        maxCompletionLength: config.sampling.maxNewTokens,
+        activeTokens: config.loss.lossType === "dapo" ? activeTokens : undefined,
+      },
     );
   },
   microBatchWeight(mb, { config, rows, numMicroBatches }) {

@@ -30,9 +30,12 @@ export async function policyGradientTrain(args: PolicyTrainArgs, objective: Poli
   const cfg = resolveGrpoConfig(args.config);
   const { model, tokenizer, data, rewards, reference, masker } = args;
   if (cfg.loss.beta > 0 && !reference) {
-    throw new RftlabError(`loss.beta = ${cfg.loss.beta} > 0 needs a reference policy: pass reference (e.g. (ids) => base.forward(ids)) or set loss.beta = 0`);
+    throw new RftlabError(
+      `loss.beta = ${cfg.loss.beta} > 0 needs a reference policy: pass reference (e.g. (ids) => base.forward(ids)) or set loss.beta = 0`,
+    );
   }
-  if (data.length === 0 || typeof data[0]?.prompt !== "string") throw new RftlabError('training data must be a non-empty array of rows with a string "prompt"');
+  if (data.length === 0 || typeof data[0]?.prompt !== "string")
+    throw new RftlabError('training data must be a non-empty array of rows with a string "prompt"');
   const trainable = args.trainable ?? model.params;
   const optimizer = new AdamW(trainable, { ...cfg.adamw, lr: cfg.lr });
   const G = cfg.numGenerations;
@@ -41,20 +44,33 @@ export async function policyGradientTrain(args: PolicyTrainArgs, objective: Poli
 
   const step = async (s: number) => {
     const sample = (round: number) =>
-      rollout(model, tokenizer, stepRows(data.length, cfg.promptsPerStep, cfg.seed + 104729 * round, s).map((i) => data[i]), rewards, {
-        ...cfg.sampling,
-        numGenerations: G,
-        seed: cfg.seed * 1_000_003 + s * 97 + round,
-      });
+      rollout(
+        model,
+        tokenizer,
+        stepRows(data.length, cfg.promptsPerStep, cfg.seed + 104729 * round, s).map((i) => data[i]),
+        rewards,
+        {
+          ...cfg.sampling,
+          numGenerations: G,
+          seed: cfg.seed * 1_000_003 + s * 97 + round,
+        },
+      );
     const first = await sample(0);
     const parts = [{ r: first, groups: cfg.dynamicSampling ? varyingGroups(first.scores.total, G) : first.rows.map((_, g) => g) }];
-    for (let round = 1; cfg.dynamicSampling && round <= cfg.maxRefills && parts.reduce((n, p) => n + p.groups.length, 0) < cfg.promptsPerStep; round++) {
+    for (
+      let round = 1;
+      cfg.dynamicSampling && round <= cfg.maxRefills && parts.reduce((n, p) => n + p.groups.length, 0) < cfg.promptsPerStep;
+      round++
+    ) {
       const r = await sample(round);
       parts.push({ r, groups: varyingGroups(r.scores.total, G) });
     }
     const b = keepGroups(parts, G, cfg.promptsPerStep);
     const metrics: StepMetrics = { ...first.scores.metrics, learning_rate: lrAt(s - 1, schedule) };
-    metrics["completions/mean_length"] = meanOver(first.generation.lengths, first.generation.lengths.map(() => 1));
+    metrics["completions/mean_length"] = meanOver(
+      first.generation.lengths,
+      first.generation.lengths.map(() => 1),
+    );
     metrics["completions/clipped_ratio"] = first.generation.truncated.filter(Boolean).length / first.generation.truncated.length;
     if (b.groups === 0) {
       // Every group had equal rewards: no learning signal this step (DAPO would sample again).
@@ -120,7 +136,14 @@ export async function policyGradientTrain(args: PolicyTrainArgs, objective: Poli
     }
   };
   try {
-    const run = await runLoop({ config: { trainer: objective.name, ...cfg }, totalSteps: cfg.steps, trainable, optimizer, step, options: { saveEvery: cfg.saveEvery, ...args.options } });
+    const run = await runLoop({
+      config: { trainer: objective.name, ...cfg },
+      totalSteps: cfg.steps,
+      trainable,
+      optimizer,
+      step,
+      options: { saveEvery: cfg.saveEvery, ...args.options },
+    });
     return { ...run, config: cfg };
   } finally {
     optimizer.dispose();

@@ -1,8 +1,19 @@
 import { test, describe } from "node:test";
 import assert from "node:assert/strict";
 import {
-  DEFAULT_ADVANTAGE_CONFIG, DEFAULT_DPO_CONFIG, DEFAULT_DPO_LOSS_CONFIG, DEFAULT_GRPO_CONFIG, DEFAULT_OPTIM_CONFIG, DEFAULT_POLICY_LOSS_CONFIG,
-  DEFAULT_RAFT_CONFIG, DEFAULT_SFT_CONFIG, resolveAdvantageConfig, resolveDpoConfig, resolveGrpoConfig, resolveRaftConfig, resolveSftConfig,
+  DEFAULT_ADVANTAGE_CONFIG,
+  DEFAULT_DPO_CONFIG,
+  DEFAULT_DPO_LOSS_CONFIG,
+  DEFAULT_GRPO_CONFIG,
+  DEFAULT_OPTIM_CONFIG,
+  DEFAULT_POLICY_LOSS_CONFIG,
+  DEFAULT_RAFT_CONFIG,
+  DEFAULT_SFT_CONFIG,
+  resolveAdvantageConfig,
+  resolveDpoConfig,
+  resolveGrpoConfig,
+  resolveRaftConfig,
+  resolveSftConfig,
 } from "../../lib/rl";
 import { DEFAULT_SAMPLE_CONFIG } from "../../lib/sampling";
 import { DEFAULT_CHECKPOINT_DIFF_CONFIG, DEFAULT_SPARSITY_CONFIG } from "../../lib/analysis";
@@ -21,7 +32,8 @@ describe("composed defaults", () => {
   });
 
   test("SFT, DPO and RAFT start from the optimiser's defaults, not GRPO's", () => {
-    for (const d of [DEFAULT_SFT_CONFIG, DEFAULT_DPO_CONFIG, DEFAULT_RAFT_CONFIG]) assert.deepEqual(pick(d, DEFAULT_OPTIM_CONFIG), DEFAULT_OPTIM_CONFIG);
+    for (const d of [DEFAULT_SFT_CONFIG, DEFAULT_DPO_CONFIG, DEFAULT_RAFT_CONFIG])
+      assert.deepEqual(pick(d, DEFAULT_OPTIM_CONFIG), DEFAULT_OPTIM_CONFIG);
     assert.equal(DEFAULT_SFT_CONFIG.batchSize, 8);
     assert.deepEqual(DEFAULT_DPO_CONFIG.dpo, DEFAULT_DPO_LOSS_CONFIG);
     assert.deepEqual(DEFAULT_RAFT_CONFIG.sampling, { ...pick(DEFAULT_SAMPLE_CONFIG, DEFAULT_RAFT_CONFIG.sampling), maxNewTokens: 32 });
@@ -32,7 +44,7 @@ describe("composed defaults", () => {
 
   test("defaults are frozen, nested values included", () => {
     assert.ok(Object.isFrozen(DEFAULT_GRPO_CONFIG) && Object.isFrozen(DEFAULT_GRPO_CONFIG.sampling.stopTokenIds));
-    assert.throws(() => (DEFAULT_OPTIM_CONFIG.adamw as { weightDecay: number }).weightDecay = 1);
+    assert.throws(() => ((DEFAULT_OPTIM_CONFIG.adamw as { weightDecay: number }).weightDecay = 1));
     // A resolved config is the caller's to change: no default is shared with it at the top level.
     const c = resolveGrpoConfig();
     c.sampling.temperature = 0.5;

@@ -29,14 +29,25 @@ const reinforce: PolicyObjective = {
 
 // Rewards ≥ 0 (a digit share in [0, 1]), so TOPR's taper α is 1 everywhere and TOPR is exactly this REINFORCE.
 const rewards = [{ name: "digits", fn: digitShare }];
-const config: GrpoConfigInput = { steps: 2, promptsPerStep: 2, numGenerations: 4, lr: 1e-2, microBatchSize: 3, seed: 5, sampling: { maxNewTokens: 4 } };
+const config: GrpoConfigInput = {
+  steps: 2,
+  promptsPerStep: 2,
+  numGenerations: 4,
+  lr: 1e-2,
+  microBatchSize: 3,
+  seed: 5,
+  sampling: { maxNewTokens: 4 },
+};
 
 test("a custom objective value trains through the same loop: REINFORCE equals TOPR on non-negative rewards", async () => {
   const a = tinyModel("llama", 21);
   const b = tinyModel("llama", 21);
   const runDir = path.join(tmpDir(), "run");
   const numTensors = tf.memory().numTensors;
-  const mine = await policyGradientTrain({ model: a, tokenizer: charCodec, data: tinyPrompts, rewards, config, options: { runDir } }, reinforce);
+  const mine = await policyGradientTrain(
+    { model: a, tokenizer: charCodec, data: tinyPrompts, rewards, config, options: { runDir } },
+    reinforce,
+  );
   assert.equal(tf.memory().numTensors, numTensors, "the loop frees what the objective returned");
   const topr = await toprTrain({ model: b, tokenizer: charCodec, data: tinyPrompts, rewards, config });
   assert.equal(JSON.parse(fs.readFileSync(path.join(runDir, "config.json"), "utf8")).trainer, "reinforce-test");
