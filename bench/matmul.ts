@@ -1,10 +1,10 @@
-// GFLOP/s of tf.matMul on the wasm backend, stock tfjs kernel vs rftlab's (lib/tensor/wasm-kernels.ts):
+// GFLOP/s of tf.matMul on the wasm backend, stock tfjs kernel vs rftlab's (lib/tensor/wasm/kernels.ts):
 // square products, their gradient forms (transpose flags) and the attention / linear shapes of the bench GPT.
 //
 //   RFTLAB_WASM_THREADS=1 node dist/bench/matmul.js [--seconds 0.5]
 import { tf } from "../lib/tensor/tf";
 import { initBackend } from "../lib/tensor/backend";
-import { installWasmKernels, uninstallWasmKernels } from "../lib/tensor/wasm-kernels";
+import { installWasmKernels, uninstallWasmKernels } from "../lib/tensor/wasm/kernels";
 
 type Case = { name: string; a: number[]; b: number[]; ta: boolean; tb: boolean };
 

@@ -15,7 +15,7 @@ import { tf } from "../lib/tensor/tf";
 import { initBackend } from "../lib/tensor/backend";
 import { AdamW } from "../lib/tensor/optim";
 import { clipGradNorm } from "../lib/tensor/grads";
-import { uninstallWasmKernels } from "../lib/tensor/wasm-kernels";
+import { uninstallWasmKernels } from "../lib/tensor/wasm/kernels";
 import { createModel, resolveModelConfig } from "../lib/model";
 
 const MODEL = { family: "gpt2" as const, vocabSize: 512, dModel: 256, nLayers: 4, nHeads: 4, maxPositions: 128 };

@@ -31,7 +31,7 @@ const ALLOWED: Record<string, string[]> = {
 const FS_ALLOWED: Record<string, string> = {
   [path.join("display", "chromium.ts")]: "checks that the Chromium executable exists",
   [path.join("display", "plotly-source.ts")]: "reads the bundled plotly.min.js to inline it",
-  [path.join("tensor", "wasm-setup.ts")]: "writes tfjs-wasm's pthread worker script to a temp file Node can load",
+  [path.join("tensor", "wasm", "setup.ts")]: "writes tfjs-wasm's pthread worker script to a temp file Node can load",
 };
 
 function sources(dir: string): string[] {

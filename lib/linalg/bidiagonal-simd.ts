@@ -3,59 +3,52 @@
 // multiply-adds) and its two matrix-vector passes Aᵀu, Av eight columns at a time; and the QR sweeps on
 // U, V two rows per lane pair. f64x2 arithmetic is IEEE binary64: results are those of scalar code up to
 // the order of sums.
-import { asm, i32x4Const, v128Load, wasmModule, type WasmFunction } from "../tensor/wasm-asm";
+import { asm, i32x4Const, mem, op, v128Load, v128Store, wasmModule, type WasmFunction } from "../tensor/wasm/asm";
 import { axpyColumns, dotColumns } from "./dense-kernels";
 
-const { get, set, i32, simd } = asm;
-const F64X2_SPLAT = 0x14;
-const F64X2_ADD = 0xf0;
-const F64X2_SUB = 0xf1;
-const F64X2_MUL = 0xf2;
-const I32_MUL = [0x6c];
-const F64X2_EXTRACT = 0x21;
-const F64_ADD = [0xa0];
-const v128Store = (offset: number) => simd(0x0b, 0x04, offset);
-const f64Load = (offset: number) => [0x2b, 0x03, offset];
-const f64Store = (offset: number) => [0x39, 0x03, offset];
+const { get, set, i32 } = asm;
+const I32_MUL = op("i32.mul");
+const f64Load = (offset: number) => mem("f64.load", offset);
+const f64Store = (offset: number) => mem("f64.store", offset);
 
 // Params: a (byte address of the block's top-left), lda8 (bytes per column), rows4, cols4, w, c, k.
 const A = 0, LDA8 = 1, ROWS4 = 2, COLS4 = 3, W = 4, C = 5, K = 6;
 // Locals: cb, rb, p, wp, cp, colAddr, addr (i32); acc0…acc7, w0, w1, cv (v128).
 const CB = 7, RB = 8, P = 9, WP = 10, CP = 11, COL = 12, ADDR = 13, ACC = 14, W0 = 22, W1 = 23, CV = 24;
 
-const add = (local: number, by: number[]) => [...get(local), ...by, ...asm.i32Add, ...set(local)];
+const add = (local: number, by: number[]) => [...get(local), ...by, ...op("i32.add"), ...set(local)];
 /** Leaves the enclosing block (depth `depth`) when local `x` equals local `y`. */
-const breakIfEqual = (x: number, y: number, depth: number) => [...get(x), ...get(y), ...asm.i32Sub, ...asm.i32Eqz, ...asm.brIf(depth)];
+const breakIfEqual = (x: number, y: number, depth: number) => [...get(x), ...get(y), ...op("i32.sub"), ...op("i32.eqz"), ...asm.brIf(depth)];
 
 const subtractProductBody = [
   ...i32(0), ...set(CB),
   ...asm.block, ...asm.loop,
   ...breakIfEqual(CB, COLS4, 1),
-  ...get(A), ...get(CB), ...get(LDA8), ...I32_MUL, ...i32(4), ...I32_MUL, ...asm.i32Add, ...set(COL),
+  ...get(A), ...get(CB), ...get(LDA8), ...I32_MUL, ...i32(4), ...I32_MUL, ...op("i32.add"), ...set(COL),
   ...i32(0), ...set(RB),
   ...asm.block, ...asm.loop,
   ...breakIfEqual(RB, ROWS4, 1),
   ...[0, 1, 2, 3, 4, 5, 6, 7].flatMap((t) => [...i32x4Const(0), ...set(ACC + t)]),
   // W is packed [row block][p][4 rows], C [column block][p][4 columns]: 32 bytes per step each.
-  ...get(W), ...get(RB), ...get(K), ...I32_MUL, ...i32(32), ...I32_MUL, ...asm.i32Add, ...set(WP),
-  ...get(C), ...get(CB), ...get(K), ...I32_MUL, ...i32(32), ...I32_MUL, ...asm.i32Add, ...set(CP),
+  ...get(W), ...get(RB), ...get(K), ...I32_MUL, ...i32(32), ...I32_MUL, ...op("i32.add"), ...set(WP),
+  ...get(C), ...get(CB), ...get(K), ...I32_MUL, ...i32(32), ...I32_MUL, ...op("i32.add"), ...set(CP),
   ...get(K), ...set(P),
   ...asm.block, ...asm.loop,
-  ...get(P), ...asm.i32Eqz, ...asm.brIf(1),
+  ...get(P), ...op("i32.eqz"), ...asm.brIf(1),
   ...get(WP), ...v128Load(0), ...set(W0),
   ...get(WP), ...v128Load(16), ...set(W1),
   ...[0, 1, 2, 3].flatMap((j) => [
-    ...get(CP), ...f64Load(8 * j), ...simd(F64X2_SPLAT), ...set(CV),
-    ...get(ACC + 2 * j), ...get(W0), ...get(CV), ...simd(F64X2_MUL), ...simd(F64X2_ADD), ...set(ACC + 2 * j),
-    ...get(ACC + 2 * j + 1), ...get(W1), ...get(CV), ...simd(F64X2_MUL), ...simd(F64X2_ADD), ...set(ACC + 2 * j + 1),
+    ...get(CP), ...f64Load(8 * j), ...op("f64x2.splat"), ...set(CV),
+    ...get(ACC + 2 * j), ...get(W0), ...get(CV), ...op("f64x2.mul"), ...op("f64x2.add"), ...set(ACC + 2 * j),
+    ...get(ACC + 2 * j + 1), ...get(W1), ...get(CV), ...op("f64x2.mul"), ...op("f64x2.add"), ...set(ACC + 2 * j + 1),
   ]),
   ...add(WP, i32(32)), ...add(CP, i32(32)), ...add(P, i32(-1)),
   ...asm.br(0),
   ...asm.end, ...asm.end,
-  ...get(COL), ...get(RB), ...i32(32), ...I32_MUL, ...asm.i32Add, ...set(ADDR),
+  ...get(COL), ...get(RB), ...i32(32), ...I32_MUL, ...op("i32.add"), ...set(ADDR),
   ...[0, 1, 2, 3].flatMap((j) => [
-    ...get(ADDR), ...get(ADDR), ...v128Load(0), ...get(ACC + 2 * j), ...simd(F64X2_SUB), ...v128Store(0),
-    ...get(ADDR), ...get(ADDR), ...v128Load(16), ...get(ACC + 2 * j + 1), ...simd(F64X2_SUB), ...v128Store(16),
+    ...get(ADDR), ...get(ADDR), ...v128Load(0), ...get(ACC + 2 * j), ...op("f64x2.sub"), ...v128Store(0),
+    ...get(ADDR), ...get(ADDR), ...v128Load(16), ...get(ACC + 2 * j + 1), ...op("f64x2.sub"), ...v128Store(16),
     ...add(ADDR, get(LDA8)),
   ]),
   ...add(RB, i32(1)),
@@ -86,7 +79,7 @@ function overGroups(beforeRows: number[], perPair: number[], afterRows: number[]
     ...i32(0), ...set(G), ...get(MA), ...set(COLS),
     ...asm.block, ...asm.loop,
     ...breakIfEqual(G, GROUPS, 1),
-    ...eight.slice(1).flatMap((j) => [...get(COLS + j - 1), ...get(MLDA8), ...asm.i32Add, ...set(COLS + j)]),
+    ...eight.slice(1).flatMap((j) => [...get(COLS + j - 1), ...get(MLDA8), ...op("i32.add"), ...set(COLS + j)]),
     ...beforeRows,
     ...i32(0), ...set(R), ...i32(0), ...set(OFF),
     ...asm.block, ...asm.loop,
@@ -96,13 +89,13 @@ function overGroups(beforeRows: number[], perPair: number[], afterRows: number[]
     ...asm.br(0),
     ...asm.end, ...asm.end,
     ...afterRows,
-    ...get(COLS + 7), ...get(MLDA8), ...asm.i32Add, ...set(COLS),
+    ...get(COLS + 7), ...get(MLDA8), ...op("i32.add"), ...set(COLS),
     ...add(G, i32(1)),
     ...asm.br(0),
     ...asm.end, ...asm.end,
   ];
 }
-const column = (j: number) => [...get(COLS + j), ...get(OFF), ...asm.i32Add, ...v128Load(0)];
+const column = (j: number) => [...get(COLS + j), ...get(OFF), ...op("i32.add"), ...v128Load(0)];
 
 /** y[8g + j] = Σ_rows a[column 8g + j]·x. */
 const dot8: WasmFunction = {
@@ -110,11 +103,11 @@ const dot8: WasmFunction = {
   body: overGroups(
     eight.flatMap((j) => [...i32x4Const(0), ...set(V + j)]),
     [
-      ...get(MX), ...get(OFF), ...asm.i32Add, ...v128Load(0), ...set(T),
-      ...eight.flatMap((j) => [...get(V + j), ...column(j), ...get(T), ...simd(F64X2_MUL), ...simd(F64X2_ADD), ...set(V + j)]),
+      ...get(MX), ...get(OFF), ...op("i32.add"), ...v128Load(0), ...set(T),
+      ...eight.flatMap((j) => [...get(V + j), ...column(j), ...get(T), ...op("f64x2.mul"), ...op("f64x2.add"), ...set(V + j)]),
     ],
     [
-      ...eight.flatMap((j) => [...get(MY), ...get(V + j), ...simd(F64X2_EXTRACT, 0), ...get(V + j), ...simd(F64X2_EXTRACT, 1), ...F64_ADD, ...f64Store(8 * j)]),
+      ...eight.flatMap((j) => [...get(MY), ...get(V + j), ...asm.lane("f64x2.extract_lane", 0), ...get(V + j), ...asm.lane("f64x2.extract_lane", 1), ...op("f64.add"), ...f64Store(8 * j)]),
       ...add(MY, i32(64)),
     ],
   ),
@@ -124,11 +117,11 @@ const dot8: WasmFunction = {
 const axpy8: WasmFunction = {
   name: "axpy8", params: ["i32", "i32", "i32", "i32", "i32", "i32"], locals: matvecLocals,
   body: overGroups(
-    [...eight.flatMap((j) => [...get(MX), ...f64Load(8 * j), ...simd(F64X2_SPLAT), ...set(V + j)]), ...add(MX, i32(64))],
+    [...eight.flatMap((j) => [...get(MX), ...f64Load(8 * j), ...op("f64x2.splat"), ...set(V + j)]), ...add(MX, i32(64))],
     [
-      ...get(MY), ...get(OFF), ...asm.i32Add,
-      ...get(MY), ...get(OFF), ...asm.i32Add, ...v128Load(0),
-      ...eight.flatMap((j) => [...column(j), ...get(V + j), ...simd(F64X2_MUL), ...simd(F64X2_ADD)]),
+      ...get(MY), ...get(OFF), ...op("i32.add"),
+      ...get(MY), ...get(OFF), ...op("i32.add"), ...v128Load(0),
+      ...eight.flatMap((j) => [...column(j), ...get(V + j), ...op("f64x2.mul"), ...op("f64x2.add")]),
       ...v128Store(0),
     ],
     [],
@@ -148,14 +141,14 @@ const rotateSweep: WasmFunction = {
     ...four.flatMap((h) => [...get(RU), ...v128Load(16 * h), ...set(VX + h)]),
     ...get(RU), ...set(RADDR),
     ...asm.block, ...asm.loop,
-    ...get(RCOUNT), ...asm.i32Eqz, ...asm.brIf(1),
+    ...get(RCOUNT), ...op("i32.eqz"), ...asm.brIf(1),
     ...get(RCS), ...v128Load(0), ...set(VC),
     ...get(RSN), ...v128Load(0), ...set(VS),
-    ...get(RADDR), ...get(RLDA8), ...asm.i32Add, ...set(RNEXT),
+    ...get(RADDR), ...get(RLDA8), ...op("i32.add"), ...set(RNEXT),
     ...four.flatMap((h) => [
       ...get(RNEXT), ...v128Load(16 * h), ...set(VY),
-      ...get(RADDR), ...get(VC), ...get(VX + h), ...simd(F64X2_MUL), ...get(VS), ...get(VY), ...simd(F64X2_MUL), ...simd(F64X2_ADD), ...v128Store(16 * h),
-      ...get(VC), ...get(VY), ...simd(F64X2_MUL), ...get(VS), ...get(VX + h), ...simd(F64X2_MUL), ...simd(F64X2_SUB), ...set(VX + h),
+      ...get(RADDR), ...get(VC), ...get(VX + h), ...op("f64x2.mul"), ...get(VS), ...get(VY), ...op("f64x2.mul"), ...op("f64x2.add"), ...v128Store(16 * h),
+      ...get(VC), ...get(VY), ...op("f64x2.mul"), ...get(VS), ...get(VX + h), ...op("f64x2.mul"), ...op("f64x2.sub"), ...set(VX + h),
     ]),
     ...get(RNEXT), ...set(RADDR),
     ...add(RCS, i32(16)), ...add(RSN, i32(16)), ...add(RCOUNT, i32(-1)),
@@ -165,13 +158,16 @@ const rotateSweep: WasmFunction = {
   ],
 };
 
+/** The module of the four kernels, its memory imported as env.mem. */
+export const bidiagonalModuleBytes = () => wasmModule([subtractProduct, dot8, axpy8, rotateSweep], { import: 1 });
+
 let compiled: WebAssembly.Module | null = null;
 
 type Kernel = (...args: number[]) => void;
 
 /** The kernels over `memory` (the module is compiled on first use). */
 function instantiate(memory: WebAssembly.Memory): Record<string, Kernel> {
-  compiled ??= new WebAssembly.Module(wasmModule([subtractProduct, dot8, axpy8, rotateSweep], { import: 1 }));
+  compiled ??= new WebAssembly.Module(bidiagonalModuleBytes());
   return new WebAssembly.Instance(compiled, { env: { mem: memory } }).exports as unknown as Record<string, Kernel>;
 }
 

@@ -61,7 +61,7 @@ async function tryWasm(skipped: string[]): Promise<boolean> {
     skipped.push(why!);
     return false;
   }
-  const { configureWasm } = await import("./wasm-setup");
+  const { configureWasm } = await import("./wasm/setup");
   await configureWasm();
   try {
     if (await tf.setBackend("wasm")) return true;
@@ -113,7 +113,7 @@ export async function initBackend(choice?: BackendChoice | string): Promise<Back
   }
   await tf.ready();
   const backend = tf.getBackend();
-  const { wasmThreads, wasmSimd } = await import("./wasm-setup");
+  const { wasmThreads, wasmSimd } = await import("./wasm/setup");
   active = {
     backend,
     requested,

@@ -1,7 +1,7 @@
 // Reduced-precision float codecs on plain typed arrays (bf16, fp16), bit-exact with PyTorch's casts.
 // Only castTensorPrecision touches tfjs. All functions assume a little-endian host, as do tfjs and safetensors.
 import { tf } from "./tf";
-import { bf16ToF32Simd } from "./dtype-simd";
+import { bf16ToF32Simd } from "./wasm/bf16-simd";
 
 export type Precision = "bf16" | "fp16" | "fp32";
 

@@ -1,7 +1,7 @@
-// Ops with fused wasm kernels (wasm-fused-kernels.ts) and their composed-op fallbacks for other backends.
+// Ops with fused wasm kernels (wasm/fused-kernels.ts) and their composed-op fallbacks for other backends.
 // Both paths compute the same function; tests compare them (values and gradients).
 import { tf } from "./tf";
-import { fusedKernelsActive } from "./wasm-fused-kernels";
+import { fusedKernelsActive } from "./wasm/fused-kernels";
 
 const run = (name: string, inputs: tf.NamedTensorMap, attrs: tf.NamedAttrMap = {}) =>
   tf.engine().runKernel(name, inputs, attrs);

@@ -2,7 +2,7 @@ import { test, describe, before } from "node:test";
 import assert from "node:assert/strict";
 import { tf, initBackend } from "../../lib/tensor";
 import { bf16ToF32, f32ToBf16, f16ToF32, f32ToF16, roundToPrecision, castTensorPrecision, PRECISIONS } from "../../lib/tensor/dtype";
-import { bf16ToF32Simd } from "../../lib/tensor/dtype-simd";
+import { bf16ToF32Simd } from "../../lib/tensor/wasm/bf16-simd";
 import { referenceScript, runPython, torchAvailable } from "../helpers/python";
 
 const f32 = (...xs: number[]) => new Float32Array(xs);

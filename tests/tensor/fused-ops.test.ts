@@ -4,9 +4,9 @@ import { spawnSync } from "node:child_process";
 import { tf } from "../../lib/tensor/tf";
 import { initBackend } from "../../lib/tensor/backend";
 import { adamWUpdate, geluNew, layerNorm, rmsNorm, siluMul } from "../../lib/tensor/fused-ops";
-import { fusedKernelsActive, registerFusedKernels, unregisterFusedKernels } from "../../lib/tensor/wasm-fused-kernels";
-import { simdKernels, useSimdKernels } from "../../lib/tensor/wasm-fused-simd";
-import type { WasmBackend } from "../../lib/tensor/wasm-override";
+import { fusedKernelsActive, registerFusedKernels, unregisterFusedKernels } from "../../lib/tensor/wasm/fused-kernels";
+import { simdKernels, useSimdKernels } from "../../lib/tensor/wasm/fused-simd";
+import type { WasmBackend } from "../../lib/tensor/wasm/override";
 import { expectClose } from "../helpers/expect";
 import { seededUniform } from "../helpers/seeded";
 
@@ -24,7 +24,7 @@ function fusedAndComposed(f: () => tf.Tensor[]): { fused: Float32Array[]; compos
 
 const skip = (process.env.RFTLAB_BACKEND ?? "wasm") !== "wasm" && "wasm backend not selected";
 
-// Every case runs twice: SIMD kernels (wasm-fused-simd.ts, the JS loops doing n % 4 tails) and JS loops only.
+// Every case runs twice: SIMD kernels (wasm/fused-simd.ts, the JS loops doing n % 4 tails) and JS loops only.
 for (const simd of [true, false]) describe(`fused wasm kernels (${simd ? "SIMD" : "JS loops"}) equal the composed ops`, { skip }, () => {
   before(async () => {
     await initBackend("wasm");

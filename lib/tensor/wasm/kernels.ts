@@ -1,16 +1,16 @@
 // Faster BatchMatMul for tfjs-backend-wasm 4.22 (pinned exactly: this relies on its internals).
 // The stock kernel reaches XNNPACK's GEMM only for one [1, M, K] × [1, K, N] product without transpose
 // flags; batched products (attention) and every matmul gradient (transposeA/B) fall to a naive loop at
-// 0.5–2 GFLOP/s. This kernel transposes explicitly and runs rftlab's FMA GEMM (wasm-gemm.ts) on every
+// 0.5–2 GFLOP/s. This kernel transposes explicitly and runs rftlab's FMA GEMM (gemm.ts) on every
 // product whose M % 4 = 0 and N % 8 = 0; the others go to XNNPACK, folding a shared right operand's batch
 // into M, otherwise one GEMM per batch entry on zero-copy views: extra tensor ids registered on the wasm
 // side at offsets inside the operands' buffers (the C++ side keeps only id → pointer, and JS-side
 // `tfjs.disposeData(id)` forgets an id without freeing memory). Tested against the cpu backend.
-import { tf } from "./tf";
-import { heapKernels } from "./wasm-heap-kernels";
-import { gemmKernelFor, type GemmKernel } from "./wasm-gemm";
-import { registerFusedKernels, unregisterFusedKernels } from "./wasm-fused-kernels";
-import { isOverridden, overrideKernel, restoreKernel, stockKernel, wasmMemory, type KernelArgs, type KernelFunc, type TensorInfo, type WasmBackend } from "./wasm-override";
+import { tf } from "../tf";
+import { heapKernels } from "./heap-kernels";
+import { gemmKernelFor, type GemmKernel } from "./gemm";
+import { registerFusedKernels, unregisterFusedKernels } from "./fused-kernels";
+import { isOverridden, overrideKernel, restoreKernel, stockKernel, wasmMemory, type KernelArgs, type KernelFunc, type TensorInfo, type WasmBackend } from "./override";
 
 type GemmFn = (aId: number, aShape: Uint8Array, aRank: number, bId: number, bShape: Uint8Array, bRank: number,
   transposeA: boolean, transposeB: boolean, outId: number) => void;
@@ -72,7 +72,7 @@ function swappedProduct(a: TensorInfo, b: TensorInfo, transposeA: boolean, trans
 const KC = 256;
 const MC = 64;
 
-/** C = A·B with wasm-gemm.ts's kernel on row-major operands at byte offsets (one matrix). */
+/** C = A·B with gemm.ts's kernel on row-major operands at byte offsets (one matrix). */
 function blockedGemm(kernel: GemmKernel, a: number, b: number, c: number, m: number, n: number, k: number): void {
   for (let k0 = 0; k0 < k; k0 += KC) {
     const kc = Math.min(KC, k - k0);
@@ -176,7 +176,7 @@ export function wasmKernelsInstalled(): boolean {
 
 /**
  * Replaces the wasm backend's BatchMatMul with the GEMM-routed version and the heap kernels of
- * wasm-heap-kernels.ts, and registers the fused kernels of wasm-fused-kernels.ts (idempotent). The stock kernels are kept for inputs the overrides do not handle and
+ * heap-kernels.ts, and registers the fused kernels of fused-kernels.ts (idempotent). The stock kernels are kept for inputs the overrides do not handle and
  * for `uninstallWasmKernels` (benchmarks compare both).
  */
 export function installWasmKernels(): void {

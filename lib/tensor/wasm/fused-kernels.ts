@@ -2,12 +2,12 @@
 // LayerNorm, Llama's RMSNorm and SwiGLU product, and AdamW's update (optim.ts). Composed from tfjs ops each
 // of these is 10–30 kernels, each a full pass over memory plus an allocation; fused, one or two passes. Registered under rftlab's own kernel
 // names for "wasm" only; `fused-ops.ts` falls back to the composed ops on other backends. The element-wise
-// ones run WebAssembly SIMD (wasm-fused-simd.ts) on all but the last n % 4 elements, the norms on rows whose
+// ones run WebAssembly SIMD (fused-simd.ts) on all but the last n % 4 elements, the norms on rows whose
 // length is a multiple of 4; the loops here do the rest, and everything where SIMD is unavailable.
-import { tf } from "./tf";
-import { RftlabError } from "../errors";
-import { simdCount, simdKernels } from "./wasm-fused-simd";
-import { heapF32, offsetF32, type KernelArgs, type TensorInfo, type WasmBackend } from "./wasm-override";
+import { tf } from "../tf";
+import { RftlabError } from "../../errors";
+import { simdCount, simdKernels } from "./fused-simd";
+import { heapF32, offsetF32, type KernelArgs, type TensorInfo, type WasmBackend } from "./override";
 
 const C = Math.sqrt(2 / Math.PI);
 const A = 0.044715;
@@ -36,7 +36,7 @@ function onePlusTanh(u: number): number {
 }
 
 /**
- * Runs the SIMD kernel `name` (wasm-fused-simd.ts) on the first elements, given the tensors' float offsets
+ * Runs the SIMD kernel `name` (fused-simd.ts) on the first elements, given the tensors' float offsets
  * and its scalars; returns where the JS loop takes over (0 without SIMD).
  */
 function simdPrefix(backend: WasmBackend, name: "geluNew" | "geluNewGrad" | "siluMul" | "siluMulGrad" | "adamW", n: number, offsets: number[], scalars: number[] = []): number {

@@ -1,8 +1,8 @@
 import { test, describe, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { tf } from "../../lib/tensor/tf";
-import { initBackend } from "../../lib/tensor/backend";
-import { seededUniform } from "../helpers/seeded";
+import { tf } from "../../../lib/tensor/tf";
+import { initBackend } from "../../../lib/tensor/backend";
+import { seededUniform } from "../../helpers/seeded";
 
 /** Runs `f` on a fresh tensor of `shape` on the cpu backend and on wasm; returns both outputs' values and shapes. */
 async function onBoth(shape: number[], dtype: "float32" | "int32", f: (x: tf.Tensor) => tf.Tensor | tf.Tensor[]) {

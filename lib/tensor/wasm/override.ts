@@ -1,6 +1,6 @@
 // Replacing kernels of tfjs-backend-wasm 4.22 (pinned exactly: the overrides rely on its internals) while
 // keeping the stock kernel callable, for inputs an override does not handle and for before/after benchmarks.
-import { tf } from "./tf";
+import { tf } from "../tf";
 
 export type TensorInfo = { dataId: object; shape: number[]; dtype: tf.DataType };
 export type KernelArgs = { inputs: Record<string, TensorInfo>; backend: unknown; attrs: Record<string, unknown> };

@@ -1,10 +1,10 @@
-import { seededUniform as seeded } from "../helpers/seeded";
+import { seededUniform as seeded } from "../../helpers/seeded";
 import { test, describe, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { tf } from "../../lib/tensor/tf";
-import { initBackend } from "../../lib/tensor/backend";
-import { installWasmKernels, uninstallWasmKernels, wasmKernelsInstalled } from "../../lib/tensor/wasm-kernels";
-import { expectClose } from "../helpers/expect";
+import { tf } from "../../../lib/tensor/tf";
+import { initBackend } from "../../../lib/tensor/backend";
+import { installWasmKernels, uninstallWasmKernels, wasmKernelsInstalled } from "../../../lib/tensor/wasm/kernels";
+import { expectClose } from "../../helpers/expect";
 
 /** Logical shapes [..., M, K] × [..., K, N] before the transpose flags are applied to storage. */
 const CASES: { a: number[]; b: number[]; what: string }[] = [

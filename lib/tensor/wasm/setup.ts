@@ -13,9 +13,10 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { tf } from "./tf";
-import { RftlabError, warnOnce } from "../errors";
-import { installWasmKernels } from "./wasm-kernels";
+import { tf } from "../tf";
+import { RftlabError, warnOnce } from "../../errors";
+import { asm, op, wasmModule, type WasmFunction } from "./asm";
+import { installWasmKernels } from "./kernels";
 
 const MAX_THREADS = 8; // the package pre-creates 8 pthread workers
 const START_TIMEOUT_MS = 30_000;
@@ -140,8 +141,11 @@ export function wasmThreads(): number {
   return Math.max(1, wasmPackage().getThreadsCount());
 }
 
+/** A function using one v128 instruction (tfjs' own SIMD probe: i8x16.splat of 0, dropped). */
+const simdProbe: WasmFunction = { name: "probe", params: [], locals: [], body: [...asm.i32(0), ...op("i8x16.splat"), ...op("drop")] };
+
 /** Whether the wasm backend uses SIMD: both modules rftlab starts are SIMD builds when the runtime validates
- * tfjs' own SIMD probe (a tiny module using a v128 instruction); Node 20 does. */
+ * a module using a v128 instruction; Node 20 does. */
 export function wasmSimd(): boolean {
-  return WebAssembly.validate(new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 4, 1, 96, 0, 0, 3, 2, 1, 0, 10, 9, 1, 7, 0, 65, 0, 253, 15, 26, 11]));
+  return WebAssembly.validate(wasmModule([simdProbe], null));
 }

@@ -4,8 +4,8 @@
 // leading axes transposes the whole input first (every bias, LayerNorm-weight and broadcast gradient), and
 // SplitV runs a generic strided Slice per part (the fused QKV split of GPT-2), and Transpose walks the
 // output element by element (60 ms for a [2048, 1024] matrix, the operand of every weight gradient).
-import { tf } from "./tf";
-import { heapF32, offsetF32, stockKernel, type KernelArgs, type KernelFunc, type TensorInfo, type WasmBackend } from "./wasm-override";
+import { tf } from "../tf";
+import { heapF32, offsetF32, stockKernel, type KernelArgs, type KernelFunc, type TensorInfo, type WasmBackend } from "./override";
 
 /** Same data, same shape: shares the buffer (refcounted) instead of copying it. */
 function alias(x: TensorInfo, backend: WasmBackend): TensorInfo {

@@ -1,5 +1,5 @@
-// WebAssembly SIMD (f32x4) versions of the fused kernels (wasm-fused-kernels.ts), run in place on tfjs's
-// heap: a small module, built here with wasm-asm.ts, imports tfjs's own WebAssembly.Memory, so kernels read
+// WebAssembly SIMD (f32x4) versions of the fused kernels (fused-kernels.ts), run in place on tfjs's
+// heap: a small module, built here with asm.ts, imports tfjs's own WebAssembly.Memory, so kernels read
 // and write tensors at their byte offsets with no copies. One instance per tfjs module. The element-wise
 // functions handle the first n − n % 4 elements and the norms' row functions rows of a multiple of 4; the
 // caller's JS loops do the rest, and everything when SIMD or the memory import is unavailable.
@@ -7,20 +7,20 @@
 // tanh and the sigmoid come from one exp(−|z|) (Cephes' expf polynomial, ~1 ulp): σ(z) = 1/(1 + e^−z) and
 // 1 − σ(z) are each computed as whichever of 1/(1 + E) or E/(1 + E), E = e^−|z|, is the right side, so both
 // keep their relative accuracy in the tails without branches (1 + tanh(u) = 2σ(2u)).
-import { warnOnce } from "../errors";
-import { asm, f32x4Const, i32x4Const, SIMD, v128Load, v128Store, wasmModule, type WasmFunction, type WasmValType } from "./wasm-asm";
-import { heapModule, wasmMemory, type WasmBackend } from "./wasm-override";
+import { warnOnce } from "../../errors";
+import { asm, f32x4Const, i32x4Const, op as opcode, v128Load, v128Store, wasmModule, type Opcode, type WasmFunction, type WasmValType } from "./asm";
+import { heapModule, wasmMemory, type WasmBackend } from "./override";
 
-const { get, set, i32, simd } = asm;
+const { get, set, i32 } = asm;
 type Code = number[];
-const op = (o: number) => (...args: Code[]): Code => [...args.flat(), ...simd(o)];
-const add = op(SIMD.f32x4Add), sub = op(SIMD.f32x4Sub), mul = op(SIMD.f32x4Mul), div = op(SIMD.f32x4Div);
-const abs = op(SIMD.f32x4Abs), sqrt = op(SIMD.f32x4Sqrt), lt = op(SIMD.f32x4Lt);
+const op = (name: Opcode) => (...args: Code[]): Code => [...args.flat(), ...opcode(name)];
+const add = op("f32x4.add"), sub = op("f32x4.sub"), mul = op("f32x4.mul"), div = op("f32x4.div");
+const abs = op("f32x4.abs"), sqrt = op("f32x4.sqrt"), lt = op("f32x4.lt");
 /** max for operands that are not NaN (one instruction; f32x4.max's NaN rules cost several). */
-const pmax = op(SIMD.f32x4Pmax);
+const pmax = op("f32x4.pmax");
 const MAGIC = 1.5 * 2 ** 23;
 /** a where mask, else b. */
-const select = (a: Code, b: Code, mask: Code) => op(SIMD.bitselect)(a, b, mask);
+const select = (a: Code, b: Code, mask: Code) => op("v128.bitselect")(a, b, mask);
 
 const k = f32x4Const;
 
@@ -43,14 +43,14 @@ interface Env {
  */
 function elementwise(name: string, pointers: number, scalars: number, temps: number, body: (e: Env) => Code, results = 0, finish?: (e: Env) => Code): WasmFunction {
   const BYTES = pointers, I = pointers + 1 + scalars;
-  const at = (p: number) => [...get(p), ...get(I), ...asm.i32Add];
+  const at = (p: number) => [...get(p), ...get(I), ...opcode("i32.add")];
   const env: Env = {
     load: (p) => [...at(p), ...v128Load(0)],
     store: (p, value) => [...at(p), ...value, ...v128Store(0)],
     scalar: (j) => I + 1 + j,
     tmp: (j) => I + 1 + scalars + j,
   };
-  const splats = Array.from({ length: scalars }, (_, j) => [...get(BYTES + 1 + j), ...simd(SIMD.f32x4Splat), ...set(env.scalar(j))]).flat();
+  const splats = Array.from({ length: scalars }, (_, j) => [...get(BYTES + 1 + j), ...opcode("f32x4.splat"), ...set(env.scalar(j))]).flat();
   return {
     name,
     params: [...Array<WasmValType>(pointers + 1).fill("i32"), ...Array<WasmValType>(scalars).fill("f32")],
@@ -58,9 +58,9 @@ function elementwise(name: string, pointers: number, scalars: number, temps: num
     body: [
       ...splats,
       ...asm.block, ...asm.loop,
-      ...get(I), ...get(BYTES), ...asm.i32GeU, ...asm.brIf(1),
+      ...get(I), ...get(BYTES), ...opcode("i32.ge_u"), ...asm.brIf(1),
       ...body(env),
-      ...get(I), ...i32(16), ...asm.i32Add, ...set(I),
+      ...get(I), ...i32(16), ...opcode("i32.add"), ...set(I),
       ...asm.br(0), ...asm.end, ...asm.end,
       ...(finish?.(env) ?? []),
     ],
@@ -77,7 +77,7 @@ function expNonPositive(value: Code, x: number, t: number, f: number): Code {
   const poly = [1.98756915e-4, 1.3981999507e-3, 8.3334519073e-3, 4.1665795894e-2, 1.6666665459e-1, 5.0000001201e-1]
     .slice(1)
     .reduce((p, c) => add(mul(p, get(x)), k(c)), k(1.98756915e-4));
-  const pow2 = [...get(t), ...i32x4Const(127), ...simd(SIMD.i32x4Add), ...i32(23), ...simd(SIMD.i32x4Shl)];
+  const pow2 = [...get(t), ...i32x4Const(127), ...opcode("i32x4.add"), ...i32(23), ...opcode("i32x4.shl")];
   return [
     ...pmax(value, k(-87)), ...set(x),
     ...add(mul(get(x), k(Math.LOG2E)), k(MAGIC)), ...set(t),
@@ -156,7 +156,7 @@ const adamW = elementwise("adamW", 7, 8, 3, (e) => {
 // Row kernels of LayerNorm and RMSNorm (D a multiple of 4; the JS loops take other D): JS walks the rows and
 // computes each row's scalars in float64 from the sums these return. Accumulators are four-lane f32.
 /** Sum of the four lanes of local `acc`. */
-const laneSum = (acc: number): Code => [0, 1, 2, 3].flatMap((l) => [...get(acc), ...simd(SIMD.f32x4ExtractLane, l), ...(l ? asm.f32Add : [])]);
+const laneSum = (acc: number): Code => [0, 1, 2, 3].flatMap((l) => [...get(acc), ...asm.lane("f32x4.extract_lane", l), ...(l ? opcode("f32.add") : [])]);
 const accumulate = (acc: number, value: Code): Code => [...add(get(acc), value), ...set(acc)];
 
 // sumSquares(x, bytes, c) = Σ (x − c)²; sum(x, bytes) = Σ x.
@@ -220,7 +220,9 @@ export interface SimdKernels {
 }
 
 const FUNCTIONS = [geluNew, geluNewGrad, siluMul, siluMulGrad, adamW, sum, sumSquares, layerNormApply, rmsNormApply, layerNormGradSums, layerNormGradApply, rmsNormGradSums, rmsNormGradApply];
-const simdOn = heapModule<SimdKernels>((shared) => new WebAssembly.Module(wasmModule(FUNCTIONS, { import: 1, shared })));
+/** The fused kernels' module on tfjs' memory (imported as env.mem, shared for the threaded build). */
+export const fusedModuleBytes = (shared: boolean) => wasmModule(FUNCTIONS, { import: 1, shared });
+const simdOn = heapModule<SimdKernels>((shared) => new WebAssembly.Module(fusedModuleBytes(shared)));
 let enabled = true;
 let broken = false;
 
