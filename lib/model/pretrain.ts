@@ -16,6 +16,7 @@ import { createModel } from "./create";
 import { loadModel, saveModel } from "./checkpoint";
 import type { Transformer } from "./transformer";
 import { deepFreeze } from "../base/freeze";
+import { tokenIds } from "./token-ids";
 
 /** Settings of one pretraining run (JSON; saved as pretrain_config.json beside the model). */
 export interface PretrainConfig {
@@ -167,7 +168,7 @@ function windows(stream: Int32Array, starts: number[], T: number): { x: tf.Tenso
     x.set(stream.subarray(s, s + T), b * T);
     y.set(stream.subarray(s + 1, s + T + 1), b * T);
   });
-  return { x: tf.tensor2d(x, [starts.length, T], "int32"), y: tf.tensor2d(y, [starts.length, T], "int32") };
+  return { x: tokenIds(x, [starts.length, T]), y: tf.tensor2d(y, [starts.length, T], "int32") };
 }
 
 /**

@@ -3,6 +3,7 @@
 import { tf } from "../tensor/tf";
 import type { Transformer } from "../model";
 import { nextTokenLoss } from "../model/pretrain";
+import { sliceTokenIds, tokenIds } from "../model/token-ids";
 import { RftlabError } from "../errors";
 
 /** Text → token ids without special tokens (what the trainers use), plus the document separator. */
@@ -41,9 +42,9 @@ export async function completionAccuracy(
     const L = Math.max(...batch.map((b) => b.p.length + b.c.length));
     const ids = new Int32Array(batch.length * L);
     batch.forEach((b, j) => ids.set([...b.p, ...b.c], j * L));
-    const x = tf.tensor2d(ids, [batch.length, L], "int32"); // [B, L]
+    const x = tokenIds(ids, [batch.length, L]); // [B, L]
     const [pred, logp] = tf.tidy(() => {
-      const lp = tf.logSoftmax(model.forward(x.slice([0, 0], [-1, L - 1]) as tf.Tensor2D)); // [B, L-1, V]
+      const lp = tf.logSoftmax(model.forward(sliceTokenIds(x, [0, 0], [-1, L - 1]))); // [B, L-1, V]
       const next = x.slice([0, 1], [-1, -1]) as tf.Tensor2D; // [B, L-1]
       return [lp.argMax(-1), tf.sum(tf.mul(lp, tf.oneHot(next, lp.shape[2])), -1)]; // [B, L-1] each
     });
@@ -82,7 +83,7 @@ export async function corpusLoss(
   let total = 0;
   for (let i = 0; i < n; i += batchSize) {
     const b = Math.min(batchSize, n - i);
-    const x = tf.tensor2d(Int32Array.from(stream.slice(i * T, (i + b) * T)), [b, T], "int32"); // [b, T]
+    const x = tokenIds(Int32Array.from(stream.slice(i * T, (i + b) * T)), [b, T]); // [b, T]
     const y = tf.tensor2d(Int32Array.from(stream.slice(i * T + 1, (i + b) * T + 1)), [b, T], "int32"); // [b, T]
     const loss = tf.tidy(() => nextTokenLoss(model.forward(x), y));
     total += (await loss.data())[0] * b;

@@ -1,5 +1,6 @@
 import { tf } from "../tensor/tf";
 import { RftlabError } from "../errors";
+import { tokenIds } from "../model/token-ids";
 
 /** prompt+completion sequences right-padded into one batch (causal attention makes right padding harmless). */
 export interface PackedBatch {
@@ -35,7 +36,7 @@ export function packSequences(prompts: number[][], completions: number[][], padI
   });
   const lengths = completions.map((c) => c.length);
   return {
-    ids: tf.tensor2d(ids, [N, L], "int32"),
+    ids: tokenIds(ids, [N, L]),
     mask: tf.tensor2d(mask, [N, L - 1]),
     lengths,
     activeTokens: lengths.reduce((a, b) => a + b, 0),

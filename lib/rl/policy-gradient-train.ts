@@ -1,6 +1,7 @@
 import { tf } from "../tensor/tf";
 import { AdamW } from "../tensor/optim";
 import { lrAt } from "../tensor/lr-schedule";
+import { sliceTokenIds } from "../model/token-ids";
 import { RftlabError } from "../errors";
 import { computeAdvantages } from "./advantages";
 import { tokenEntropy, tokenLogProbs } from "./sft-loss";
@@ -83,14 +84,15 @@ export async function policyGradientTrain(args: PolicyTrainArgs, objective: Poli
     const mbs = microBatches(N, cfg.microBatchSize);
     const slice = <R extends tf.Rank>(t: tf.Tensor<R>, rows: number[]) => t.slice([rows[0], 0], [rows.length, -1]) as tf.Tensor<R>;
     const targets = packed.ids.slice([0, 1], [-1, -1]) as tf.Tensor2D; // [N, L−1]
-    const inputs = packed.ids.slice([0, 0], [-1, width]) as tf.Tensor2D; // [N, L−1]
+    const inputs = sliceTokenIds(packed.ids, [0, 0], [-1, width]); // [N, L−1]
+    const inputRows = (rows: number[]) => sliceTokenIds(inputs, [rows[0], 0], [rows.length, -1]);
     const logpOf = (logits: tf.Tensor3D, rows: number[]) => tokenLogProbs(logits, slice(targets, rows), T);
     // Old log-probs: the sampler's (behaviour policy); μ = 1 gives ρ ≡ 1 up to the KV-cache rounding (~1e-7).
     const oldLogp = packCompletionValues(b.promptIds, b.logprobs, width);
     const stepInfo: ObjectiveStep = { config: cfg, rows: N, numMicroBatches: mbs.length, activeTokens: packed.activeTokens };
     // The outer tidy frees the per-micro-batch pieces once concatenated; the inner one frees each logits early.
     const refLogp = reference
-      ? tf.tidy(() => tf.concat(mbs.map((rows) => tf.tidy(() => logpOf(reference(slice(inputs, rows)), rows)))))
+      ? tf.tidy(() => tf.concat(mbs.map((rows) => tf.tidy(() => logpOf(reference(inputRows(rows)), rows)))))
       : undefined;
     try {
       let last: Awaited<ReturnType<typeof accumulatedStep>> | undefined;
@@ -102,7 +104,7 @@ export async function policyGradientTrain(args: PolicyTrainArgs, objective: Poli
           maxGradNorm: cfg.maxGradNorm,
           masker,
           microBatches: mbs.map((rows) => (): MicroBatchLoss => {
-            const logits = model.forward(slice(inputs, rows)); // [n, L−1, V]
+            const logits = model.forward(inputRows(rows)); // [n, L−1, V]
             const mask = slice(packed.mask, rows);
             const mb: ObjectiveMicroBatch = {
               rows,

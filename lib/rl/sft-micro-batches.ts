@@ -1,5 +1,6 @@
 import type { tf } from "../tensor/tf";
 import type { Transformer } from "../model";
+import { sliceTokenIds } from "../model/token-ids";
 import { sftLoss } from "./sft-loss";
 import { microBatches, type PackedBatch } from "./batch";
 import type { MicroBatchLoss } from "./update";
@@ -10,10 +11,10 @@ import type { MicroBatchLoss } from "./update";
  */
 export function sftMicroBatchLosses(model: Transformer, b: PackedBatch, microBatchSize: number): (() => MicroBatchLoss)[] {
   return microBatches(b.lengths.length, microBatchSize).map((mb) => (): MicroBatchLoss => {
-    const ids = b.ids.slice([mb[0], 0], [mb.length, -1]) as tf.Tensor2D;
+    const ids = sliceTokenIds(b.ids, [mb[0], 0], [mb.length, -1]);
     const L = ids.shape[1];
     const mask = b.mask.slice([mb[0], 0], [mb.length, -1]) as tf.Tensor2D;
-    const loss = sftLoss(model.forward(ids.slice([0, 0], [-1, L - 1]) as tf.Tensor2D), ids.slice([0, 1], [-1, -1]) as tf.Tensor2D, mask);
+    const loss = sftLoss(model.forward(sliceTokenIds(ids, [0, 0], [-1, L - 1])), ids.slice([0, 1], [-1, -1]) as tf.Tensor2D, mask);
     const share = mb.reduce((n, i) => n + b.lengths[i], 0) / Math.max(1, b.activeTokens);
     return { loss: loss.mul(share) as tf.Scalar };
   });

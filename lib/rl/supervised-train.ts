@@ -2,6 +2,7 @@ import { tf } from "../tensor/tf";
 import { AdamW } from "../tensor/optim";
 import { lrAt } from "../tensor/lr-schedule";
 import type { Transformer } from "../model";
+import { sliceTokenIds } from "../model/token-ids";
 import type { GradientMasker } from "../peft/masks";
 import { RftlabError } from "../errors";
 import { DEFAULT_DPO_LOSS_CONFIG, dpoLoss, resolveDpoLossConfig, type DpoLossConfig } from "./dpo-loss";
@@ -82,9 +83,9 @@ async function supervisedLoop(
 /** Next-token log-probs of a packed batch's rows under `logits` → [n, L−1]. */
 function packedLogp(logitsFn: (ids: tf.Tensor2D) => tf.Tensor3D, b: PackedBatch, rows: number[]): tf.Tensor2D {
   return tf.tidy(() => {
-    const ids = b.ids.slice([rows[0], 0], [rows.length, -1]) as tf.Tensor2D;
+    const ids = sliceTokenIds(b.ids, [rows[0], 0], [rows.length, -1]);
     const L = ids.shape[1];
-    const logits = logitsFn(ids.slice([0, 0], [-1, L - 1]) as tf.Tensor2D);
+    const logits = logitsFn(sliceTokenIds(ids, [0, 0], [-1, L - 1]));
     return tokenLogProbs(logits, ids.slice([0, 1], [-1, -1]) as tf.Tensor2D);
   });
 }

@@ -1,5 +1,6 @@
 import { tf } from "../tensor/tf";
 import type { Transformer } from "../model";
+import { tokenIds } from "../model/token-ids";
 import { RftlabError } from "../errors";
 import { createRng, type Rng } from "../base/random";
 import { resolveSampleConfig, type SampleConfig } from "./config";
@@ -97,7 +98,7 @@ async function decodeGroup(model: Transformer, group: Row[], cfg: SampleConfig, 
   const cache = model.newCache(N, T + cfg.maxNewTokens);
   const stopIds = new Set(cfg.stopTokenIds);
   try {
-    let input = tf.tensor2d(group.flatMap((r) => r.prompt), [N, T], "int32"); // [N, T] then [N, 1]
+    let input = tokenIds(group.flatMap((r) => r.prompt), [N, T]); // [N, T] then [N, 1]
     for (let step = 0; step < cfg.maxNewTokens; step++) {
       const logp = tf.tidy(() => {
         const last = model.forwardLast(input, cache); // [N, V]
@@ -127,7 +128,7 @@ async function decodeGroup(model: Transformer, group: Row[], cfg: SampleConfig, 
       const finished = group.filter((r) => r.done).length;
       opts.onStep?.(step, finished, N);
       if (finished === N || step + 1 === cfg.maxNewTokens) break;
-      input = tf.tensor2d(next, [N, 1], "int32");
+      input = tokenIds(next, [N, 1]);
     }
   } finally {
     cache.dispose();

@@ -1,0 +1,34 @@
+// Token-id tensors whose range the library knows from the host values it made them from. Transformer.forward
+// range-checks ids; for these it compares the recorded range with the vocabulary instead of reading the
+// tensor back (a device sync on every forward and decode step). Any other tensor is read and checked.
+import { tf } from "../tensor/tf";
+
+/** Smallest and largest id of each tensor made here (tensors are keys only while alive). */
+const ranges = new WeakMap<tf.Tensor, { min: number; max: number }>();
+
+/** ids [rows, cols] as an int32 tensor, its range recorded for forward's check; the caller owns it. */
+export function tokenIds(values: ArrayLike<number>, shape: [number, number]): tf.Tensor2D {
+  let min = Infinity;
+  let max = -Infinity;
+  for (let i = 0; i < values.length; i++) {
+    if (values[i] < min) min = values[i];
+    if (values[i] > max) max = values[i];
+  }
+  const ids = tf.tensor2d(values as number[] | Int32Array, shape, "int32");
+  ranges.set(ids, { min, max });
+  return ids;
+}
+
+/** ids.slice(begin, size) [rows, cols], carrying ids' recorded range (a slice's ids are among its source's). */
+export function sliceTokenIds(ids: tf.Tensor2D, begin: [number, number], size: [number, number]): tf.Tensor2D {
+  const out = ids.slice(begin, size);
+  const range = ranges.get(ids);
+  if (range) ranges.set(out, range);
+  return out;
+}
+
+/** Whether every id of `ids` is known, without reading it, to lie in [0, vocabSize). */
+export function idsKnownInRange(ids: tf.Tensor, vocabSize: number): boolean {
+  const range = ranges.get(ids);
+  return range !== undefined && range.min >= 0 && range.max < vocabSize;
+}
