@@ -3,7 +3,6 @@ export type { ModelConfig, ModelFamily, Activation, RopeScaling } from "./config
 export { Transformer } from "./transformer";
 export type { ForwardOptions, LinearAdapter } from "./transformer";
 export { KVCache } from "./kv-cache";
-export { tokenIds, sliceTokenIds } from "./token-ids";
 export { ActivationCache, activationName } from "./hooks";
 export type { HookFn, HookMap } from "./hooks";
 export { paramSpecs } from "./params";

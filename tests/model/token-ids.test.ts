@@ -2,7 +2,8 @@ import { test, describe, before } from "node:test";
 import assert from "node:assert/strict";
 import { tf } from "../../lib/tensor/tf";
 import { initBackend } from "../../lib/tensor/backend";
-import { createModel, resolveModelConfig, sliceTokenIds, tokenIds, KVCache } from "../../lib/model";
+import { createModel, resolveModelConfig, type KVCache } from "../../lib/model";
+import { sliceTokenIds, tokenIds } from "../../lib/model/token-ids";
 import { RftlabError } from "../../lib/errors";
 
 /** Makes any read of `t` back from the device fail the test. */
@@ -16,13 +17,24 @@ describe("tokenIds: forward range-checks without reading ids back", () => {
   before(async () => {
     await initBackend("cpu");
   });
-  const model = () => createModel(resolveModelConfig({ family: "llama", vocabSize: 11, dModel: 8, nLayers: 1, nHeads: 2, nKvHeads: 1, dFF: 16, maxPositions: 16 }), { seed: 1 });
+  const model = () =>
+    createModel(
+      resolveModelConfig({ family: "llama", vocabSize: 11, dModel: 8, nLayers: 1, nHeads: 2, nKvHeads: 1, dFF: 16, maxPositions: 16 }),
+      { seed: 1 },
+    );
 
   test("forward, slices and decode steps on tokenIds never read them; results equal those of plain tensors", () => {
     const m = model();
     const before = tf.memory().numTensors;
     const ids = tokenIds(Int32Array.from([1, 2, 3, 10, 0, 4, 5, 6]), [2, 4]);
-    const plain = tf.tensor2d([[1, 2, 3, 10], [0, 4, 5, 6]], undefined, "int32");
+    const plain = tf.tensor2d(
+      [
+        [1, 2, 3, 10],
+        [0, 4, 5, 6],
+      ],
+      undefined,
+      "int32",
+    );
     const head = sliceTokenIds(ids, [0, 0], [-1, 3]); // [2, 3]
     forbidReads(ids);
     forbidReads(head);
@@ -45,11 +57,17 @@ describe("tokenIds: forward range-checks without reading ids back", () => {
     const expected = (e: Error) => e instanceof RftlabError && /token id 11 at \[1, 0\] is outside \[0, vocabSize = 11\)/.test(e.message);
     assert.throws(() => m.forward(ids), expected);
     const row = sliceTokenIds(ids, [1, 0], [1, -1]);
-    assert.throws(() => m.forward(row), (e: Error) => e instanceof RftlabError && /token id 11 at \[0, 0\]/.test(e.message));
+    assert.throws(
+      () => m.forward(row),
+      (e: Error) => e instanceof RftlabError && /token id 11 at \[0, 0\]/.test(e.message),
+    );
     const negative = tokenIds([-1, 2], [1, 2]);
     assert.throws(() => m.forward(negative), /token id -1 at \[0, 0\] is outside/);
     // A range recorded against one model does not vouch for a smaller vocabulary.
-    const small = createModel(resolveModelConfig({ family: "llama", vocabSize: 4, dModel: 8, nLayers: 1, nHeads: 2, nKvHeads: 1, dFF: 16, maxPositions: 16 }), { seed: 1 });
+    const small = createModel(
+      resolveModelConfig({ family: "llama", vocabSize: 4, dModel: 8, nLayers: 1, nHeads: 2, nKvHeads: 1, dFF: 16, maxPositions: 16 }),
+      { seed: 1 },
+    );
     const ok = tokenIds([1, 9], [1, 2]);
     tf.dispose(m.forward(ok));
     assert.throws(() => small.forward(ok), /token id 9 at \[0, 1\] is outside \[0, vocabSize = 4\)/);

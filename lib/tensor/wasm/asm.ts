@@ -33,24 +33,69 @@ export function sleb128(n: number): number[] {
 
 /** One-byte opcodes. */
 const CORE = {
-  block: 0x02, loop: 0x03, if: 0x04, else: 0x05, end: 0x0b, br: 0x0c, br_if: 0x0d, drop: 0x1a,
-  "local.get": 0x20, "local.set": 0x21, "local.tee": 0x22,
-  "f64.load": 0x2b, "i32.store": 0x36, "f64.store": 0x39,
-  "i32.const": 0x41, "i32.eqz": 0x45, "i32.lt_u": 0x49, "i32.ge_u": 0x4f,
-  "i32.add": 0x6a, "i32.sub": 0x6b, "i32.mul": 0x6c, "f32.add": 0x92, "f64.add": 0xa0,
+  block: 0x02,
+  loop: 0x03,
+  if: 0x04,
+  else: 0x05,
+  end: 0x0b,
+  br: 0x0c,
+  br_if: 0x0d,
+  drop: 0x1a,
+  "local.get": 0x20,
+  "local.set": 0x21,
+  "local.tee": 0x22,
+  "f64.load": 0x2b,
+  "i32.store": 0x36,
+  "f64.store": 0x39,
+  "i32.const": 0x41,
+  "i32.eqz": 0x45,
+  "i32.lt_u": 0x49,
+  "i32.ge_u": 0x4f,
+  "i32.add": 0x6a,
+  "i32.sub": 0x6b,
+  "i32.mul": 0x6c,
+  "f32.add": 0x92,
+  "f64.add": 0xa0,
 } as const;
 
 /** Opcodes after the 0xfd prefix (written as LEB128). */
 const SIMD = {
-  "v128.load": 0x00, "v128.load32_splat": 0x09, "v128.store": 0x0b, "v128.const": 0x0c, "i8x16.shuffle": 0x0d,
-  "i8x16.splat": 0x0f, "f32x4.splat": 0x13, "f64x2.splat": 0x14,
-  "i32x4.extract_lane": 0x1b, "f32x4.extract_lane": 0x1f, "f64x2.extract_lane": 0x21,
-  "i32x4.lt_s": 0x39, "i32x4.gt_s": 0x3b, "f32x4.eq": 0x41, "f32x4.ne": 0x42, "f32x4.lt": 0x43, "f32x4.le": 0x45,
-  "v128.and": 0x4e, "v128.or": 0x50, "v128.bitselect": 0x52,
-  "i32x4.extend_low_i16x8_u": 0xa9, "i32x4.extend_high_i16x8_u": 0xaa, "i32x4.shl": 0xab, "i32x4.shr_u": 0xad,
-  "i32x4.add": 0xae, "i32x4.sub": 0xb1,
-  "f32x4.abs": 0xe0, "f32x4.sqrt": 0xe3, "f32x4.add": 0xe4, "f32x4.sub": 0xe5, "f32x4.mul": 0xe6, "f32x4.div": 0xe7,
-  "f32x4.pmax": 0xeb, "f64x2.add": 0xf0, "f64x2.sub": 0xf1, "f64x2.mul": 0xf2,
+  "v128.load": 0x00,
+  "v128.load32_splat": 0x09,
+  "v128.store": 0x0b,
+  "v128.const": 0x0c,
+  "i8x16.shuffle": 0x0d,
+  "i8x16.splat": 0x0f,
+  "f32x4.splat": 0x13,
+  "f64x2.splat": 0x14,
+  "i32x4.extract_lane": 0x1b,
+  "f32x4.extract_lane": 0x1f,
+  "f64x2.extract_lane": 0x21,
+  "i32x4.lt_s": 0x39,
+  "i32x4.gt_s": 0x3b,
+  "f32x4.eq": 0x41,
+  "f32x4.ne": 0x42,
+  "f32x4.lt": 0x43,
+  "f32x4.le": 0x45,
+  "v128.and": 0x4e,
+  "v128.or": 0x50,
+  "v128.bitselect": 0x52,
+  "i32x4.extend_low_i16x8_u": 0xa9,
+  "i32x4.extend_high_i16x8_u": 0xaa,
+  "i32x4.shl": 0xab,
+  "i32x4.shr_u": 0xad,
+  "i32x4.add": 0xae,
+  "i32x4.sub": 0xb1,
+  "f32x4.abs": 0xe0,
+  "f32x4.sqrt": 0xe3,
+  "f32x4.add": 0xe4,
+  "f32x4.sub": 0xe5,
+  "f32x4.mul": 0xe6,
+  "f32x4.div": 0xe7,
+  "f32x4.pmax": 0xeb,
+  "f64x2.add": 0xf0,
+  "f64x2.sub": 0xf1,
+  "f64x2.mul": 0xf2,
   "f32x4.relaxed_madd": 0x105,
 } as const;
 
@@ -58,7 +103,12 @@ export type Opcode = keyof typeof CORE | keyof typeof SIMD;
 
 /** log2 of each memory instruction's natural alignment (its memarg's default). */
 const NATURAL_ALIGN: Partial<Record<Opcode, number>> = {
-  "f64.load": 3, "i32.store": 2, "f64.store": 3, "v128.load": 4, "v128.load32_splat": 2, "v128.store": 4,
+  "f64.load": 3,
+  "i32.store": 2,
+  "f64.store": 3,
+  "v128.load": 4,
+  "v128.load32_splat": 2,
+  "v128.store": 4,
 };
 
 /** The bytes of opcode `name` (with the SIMD prefix where it has one). */
@@ -66,7 +116,9 @@ export function op(name: Opcode): number[] {
   if (Object.hasOwn(CORE, name)) return [CORE[name as keyof typeof CORE]];
   if (Object.hasOwn(SIMD, name)) return [0xfd, ...leb128(SIMD[name as keyof typeof SIMD])];
   const near = closestName(name, [...Object.keys(CORE), ...Object.keys(SIMD)]);
-  throw new RftlabError(`wasm opcode "${name}" is not in the opcode table (did you mean "${near}"?); add it to lib/tensor/wasm/asm.ts with its number from the spec`);
+  throw new RftlabError(
+    `wasm opcode "${name}" is not in the opcode table (did you mean "${near}"?); add it to lib/tensor/wasm/asm.ts with its number from the spec`,
+  );
 }
 
 /** A load or store with memarg (log2 alignment, byte offset); the alignment defaults to the natural one. */
@@ -141,7 +193,13 @@ export interface WasmFunction {
  * `null`: no memory (feature probes).
  */
 export function wasmModule(funcs: WasmFunction[], memory: { export: number } | { import: number; shared?: boolean } | null): Uint8Array {
-  const types = funcs.flatMap((f) => [0x60, ...leb128(f.params.length), ...f.params.map((t) => VALTYPE[t]), ...leb128(f.results?.length ?? 0), ...(f.results ?? []).map((t) => VALTYPE[t])]);
+  const types = funcs.flatMap((f) => [
+    0x60,
+    ...leb128(f.params.length),
+    ...f.params.map((t) => VALTYPE[t]),
+    ...leb128(f.results?.length ?? 0),
+    ...(f.results ?? []).map((t) => VALTYPE[t]),
+  ]);
   const codes = funcs.flatMap((f) => {
     const code = [...leb128(f.locals.length), ...f.locals.flatMap((t) => [0x01, VALTYPE[t]]), ...f.body, ...asm.end];
     return [...leb128(code.length), ...code];
@@ -150,7 +208,14 @@ export function wasmModule(funcs: WasmFunction[], memory: { export: number } | {
   const imported = memory !== null && "import" in memory;
   const exported = memory !== null && "export" in memory;
   return new Uint8Array([
-    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
+    0x00,
+    0x61,
+    0x73,
+    0x6d,
+    0x01,
+    0x00,
+    0x00,
+    0x00,
     ...section(1, [...leb128(funcs.length), ...types]),
     ...(imported ? section(2, [0x01, ...name("env"), ...name("mem"), 0x02, ...memoryLimits(memory)]) : []),
     ...section(3, [...leb128(funcs.length), ...funcs.flatMap((_, i) => leb128(i))]),

@@ -21,7 +21,11 @@ describe("LEB128", () => {
   });
 
   test("unsigned rejects negatives, fractions and values past 32 bits", () => {
-    for (const n of [-1, 1.5, 2 ** 32]) assert.throws(() => leb128(n), (e: Error) => e instanceof RftlabError && e.message.includes(`got ${n}`));
+    for (const n of [-1, 1.5, 2 ** 32])
+      assert.throws(
+        () => leb128(n),
+        (e: Error) => e instanceof RftlabError && e.message.includes(`got ${n}`),
+      );
   });
 
   test("signed: sign bit of the last byte decides, both 32-bit ends", () => {
@@ -54,8 +58,14 @@ describe("opcode table", () => {
   });
 
   test("an unknown opcode names itself and the closest known one", () => {
-    assert.throws(() => op("f32x4.mull" as Opcode), (e: Error) => e instanceof RftlabError && e.message.includes('"f32x4.mull"') && e.message.includes('did you mean "f32x4.mul"'));
-    assert.throws(() => mem("i32.add", 0), (e: Error) => e instanceof RftlabError && e.message.includes('"i32.add" is not a memory instruction'));
+    assert.throws(
+      () => op("f32x4.mull" as Opcode),
+      (e: Error) => e instanceof RftlabError && e.message.includes('"f32x4.mull"') && e.message.includes('did you mean "f32x4.mul"'),
+    );
+    assert.throws(
+      () => mem("i32.add", 0),
+      (e: Error) => e instanceof RftlabError && e.message.includes('"i32.add" is not a memory instruction'),
+    );
   });
 });
 
@@ -64,17 +74,54 @@ describe("module encoding", () => {
     const f = { name: "p", params: [], locals: [], body: [...asm.i32(0), ...op("i8x16.splat"), ...op("drop")] };
     const bytes = wasmModule([f], null);
     assert.deepEqual(Array.from(bytes), [
-      0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
-      0x01, 0x04, 0x01, 0x60, 0x00, 0x00, // type section: () → ()
-      0x03, 0x02, 0x01, 0x00, // function section: type 0
-      0x07, 0x05, 0x01, 0x01, 0x70, 0x00, 0x00, // export "p" = function 0
-      0x0a, 0x09, 0x01, 0x07, 0x00, 0x41, 0x00, 0xfd, 0x0f, 0x1a, 0x0b, // code: i32.const 0, i8x16.splat, drop, end
+      0x00,
+      0x61,
+      0x73,
+      0x6d,
+      0x01,
+      0x00,
+      0x00,
+      0x00,
+      0x01,
+      0x04,
+      0x01,
+      0x60,
+      0x00,
+      0x00, // type section: () → ()
+      0x03,
+      0x02,
+      0x01,
+      0x00, // function section: type 0
+      0x07,
+      0x05,
+      0x01,
+      0x01,
+      0x70,
+      0x00,
+      0x00, // export "p" = function 0
+      0x0a,
+      0x09,
+      0x01,
+      0x07,
+      0x00,
+      0x41,
+      0x00,
+      0xfd,
+      0x0f,
+      0x1a,
+      0x0b, // code: i32.const 0, i8x16.splat, drop, end
     ]);
     assert.ok(WebAssembly.validate(bytes));
   });
 
   test("an exported memory and a function that runs", () => {
-    const add: WasmFunction = { name: "add", params: ["i32", "i32"], locals: [], body: [...asm.get(0), ...asm.get(1), ...op("i32.add")], results: ["i32"] };
+    const add: WasmFunction = {
+      name: "add",
+      params: ["i32", "i32"],
+      locals: [],
+      body: [...asm.get(0), ...asm.get(1), ...op("i32.add")],
+      results: ["i32"],
+    };
     const inst = new WebAssembly.Instance(new WebAssembly.Module(wasmModule([add], { export: 1 })));
     assert.equal((inst.exports.add as (a: number, b: number) => number)(-3, 10), 7);
     assert.equal((inst.exports.mem as WebAssembly.Memory).buffer.byteLength, 65536);
@@ -85,7 +132,11 @@ describe("module encoding", () => {
 // opcode table) by intercepting WebAssembly.Module: the kernels' bytes must not change with their source.
 // After a deliberate kernel change, put the new hash from the failure message here.
 describe("kernel modules are byte-identical to the recorded ones", () => {
-  const sha = (bytes: Uint8Array | Uint8Array[]) => [bytes].flat().reduce((h, b) => h.update(b), createHash("sha256")).digest("hex");
+  const sha = (bytes: Uint8Array | Uint8Array[]) =>
+    [bytes]
+      .flat()
+      .reduce((h, b) => h.update(b), createHash("sha256"))
+      .digest("hex");
   const floats: StoredFloat[] = ["BF16", "F16", "F32"];
   const casts: DiffCast[] = ["bf16", "fp16", null];
   const cases: [string, () => Uint8Array | Uint8Array[], string][] = [
@@ -96,8 +147,11 @@ describe("kernel modules are byte-identical to the recorded ones", () => {
     ["bf16 decode", bf16ModuleBytes, "35db0fa6017c4e532aebc9a161342f6f6d487569b9ee0c08a07fca4f8243483d"],
     ["bidiagonal", bidiagonalModuleBytes, "d41eccd3c9b0842ed44b2ce0119ea28bd2728605d851edbca9786c9803c80b0f"],
     // all 81 (dtype, cast) combinations, concatenated in this loop order
-    ["update count", () => floats.flatMap((b) => casts.flatMap((cb) => floats.flatMap((t) => casts.map((ct) => countModuleBytes(b, cb, t, ct))))),
-      "056151d8228110a29bac8bd4050b7ee755a60b1be1c05d2b818b1f23b53a33ae"],
+    [
+      "update count",
+      () => floats.flatMap((b) => casts.flatMap((cb) => floats.flatMap((t) => casts.map((ct) => countModuleBytes(b, cb, t, ct))))),
+      "056151d8228110a29bac8bd4050b7ee755a60b1be1c05d2b818b1f23b53a33ae",
+    ],
   ];
   for (const [what, build, expected] of cases) test(what, () => assert.equal(sha(build()), expected));
 });
