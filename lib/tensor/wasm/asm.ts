@@ -161,6 +161,9 @@ export const i32x4Const = (lane: number) => v128Const(new Uint8Array(new Uint32A
 /** v128.const of four f32 lanes. */
 export const f32x4Const = (value: number) => i32x4Const(new Uint32Array(new Float32Array([value]).buffer)[0]);
 
+/** "\0asm", binary format version 1. */
+const HEADER = [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00];
+
 function section(id: number, bytes: number[]): number[] {
   return [id, ...leb128(bytes.length), ...bytes];
 }
@@ -208,14 +211,7 @@ export function wasmModule(funcs: WasmFunction[], memory: { export: number } | {
   const imported = memory !== null && "import" in memory;
   const exported = memory !== null && "export" in memory;
   return new Uint8Array([
-    0x00,
-    0x61,
-    0x73,
-    0x6d,
-    0x01,
-    0x00,
-    0x00,
-    0x00,
+    ...HEADER,
     ...section(1, [...leb128(funcs.length), ...types]),
     ...(imported ? section(2, [0x01, ...name("env"), ...name("mem"), 0x02, ...memoryLimits(memory)]) : []),
     ...section(3, [...leb128(funcs.length), ...funcs.flatMap((_, i) => leb128(i))]),

@@ -73,44 +73,14 @@ describe("module encoding", () => {
   test("a memoryless one-function module, byte by byte", () => {
     const f = { name: "p", params: [], locals: [], body: [...asm.i32(0), ...op("i8x16.splat"), ...op("drop")] };
     const bytes = wasmModule([f], null);
-    assert.deepEqual(Array.from(bytes), [
-      0x00,
-      0x61,
-      0x73,
-      0x6d,
-      0x01,
-      0x00,
-      0x00,
-      0x00,
-      0x01,
-      0x04,
-      0x01,
-      0x60,
-      0x00,
-      0x00, // type section: () → ()
-      0x03,
-      0x02,
-      0x01,
-      0x00, // function section: type 0
-      0x07,
-      0x05,
-      0x01,
-      0x01,
-      0x70,
-      0x00,
-      0x00, // export "p" = function 0
-      0x0a,
-      0x09,
-      0x01,
-      0x07,
-      0x00,
-      0x41,
-      0x00,
-      0xfd,
-      0x0f,
-      0x1a,
-      0x0b, // code: i32.const 0, i8x16.splat, drop, end
-    ]);
+    const expected = [
+      [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00], // "\0asm", version 1
+      [0x01, 0x04, 0x01, 0x60, 0x00, 0x00], // type section: () → ()
+      [0x03, 0x02, 0x01, 0x00], // function section: type 0
+      [0x07, 0x05, 0x01, 0x01, 0x70, 0x00, 0x00], // export "p" = function 0
+      [0x0a, 0x09, 0x01, 0x07, 0x00, 0x41, 0x00, 0xfd, 0x0f, 0x1a, 0x0b], // code: i32.const 0, i8x16.splat, drop, end
+    ];
+    assert.deepEqual(Array.from(bytes), expected.flat());
     assert.ok(WebAssembly.validate(bytes));
   });
 
