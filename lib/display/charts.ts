@@ -27,6 +27,12 @@ function traceName(group: string, y: string, ys: string[]): string {
 
 const colour = (i: number) => HOUSE_COLORWAY[i % HOUSE_COLORWAY.length];
 
+/** "#RRGGBB" → "rgba(r, g, b, a)": a translucent fill that keeps overlapping bands and their lines readable. */
+function withAlpha(hex: string, alpha: number): string {
+  const [r, g, b] = [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16));
+  return `rgba(${r}, ${g}, ${b}, ${alpha})`;
+}
+
 /** Exponential moving average (TensorBoard-style, debiased) over the non-null values. */
 export function emaSmooth(values: readonly unknown[], weight: number): (number | null)[] {
   if (!(weight >= 0 && weight < 1)) throw new RftlabError(`emaSmooth: weight must be in [0, 1); got ${weight}`);
@@ -72,7 +78,7 @@ export function lineFigure(data: TableInput, opts: LineFigureOptions): Figure {
         // The band: upper bound, then the lower bound filled up to it, in the line's colour.
         const band = { type: "scatter", mode: "lines", x: xs, legendgroup: name, showlegend: false, hoverinfo: "skip", line: { width: 0, color: colour(i) } };
         traces.push({ ...band, y: column(gRows, ci[1]) });
-        traces.push({ ...band, y: column(gRows, ci[0]), fill: "tonexty", fillcolor: colour(i), opacity: 0.2 });
+        traces.push({ ...band, y: column(gRows, ci[0]), fill: "tonexty", fillcolor: withAlpha(colour(i), 0.18) });
       }
       const mode = opts.markers ? "lines+markers" : "lines";
       if (opts.smoothing) {
