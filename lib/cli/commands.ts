@@ -15,4 +15,5 @@ export const commandLoaders: Record<string, () => Promise<Command>> = {
   logits: async () => (await import("./logits")).default,
   train: async () => (await import("./train")).default,
   eval: async () => (await import("./eval")).default,
+  forgetting: async () => (await import("./forgetting")).default,
 };

@@ -1,6 +1,7 @@
 export { writeFileAtomic, writeFileAtomicSync, writeChunksAtomic } from "./atomic";
 export { CheckpointError } from "./checkpoint-error";
 export { readJsonFile, parseJsonText } from "./json";
+export { readTextFile } from "./text-file";
 export { SAFETENSORS_DTYPES } from "./safetensors-format";
 export type { SafetensorsDtype, TensorInfo } from "./safetensors-format";
 export { openCheckpoint } from "./checkpoint";

@@ -1,5 +1,5 @@
-import fs from "node:fs";
 import { CheckpointError } from "./checkpoint-error";
+import { readTextFile } from "./text-file";
 
 /**
  * Offset of the first JSON syntax error in text, or -1 when text is valid JSON. V8's JSON.parse
@@ -110,12 +110,5 @@ export function parseJsonText(text: string, file: string, what: string): unknown
 
 /** Reads and parses a JSON file; `what` names it in errors ("config.json", "safetensors index"). */
 export function readJsonFile<T = unknown>(file: string, what = "JSON file"): T {
-  let text: string;
-  try {
-    text = fs.readFileSync(file, "utf8");
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new CheckpointError(file, `cannot read ${what}: ${code === "ENOENT" ? "file not found" : (e as Error).message}`);
-  }
-  return parseJsonText(text, file, what) as T;
+  return parseJsonText(readTextFile(file, what), file, what) as T;
 }
