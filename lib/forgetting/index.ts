@@ -4,3 +4,5 @@ export {
 export type { AccuracyMatrix, TaskForgetting, ForgettingMetrics, ForgettingSummary } from "./metrics";
 export { accuracyMatrixFromJson, accuracyMatrixToJson, accuracyMatrixFromCsv, accuracyMatrixToCsv } from "./matrix-format";
 export { readAccuracyMatrix, writeAccuracyMatrix } from "./matrix-file";
+export { tokenKl, klToBase, retention, DEFAULT_KL_TO_BASE_CONFIG } from "./retention";
+export type { KlToBaseConfig, KlToBase, RetentionOptions, Retention } from "./retention";

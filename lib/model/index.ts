@@ -9,6 +9,8 @@ export { paramSpecs } from "./params";
 export type { ParamSpec } from "./params";
 export { createModel } from "./create";
 export { loadModel, saveModel } from "./checkpoint";
+export { corpusLoss } from "./corpus-loss";
+export type { EvalCodec } from "./corpus-loss";
 export type { SaveDtype } from "./checkpoint";
 export * from "./pretrain";
 export { ensurePretrainedTiny, pretrainedTinyConfig, rftlabCacheDir, FAST_PRETRAIN_OVERRIDES } from "./pretrained";

@@ -1,17 +1,9 @@
 // Cheap model evaluations shared by the fine-tuning notebooks (intruder dimensions, LIFT, merging):
-// teacher-forced task accuracy, held-out corpus loss, and swapping whole weight sets in and out.
+// teacher-forced task accuracy and swapping whole weight sets in and out (held-out corpus loss: lib/model/corpus-loss.ts).
 import { tf } from "../tensor/tf";
-import type { Transformer } from "../model";
-import { nextTokenLoss } from "../model/pretrain";
+import type { EvalCodec, Transformer } from "../model";
 import { sliceTokenIds, tokenIds } from "../model/token-ids";
 import { RftlabError } from "../errors";
-
-/** Text → token ids without special tokens (what the trainers use), plus the document separator. */
-export interface EvalCodec {
-  encode(text: string): number[];
-  /** Token placed before every corpus document (GPT-2 convention, as in pretraining). */
-  eosId: number;
-}
 
 export interface CompletionAccuracy {
   /** Fraction of rows whose every completion token is the argmax: greedy decoding reproduces the completion. */
@@ -66,38 +58,14 @@ export async function completionAccuracy(
   return { exactMatch: exact / rows.length, tokenAccuracy: hits / Math.max(1, tokens), nll: nllSum / Math.max(1, tokens) };
 }
 
-/**
- * Mean next-token loss (nats/token) over consecutive `contextLength` windows of the documents joined
- * as in pretraining: the "pretraining loss" that measures forgetting. At most `maxWindows` windows.
- */
-export async function corpusLoss(
-  model: Transformer,
-  codec: EvalCodec,
-  docs: string[],
-  opts: { contextLength?: number; maxWindows?: number; batchSize?: number } = {},
-): Promise<number> {
-  const { contextLength: T = 128, maxWindows = 32, batchSize = 8 } = opts;
-  const stream = docs.flatMap((d) => [codec.eosId, ...codec.encode(d)]);
-  const n = Math.min(maxWindows, Math.floor((stream.length - 1) / T));
-  if (n < 1) throw new RftlabError(`corpusLoss: the documents hold ${stream.length} tokens, fewer than contextLength + 1 = ${T + 1}; pass more documents or a smaller contextLength`);
-  let total = 0;
-  for (let i = 0; i < n; i += batchSize) {
-    const b = Math.min(batchSize, n - i);
-    const x = tokenIds(Int32Array.from(stream.slice(i * T, (i + b) * T)), [b, T]); // [b, T]
-    const y = tf.tensor2d(Int32Array.from(stream.slice(i * T + 1, (i + b) * T + 1)), [b, T], "int32"); // [b, T]
-    const loss = tf.tidy(() => nextTokenLoss(model.forward(x), y));
-    total += (await loss.data())[0] * b;
-    tf.dispose([x, y, loss]);
-  }
-  return total / n;
-}
-
 /** Overwrites the model's parameters with `weights` (every name must be a parameter of the same shape). */
 export function assignWeights(model: Transformer, weights: Map<string, { shape: number[]; data: Float32Array }>): void {
   for (const [name, w] of weights) {
     const v = model.param(name);
     if (w.shape.join(",") !== v.shape.join(",")) {
-      throw new RftlabError(`assignWeights: "${name}" has shape [${w.shape}] but the model's parameter is [${v.shape}]; pass weights of this model's architecture`);
+      throw new RftlabError(
+        `assignWeights: "${name}" has shape [${w.shape}] but the model's parameter is [${v.shape}]; pass weights of this model's architecture`,
+      );
     }
     const t = tf.tensor(w.data, v.shape);
     v.assign(t);

@@ -5,5 +5,5 @@ export { GradientMasker, randomMasks, wholeParamMasks, hftFrozenWeights, hftMask
 export type { ParamMasks } from "./masks";
 export { RecomputingGradientMasker, resolveMaskRecomputeConfig, DEFAULT_MASK_RECOMPUTE_CONFIG } from "./recomputed-masks";
 export type { MaskRecomputeConfig, MaskRecompute, MaskFn, MaskedWeights } from "./recomputed-masks";
-export { completionAccuracy, corpusLoss, assignWeights } from "./evaluate";
-export type { CompletionAccuracy, EvalCodec } from "./evaluate";
+export { completionAccuracy, assignWeights } from "./evaluate";
+export type { CompletionAccuracy } from "./evaluate";

@@ -25,7 +25,6 @@ export type { GrpoConfig, GrpoConfigInput, OptimConfig, RolloutSampling } from "
 export type { RunLoopOptions, RunResult, StepMetrics, StepResult } from "./trainer-types";
 export { rollout } from "./rollout";
 export type { Rollout } from "./rollout";
-export type { PackedBatch } from "./batch";
 export { sftTrain, dpoTrain, resolveSftConfig, resolveDpoConfig, DEFAULT_SFT_CONFIG, DEFAULT_DPO_CONFIG } from "./supervised-train";
 export type { SftConfig, DpoConfig, SftRow, DpoRow } from "./supervised-train";
 export { raftTrain, resolveRaftConfig, DEFAULT_RAFT_CONFIG } from "./raft-train";

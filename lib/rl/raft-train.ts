@@ -2,7 +2,7 @@ import { AdamW } from "../tensor/optim";
 import { lrAt } from "../tensor/lr-schedule";
 import { RftlabError } from "../errors";
 import { raftSelect, type RaftSelectConfig } from "./raft";
-import { disposeBatch, packSequences } from "./batch";
+import { disposeBatch, packSequences } from "../sampling";
 import { stepRows } from "./data-order";
 import { DEFAULT_OPTIM_CONFIG, resolveOptimConfig, rolloutSamplingDefaults, type OptimConfig, type RolloutSampling } from "./train-config";
 import { deepFreeze } from "../base/freeze";

@@ -2,7 +2,8 @@ import type { tf } from "../tensor/tf";
 import type { Transformer } from "../model";
 import { sliceTokenIds } from "../model/token-ids";
 import { sftLoss } from "./sft-loss";
-import { microBatches, type PackedBatch } from "./batch";
+import { microBatches } from "./batch";
+import type { PackedBatch } from "../sampling";
 import type { MicroBatchLoss } from "./update";
 
 /**
