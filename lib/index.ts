@@ -14,6 +14,7 @@ export * as peft from "./peft";
 export * as linalg from "./linalg";
 export * as analysis from "./analysis";
 export * as forgetting from "./forgetting";
+export * as continual from "./continual";
 export * as display from "./display";
 
 export { RftlabError } from "./errors";

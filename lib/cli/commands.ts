@@ -16,4 +16,5 @@ export const commandLoaders: Record<string, () => Promise<Command>> = {
   train: async () => (await import("./train")).default,
   eval: async () => (await import("./eval")).default,
   forgetting: async () => (await import("./forgetting")).default,
+  continual: async () => (await import("./continual")).default,
 };

@@ -1,8 +1,19 @@
 import type { Command } from "./command";
 import { emit, formatTable } from "./command";
-import { readAccuracyMatrix, summarizeForgetting } from "../forgetting";
+import { readAccuracyMatrix, summarizeForgetting, type AccuracyMatrix, type ForgettingSummary } from "../forgetting";
 
 const fmt = (x: number | null) => (x === null ? "-" : x.toFixed(4));
+
+/** The matrix, the per-task table and the metric line (rftlab forgetting, and the end of rftlab continual). */
+export function formatForgetting(m: AccuracyMatrix, s: ForgettingSummary): string {
+  return (
+    formatTable(["stage", ...s.tasks], m.matrix.map((row, t) => [t === 0 ? "base" : String(t), ...row.map((v) => v.toFixed(4))])) +
+    "\n\n" +
+    formatTable(["task", "final", "forgetting"], s.perTask.map((p) => [p.task, fmt(p.final), fmt(p.forgetting)])) +
+    `\n\nT ${s.T}  AvgAcc ${fmt(s.avgAcc)}  BWT ${fmt(s.bwt)}  FM ${fmt(s.fm)}  FWT ${fmt(s.fwt)}` +
+    (s.T === 1 ? "  (BWT, FM, FWT need T ≥ 2)" : "  (BWT < 0: forgetting)")
+  );
+}
 
 const forgetting: Command = {
   name: "forgetting",
@@ -12,13 +23,7 @@ const forgetting: Command = {
   async run(args) {
     const m = readAccuracyMatrix(args.positionals[0]);
     const s = summarizeForgetting(m);
-    emit(Boolean(args.flags.json), s, () =>
-      formatTable(["stage", ...s.tasks], m.matrix.map((row, t) => [t === 0 ? "base" : String(t), ...row.map((v) => v.toFixed(4))])) +
-      "\n\n" +
-      formatTable(["task", "final", "forgetting"], s.perTask.map((p) => [p.task, fmt(p.final), fmt(p.forgetting)])) +
-      `\n\nT ${s.T}  AvgAcc ${fmt(s.avgAcc)}  BWT ${fmt(s.bwt)}  FM ${fmt(s.fm)}  FWT ${fmt(s.fwt)}` +
-      (s.T === 1 ? "  (BWT, FM, FWT need T ≥ 2)" : "  (BWT < 0: forgetting)"),
-    );
+    emit(Boolean(args.flags.json), s, () => formatForgetting(m, s));
   },
 };
 export default forgetting;

@@ -58,7 +58,9 @@ export async function loadModel(folder: string): Promise<Transformer> {
       throw new CheckpointError(ckpt.path, `missing ${missing.length} parameter(s): ${missing.slice(0, 5).join(", ")}${missing.length > 5 ? ", ..." : ""}`,
         config.tieEmbeddings ? undefined : "if the head shares the embedding, set tie_word_embeddings: true in config.json");
     }
-    return new Transformer(config, params);
+    // Parameters in createModel's order whatever the file's: trainers iterate this map (gradient norms, updates),
+    // so a model loaded from a checkpoint continues bit for bit like the one that wrote it.
+    return new Transformer(config, new Map([...specs.keys()].map((n) => [n, params.get(n)!])));
   } catch (e) {
     for (const p of params.values()) p.dispose();
     throw e;

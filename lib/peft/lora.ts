@@ -126,11 +126,29 @@ export class LoraAdapter {
     this.detach();
     for (const mod of this.modules) {
       const w = this.model.param(mod.weightName);
-      const d = this.deltaWeight(mod.weightName);
-      w.assign(tf.tidy(() => w.add(d)));
-      d.dispose();
+      this.shiftWeight(w, mod.weightName, 1);
     }
     this.merged = true;
+  }
+
+  /** PEFT's merge_and_unload: W += s·B·A for good, then frees the adapter's tensors (it cannot be used again). */
+  mergeAndUnload(): void {
+    this.merge();
+    for (const m of this.modules) {
+      m.A.dispose();
+      m.B.dispose();
+    }
+    this.merged = false;
+  }
+
+  /** W ← W + sign·ΔW; assign keeps its argument, so the sum is freed here. */
+  private shiftWeight(w: tf.Variable, weightName: string, sign: 1 | -1): void {
+    const next = tf.tidy(() => {
+      const d = this.deltaWeight(weightName);
+      return sign > 0 ? w.add(d) : w.sub(d);
+    });
+    w.assign(next);
+    next.dispose();
   }
 
   /** Subtracts the merged update again and re-attaches the adapter. */
@@ -138,9 +156,7 @@ export class LoraAdapter {
     if (!this.merged) return;
     for (const mod of this.modules) {
       const w = this.model.param(mod.weightName);
-      const d = this.deltaWeight(mod.weightName);
-      w.assign(tf.tidy(() => w.sub(d)));
-      d.dispose();
+      this.shiftWeight(w, mod.weightName, -1);
     }
     this.merged = false;
     this.attach();

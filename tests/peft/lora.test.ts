@@ -17,7 +17,11 @@ const logitsOf = (m: ReturnType<typeof tinyModel>) => tf.tidy(() => Array.from(m
 
 /** Gives every B a random value so the adapter changes the model. */
 function randomizeB(lora: ReturnType<typeof attachLora>, seed: number) {
-  for (const mod of lora.modules) mod.B.assign(tf.randomNormal(mod.B.shape, 0, 0.3, "float32", seed++));
+  for (const mod of lora.modules) {
+    const b = tf.randomNormal(mod.B.shape, 0, 0.3, "float32", seed++);
+    mod.B.assign(b);
+    b.dispose(); // assign keeps its own reference
+  }
 }
 
 /** Numerical rank by Gaussian elimination with partial pivoting (test-sized matrices). */
@@ -71,6 +75,21 @@ test("merge equals the attached adapter; unmerge restores the weights; disabled 
     lora.dispose();
     m.dispose();
   }
+});
+
+test("merge, unmerge and mergeAndUnload leak no tensors; mergeAndUnload keeps the merged weights", () => {
+  const m = tinyModel("llama", 2);
+  const before = tf.memory().numTensors;
+  const lora = attachLora(m, { r: 2 });
+  randomizeB(lora, 10);
+  const adapted = logitsOf(m);
+  lora.merge();
+  lora.unmerge();
+  lora.mergeAndUnload();
+  assert.equal(tf.memory().numTensors, before, "adapter tensors freed, no merge temporaries left");
+  expectClose(logitsOf(m), adapted, { atol: 1e-4, what: "logits after mergeAndUnload" });
+  lora.dispose();
+  m.dispose();
 });
 
 test("property: the merged update ΔW = s·B·A has rank ≤ r", () => {

@@ -1,0 +1,9 @@
+// Continual post-training (issue 10): task sequences, one method per run, accuracy matrix and retention per stage.
+export { CONTINUAL_METHODS, CONTINUAL_DEFAULTS, resolveContinualConfig } from "./config";
+export type { ContinualConfig, ContinualMethod, ContinualTask } from "./config";
+export { runContinual } from "./run";
+export type { ContinualArgs, ContinualRun, ContinualEvent, StageRecord, FpfReplayInfo } from "./run";
+export { trainStage, varyingInstances, fpfReplay } from "./train-stage";
+export type { StageArgs, StageTraining } from "./train-stage";
+export { continualTaskData, completionCorrect, correctnessReward, greedyAccuracy, sftRows, promptRows } from "./task-data";
+export type { ContinualCodec, TaskData } from "./task-data";

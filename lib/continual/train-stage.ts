@@ -1,0 +1,141 @@
+// One training stage of a continual run, per method (config.ts documents each). Every trainer writes its own
+// run folder, so a killed stage resumes from the trainer's newest checkpoint.
+import type { tf } from "../tensor/tf";
+import type { Transformer } from "../model";
+import { grpoTrain, sftTrain, resolveGrpoConfig, type RunResult, type StepMetrics, type SftRow } from "../rl";
+import { attachLora, hftFrozenWeights } from "../peft";
+import { generate } from "../sampling";
+import { moduleSensitivity, moduleType, type WeightMap } from "../analysis";
+import type { ContinualConfig } from "./config";
+import { correctnessReward, completionCorrect, promptRows, sftRows, type ContinualCodec, type TaskData } from "./task-data";
+
+export interface StageArgs {
+  model: Transformer;
+  codec: ContinualCodec;
+  config: ContinualConfig;
+  data: TaskData[];
+  /** 1-based stage: trains on task `stage`. */
+  stage: number;
+  /** Trainer run folder of this stage. */
+  runDir: string;
+  resume: boolean;
+  onStep?: (step: number, metrics: StepMetrics) => void;
+}
+
+/** What a stage reports besides its trainer's step metrics. */
+export interface StageTraining {
+  steps: number;
+  finalLoss: number | null;
+  /** rif-rft: training instances kept by the filter (of nTrain). */
+  kept?: number;
+  /** hft: weight matrices frozen this stage. */
+  frozen?: number;
+}
+
+/** Trains `model` in place on stage `stage` of the sequence with the config's method. */
+export async function trainStage(a: StageArgs): Promise<StageTraining> {
+  const { model, config: c, data, stage } = a;
+  const seed = c.seed + stage; // a different data order and sampling stream per stage
+  const options = { runDir: a.runDir, resume: a.resume, onStep: a.onStep };
+  const own = data[stage - 1].train;
+  const sft = (rows: SftRow[], trainable?: Map<string, tf.Variable>) =>
+    sftTrain({ model, tokenizer: a.codec, data: rows, config: { ...c.sft, seed: (c.sft.seed ?? 0) + seed }, trainable, options });
+  switch (c.method) {
+    case "sft":
+    case "fpf":
+      return summary(await sft(sftRows(own)));
+    case "multitask":
+      return summary(await sft(sftRows(data.slice(0, stage).flatMap((d) => d.train))));
+    case "hft": {
+      const frozen = new Set(hftFrozenWeights(model, seed));
+      const trainable = new Map([...model.params].filter(([name]) => !frozen.has(name)));
+      return { ...summary(await sft(sftRows(own), trainable)), frozen: frozen.size };
+    }
+    case "lora": {
+      const adapter = attachLora(model, { ...c.lora, seed: (c.lora.seed ?? 0) + seed });
+      try {
+        const run = await sft(sftRows(own), adapter.params());
+        adapter.mergeAndUnload();
+        return summary(run);
+      } catch (e) {
+        adapter.dispose();
+        throw e;
+      }
+    }
+    case "rft":
+    case "rif-rft": {
+      const grpo = {
+        ...c.grpo,
+        seed: (c.grpo.seed ?? 0) + seed,
+        sampling: { stopStrings: ["\n"], stopTokenIds: [a.codec.eosId], ...c.grpo.sampling },
+      };
+      let rows = own;
+      if (c.method === "rif-rft") {
+        rows = await varyingInstances(model, a.codec, own, c.rifRollouts, resolveGrpoConfig(grpo).sampling, seed);
+        if (rows.length === 0) return { steps: 0, finalLoss: null, kept: 0 };
+      }
+      const run = await grpoTrain({
+        model,
+        tokenizer: a.codec,
+        data: promptRows(rows),
+        rewards: [correctnessReward()],
+        config: grpo,
+        options,
+      });
+      return { ...summary(run), ...(c.method === "rif-rft" ? { kept: rows.length } : {}) };
+    }
+  }
+}
+
+/**
+ * Rollout-based instance filtering (RIF-RFT, arXiv 2507.05386): K rollouts per instance with the current
+ * model; instances whose K rewards are all equal (variance 0: always right or always wrong) carry no GRPO
+ * signal and are dropped.
+ */
+export async function varyingInstances<T extends { prompt: string; answer: string }>(
+  model: Transformer,
+  codec: ContinualCodec,
+  rows: T[],
+  K: number,
+  sampling: { temperature: number; topK: number; topP: number; maxNewTokens: number; stopTokenIds: number[]; stopStrings: string[] },
+  seed: number,
+): Promise<T[]> {
+  const g = await generate(
+    model,
+    rows.map((r) => codec.encode(r.prompt)),
+    { ...sampling, numGenerations: K, seed },
+    { tokenizer: codec },
+  );
+  return rows.filter((r, i) => {
+    const hits = g.completions!.slice(i * K, (i + 1) * K).filter((c) => completionCorrect(c, r.answer)).length;
+    return hits > 0 && hits < K;
+  });
+}
+
+/**
+ * FPF replay (arXiv 2304.04158): rank module types by Σ_t ‖θ^t − θ^{t−1}‖/‖θ^{t−1}‖ over the stage weights,
+ * then SFT only the top `topModules` types on a small buffer of every task (`replayPerTask` examples each).
+ */
+export async function fpfReplay(
+  a: Omit<StageArgs, "stage"> & { stageWeights: WeightMap[] },
+): Promise<StageTraining & { modules: string[] }> {
+  const { model, config: c } = a;
+  const ranking = moduleSensitivity(a.stageWeights).perModule;
+  const modules = ranking.slice(0, c.fpf.topModules).map((r) => r.name);
+  const trainable = new Map([...model.params].filter(([name]) => modules.includes(moduleType(name))));
+  const rows = a.data.flatMap((d) => sftRows(d.train.slice(0, c.fpf.replayPerTask)));
+  const run = await sftTrain({
+    model,
+    tokenizer: a.codec,
+    data: rows,
+    trainable,
+    config: { ...c.sft, steps: c.fpf.replaySteps, seed: (c.sft.seed ?? 0) + c.seed + c.tasks.length + 1 },
+    options: { runDir: a.runDir, resume: a.resume, onStep: a.onStep },
+  });
+  return { ...summary(run), modules };
+}
+
+function summary(run: RunResult): StageTraining {
+  const last = run.history[run.history.length - 1];
+  return { steps: run.startStep + run.history.length, finalLoss: last ? last.loss : null };
+}
