@@ -7,9 +7,15 @@ const fmt = (x: number | null) => (x === null ? "-" : x.toFixed(4));
 /** The matrix, the per-task table and the metric line (rftlab forgetting, and the end of rftlab continual). */
 export function formatForgetting(m: AccuracyMatrix, s: ForgettingSummary): string {
   return (
-    formatTable(["stage", ...s.tasks], m.matrix.map((row, t) => [t === 0 ? "base" : String(t), ...row.map((v) => v.toFixed(4))])) +
+    formatTable(
+      ["stage", ...s.tasks],
+      m.matrix.map((row, t) => [t === 0 ? "base" : String(t), ...row.map((v) => v.toFixed(4))]),
+    ) +
     "\n\n" +
-    formatTable(["task", "final", "forgetting"], s.perTask.map((p) => [p.task, fmt(p.final), fmt(p.forgetting)])) +
+    formatTable(
+      ["task", "final", "forgetting"],
+      s.perTask.map((p) => [p.task, fmt(p.final), fmt(p.forgetting)]),
+    ) +
     `\n\nT ${s.T}  AvgAcc ${fmt(s.avgAcc)}  BWT ${fmt(s.bwt)}  FM ${fmt(s.fm)}  FWT ${fmt(s.fwt)}` +
     (s.T === 1 ? "  (BWT, FM, FWT need T ≥ 2)" : "  (BWT < 0: forgetting)")
   );

@@ -3,7 +3,7 @@ export { CONTINUAL_METHODS, CONTINUAL_DEFAULTS, resolveContinualConfig } from ".
 export type { ContinualConfig, ContinualMethod, ContinualTask } from "./config";
 export { runContinual } from "./run";
 export type { ContinualArgs, ContinualRun, ContinualEvent, StageRecord, FpfReplayInfo } from "./run";
-export { trainStage, varyingInstances, fpfReplay } from "./train-stage";
-export type { StageArgs, StageTraining } from "./train-stage";
-export { continualTaskData, completionCorrect, correctnessReward, greedyAccuracy, sftRows, promptRows } from "./task-data";
+export { varyingInstances } from "./train-stage";
+export type { StageTraining } from "./train-stage";
+export { continualTaskData } from "./task-data";
 export type { ContinualCodec, TaskData } from "./task-data";

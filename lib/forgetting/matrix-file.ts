@@ -1,7 +1,7 @@
 import path from "node:path";
 import { RftlabError } from "../errors";
 import { parseJsonText, readTextFile, writeFileAtomic } from "../io";
-import { AccuracyMatrix, checkAccuracyMatrix } from "./metrics";
+import { type AccuracyMatrix, checkAccuracyMatrix } from "./metrics";
 import { accuracyMatrixFromCsv, accuracyMatrixFromJson, accuracyMatrixToCsv, accuracyMatrixToJson } from "./matrix-format";
 
 function formatOf(file: string): "json" | "csv" {

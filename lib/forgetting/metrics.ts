@@ -41,34 +41,60 @@ export function checkAccuracyMatrix(m: AccuracyMatrix, source = "accuracy matrix
   const fail = (problem: string, fix: string): never => {
     throw new RftlabError(`${source}: ${problem}; ${fix}`);
   };
-  if (!Array.isArray(m.tasks) || m.tasks.length === 0) fail(`"tasks" must be a non-empty list of task names; got ${JSON.stringify(m.tasks)}`, "name one task per column");
+  if (!Array.isArray(m.tasks) || m.tasks.length === 0)
+    fail(`"tasks" must be a non-empty list of task names; got ${JSON.stringify(m.tasks)}`, "name one task per column");
   const T = m.tasks.length;
   const seen = new Map<string, number>();
   m.tasks.forEach((name, i) => {
-    if (typeof name !== "string" || name.trim() === "") fail(`task name in column ${i + 1} must be a non-empty string; got ${JSON.stringify(name)}`, "name every column");
+    if (typeof name !== "string" || name.trim() === "")
+      fail(`task name in column ${i + 1} must be a non-empty string; got ${JSON.stringify(name)}`, "name every column");
     if (seen.has(name)) fail(`task "${name}" appears in columns ${seen.get(name)! + 1} and ${i + 1}`, "give every task a distinct name");
     seen.set(name, i);
   });
-  if (!Array.isArray(m.matrix)) fail(`"matrix" must be a list of rows; got ${JSON.stringify(m.matrix)}`, "give T + 1 rows (base model first)");
+  if (!Array.isArray(m.matrix))
+    fail(`"matrix" must be a list of rows; got ${JSON.stringify(m.matrix)}`, "give T + 1 rows (base model first)");
   if (m.matrix.length !== T + 1) {
     const missingBase = m.matrix.length === T;
-    fail(`${T} task(s) need ${T + 1} rows (base model, then one per stage); got ${m.matrix.length}`,
-      missingBase ? "the base row (accuracies before any training, stage 0) is missing: add it first" : "give one row for the base model and one after each stage");
+    fail(
+      `${T} task(s) need ${T + 1} rows (base model, then one per stage); got ${m.matrix.length}`,
+      missingBase
+        ? "the base row (accuracies before any training, stage 0) is missing: add it first"
+        : "give one row for the base model and one after each stage",
+    );
   }
   m.matrix.forEach((row, t) => {
-    if (!Array.isArray(row)) fail(`row ${t} (${rowName(t)}) must be a list of ${T} accuracies; got ${JSON.stringify(row)}`, "give one number per task");
-    if (row.length !== T) fail(`row ${t} (${rowName(t)}) has ${row.length} value(s), expected ${T} (one per task)`, "make every row as long as the task list");
+    if (!Array.isArray(row))
+      fail(`row ${t} (${rowName(t)}) must be a list of ${T} accuracies; got ${JSON.stringify(row)}`, "give one number per task");
+    if (row.length !== T)
+      fail(`row ${t} (${rowName(t)}) has ${row.length} value(s), expected ${T} (one per task)`, "make every row as long as the task list");
     row.forEach((v, i) => {
-      if (typeof v !== "number" || !Number.isFinite(v)) fail(`row ${t} (${rowName(t)}), column ${i + 1} ("${m.tasks[i]}"): ${typeof v === "number" ? v : JSON.stringify(v)} is not a number`, "use accuracies as numbers in [0, 1]");
-      if (v < 0 || v > 1) fail(`row ${t} (${rowName(t)}), column ${i + 1} ("${m.tasks[i]}"): ${v} is outside [0, 1]`, "give accuracies as fractions (0.85, not 85)");
+      if (typeof v !== "number" || !Number.isFinite(v))
+        fail(
+          `row ${t} (${rowName(t)}), column ${i + 1} ("${m.tasks[i]}"): ${typeof v === "number" ? v : JSON.stringify(v)} is not a number`,
+          "use accuracies as numbers in [0, 1]",
+        );
+      if (v < 0 || v > 1)
+        fail(
+          `row ${t} (${rowName(t)}), column ${i + 1} ("${m.tasks[i]}"): ${v} is outside [0, 1]`,
+          "give accuracies as fractions (0.85, not 85)",
+        );
     });
   });
   if (m.counts !== undefined) {
-    if (!Array.isArray(m.counts) || m.counts.length !== T + 1) fail(`"counts" must have ${T + 1} rows like "matrix"; got ${Array.isArray(m.counts) ? m.counts.length : JSON.stringify(m.counts)}`, "give one sample count per cell, or leave counts out");
+    if (!Array.isArray(m.counts) || m.counts.length !== T + 1)
+      fail(
+        `"counts" must have ${T + 1} rows like "matrix"; got ${Array.isArray(m.counts) ? m.counts.length : JSON.stringify(m.counts)}`,
+        "give one sample count per cell, or leave counts out",
+      );
     m.counts.forEach((row, t) => {
-      if (!Array.isArray(row) || row.length !== T) fail(`counts row ${t} (${rowName(t)}) must hold ${T} counts; got ${JSON.stringify(row)}`, "give one sample count per cell");
+      if (!Array.isArray(row) || row.length !== T)
+        fail(`counts row ${t} (${rowName(t)}) must hold ${T} counts; got ${JSON.stringify(row)}`, "give one sample count per cell");
       row.forEach((n, i) => {
-        if (!Number.isInteger(n) || n < 1) fail(`counts row ${t} (${rowName(t)}), column ${i + 1} ("${m.tasks[i]}"): ${JSON.stringify(n)} is not a positive integer`, "give the number of evaluated examples behind each accuracy");
+        if (!Number.isInteger(n) || n < 1)
+          fail(
+            `counts row ${t} (${rowName(t)}), column ${i + 1} ("${m.tasks[i]}"): ${JSON.stringify(n)} is not a positive integer`,
+            "give the number of evaluated examples behind each accuracy",
+          );
       });
     });
   }
@@ -92,7 +118,9 @@ export function backwardTransfer(m: AccuracyMatrix): number | null {
 
 /** FM = (1/(T−1)) Σ_{i<T} max_{l ∈ 1..T−1} (a[l][i] − a[T][i]); the base row is not in the max. Null when T = 1. */
 export function forgettingMeasure(m: AccuracyMatrix): number | null {
-  const f = taskForgetting(m).slice(0, -1).map((x) => x.forgetting as number);
+  const f = taskForgetting(m)
+    .slice(0, -1)
+    .map((x) => x.forgetting as number);
   return f.length === 0 ? null : mean(f);
 }
 

@@ -7,6 +7,9 @@ export function readTextFile(file: string, what = "file"): string {
     return fs.readFileSync(file, "utf8");
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    throw new CheckpointError(file, `cannot read ${what}: ${code === "ENOENT" ? "file not found" : code === "EISDIR" ? "it is a folder" : (e as Error).message}`);
+    throw new CheckpointError(
+      file,
+      `cannot read ${what}: ${code === "ENOENT" ? "file not found" : code === "EISDIR" ? "it is a folder" : (e as Error).message}`,
+    );
   }
 }

@@ -19,8 +19,18 @@ const STOP = charCodec.alphabet.indexOf("<");
 const kl = { maxNewTokens: 6, stopTokenIds: [STOP], stopStrings: [], seed: 3, batchSize: 3 };
 
 test("tokenKl by hand: p = (1/2, 1/2), q = (3/4, 1/4) gives ½·ln(4/3); equal rows (up to a shift) give 0", () => {
-  const p = tf.tensor3d([[[0, 0], [1, 2]]]); // [1, 2, 2]
-  const q = tf.tensor3d([[[Math.log(3), 0], [5, 6]]]);
+  const p = tf.tensor3d([
+    [
+      [0, 0],
+      [1, 2],
+    ],
+  ]); // [1, 2, 2]
+  const q = tf.tensor3d([
+    [
+      [Math.log(3), 0],
+      [5, 6],
+    ],
+  ]);
   const k = tokenKl(p, q);
   assert.deepEqual(k.shape, [1, 2]);
   expectClose(k.dataSync(), [0.5 * Math.log(4 / 3), 0], { atol: 1e-6, what: "kl" });
@@ -70,7 +80,10 @@ test("retention: corpus loss, perplexity = exp(loss), KL to base; errors name th
   expectClose(r.corpusPerplexity, Math.exp(r.corpusLoss), { rtol: 1e-12, what: "perplexity" });
   assert.ok(Math.abs(r.klToBase) <= 1e-6);
   const other = tinyModel("llama", 2, { vocabSize: 40 });
-  await assert.rejects(klToBase(ft, other, [[1, 2]], kl), (e: unknown) => e instanceof RftlabError && /vocabulary \(32\) differs from the base's \(40\)/.test(e.message));
+  await assert.rejects(
+    klToBase(ft, other, [[1, 2]], kl),
+    (e: unknown) => e instanceof RftlabError && /vocabulary \(32\) differs from the base's \(40\)/.test(e.message),
+  );
   await assert.rejects(klToBase(ft, ft, [[1, 2]], { batchSize: 0 }), /batchSize must be an integer ≥ 1; got 0/);
   ft.dispose();
   other.dispose();
