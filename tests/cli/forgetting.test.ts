@@ -6,6 +6,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { tmpDir } from "../helpers/tmp";
 import { expectClose } from "../helpers/expect";
+import { HAND_T3 } from "../forgetting/hand-matrix";
 
 const MAIN = path.join(__dirname, "..", "..", "lib", "cli", "main.js");
 
@@ -21,18 +22,7 @@ describe("rftlab forgetting", () => {
   let dir: string;
   before(() => {
     dir = tmpDir();
-    fs.writeFileSync(
-      path.join(dir, "m.json"),
-      JSON.stringify({
-        tasks: ["a", "b", "c"],
-        matrix: [
-          [0.1, 0.2, 0.3],
-          [0.9, 0.4, 0.3],
-          [0.6, 0.8, 0.5],
-          [0.5, 0.7, 0.9],
-        ],
-      }),
-    );
+    fs.writeFileSync(path.join(dir, "m.json"), JSON.stringify(HAND_T3));
     fs.writeFileSync(path.join(dir, "m.csv"), "stage,a,b,c\nbase,0.1,0.2,0.3\n1,0.9,0.4,0.3\n2,0.6,0.8,0.5\n3,0.5,0.7,0.9\n");
     fs.writeFileSync(path.join(dir, "one.csv"), "stage,a\nbase,0.2\n1,0.7\n");
     fs.writeFileSync(path.join(dir, "ragged.csv"), "stage,a,b\nbase,0,0\n1,0.5\n2,0.5,0.5\n");

@@ -4,6 +4,7 @@ import assert from "node:assert/strict";
 import { type AccuracyMatrix, summarizeForgetting, checkAccuracyMatrix, taskForgetting } from "../../lib/forgetting";
 import { RftlabError } from "../../lib/errors";
 import { expectClose } from "../helpers/expect";
+import { HAND_T3 } from "./hand-matrix";
 
 const close = (a: number | null, e: number, what: string) => {
   assert.notEqual(a, null, `${what} is null`);
@@ -12,16 +13,7 @@ const close = (a: number | null, e: number, what: string) => {
 
 describe("forgetting metrics", () => {
   test("T = 3 worked by hand: AvgAcc 0.7, BWT −0.25, FM 0.25, FWT 0.2", () => {
-    const m = {
-      tasks: ["a", "b", "c"],
-      matrix: [
-        [0.1, 0.2, 0.3],
-        [0.9, 0.4, 0.3],
-        [0.6, 0.8, 0.5],
-        [0.5, 0.7, 0.9],
-      ],
-    };
-    const s = summarizeForgetting(m);
+    const s = summarizeForgetting(HAND_T3);
     assert.equal(s.T, 3);
     close(s.avgAcc, (0.5 + 0.7 + 0.9) / 3, "avgAcc");
     close(s.bwt, (0.5 - 0.9 + (0.7 - 0.8)) / 2, "bwt");
