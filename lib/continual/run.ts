@@ -15,7 +15,8 @@ import {
 import { weightsFromCheckpoint, weightsFromModel } from "../analysis";
 import type { StepMetrics } from "../rl";
 import type { ContinualConfig } from "./config";
-import { continualTaskData, greedyAccuracy, type ContinualCodec, type TaskData } from "./task-data";
+import { evaluateTask } from "../evaluation";
+import { continualTaskData, taskSeed, type ContinualCodec, type TaskData } from "./task-data";
 import { fpfReplay, trainStage, type StageTraining } from "./train-stage";
 
 /** One row of stages.jsonl (RunDir's metrics.jsonl, `step` = stage; stage 0 is the base model). */
@@ -27,6 +28,8 @@ export interface StageRecord {
   accuracy: number[];
   correct: number[];
   n: number[];
+  /** Wilson 95% interval of each accuracy. */
+  ci95: [number, number][];
   retention: Retention | null;
   training: (StageTraining & FpfReplayInfo) | null;
   seconds: number;
@@ -104,14 +107,14 @@ export async function runContinual(a: ContinualArgs): Promise<ContinualRun> {
         };
         training = await trainStage({ ...stageArgs, stage: t });
         if (c.method === "fpf" && t === T) {
-          const beforeReplay = (await evaluate(model, a.codec, data, c)).accuracy;
+          const beforeReplay = (await evaluate(model, a.codec, c)).accuracy;
           const stageWeights = [weightsFromModel(a.base), ...(await savedWeights(stageDir, T - 1)), weightsFromModel(model)];
           const replay = await fpfReplay({ ...stageArgs, runDir: path.join(a.out, "train", "replay"), stageWeights });
           training = { ...training, beforeReplay, modules: replay.modules, replaySteps: replay.steps, replayLoss: replay.finalLoss };
         }
         await run.saveCheckpoint(t, (dir) => saveModel(model, dir), T + 2);
       }
-      const ev = await evaluate(model, a.codec, data, c);
+      const ev = await evaluate(model, a.codec, c);
       const ret = c.retention ? await retention(model, a.base, retentionOptions(a, data, c)) : null;
       const record: StageRecord = {
         step: t,
@@ -147,10 +150,26 @@ function copyModel(base: Transformer): Transformer {
   return m;
 }
 
-async function evaluate(model: Transformer, codec: ContinualCodec, data: TaskData[], c: ContinualConfig) {
+/** Greedy accuracy on every task's held-out split (evaluateTask: stops at "\n" and eos, taskCorrect, Wilson CI). */
+async function evaluate(model: Transformer, codec: ContinualCodec, c: ContinualConfig) {
   const rows = [];
-  for (const d of data) rows.push(await greedyAccuracy(model, codec, d.test, c.evalMaxNewTokens));
-  return { accuracy: rows.map((r) => r.accuracy), correct: rows.map((r) => r.correct), n: rows.map((r) => r.n) };
+  for (const [i, t] of c.tasks.entries()) {
+    rows.push(
+      await evaluateTask(model, codec, {
+        task: t.name,
+        taskOptions: t.options,
+        n: c.nTest,
+        seed: taskSeed(c, i),
+        maxNewTokens: c.evalMaxNewTokens,
+      }),
+    );
+  }
+  return {
+    accuracy: rows.map((r) => r.accuracy),
+    correct: rows.map((r) => Math.round(r.accuracy * r.n)),
+    n: rows.map((r) => r.n),
+    ci95: rows.map((r) => r.ci95),
+  };
 }
 
 /** Weights after stages 1..k, read back from their checkpoints (FPF's sensitivity needs every stage). */

@@ -7,7 +7,8 @@ import { attachLora, hftFrozenWeights } from "../peft";
 import { generate } from "../sampling";
 import { moduleSensitivity, moduleType, type WeightMap } from "../analysis";
 import type { ContinualConfig } from "./config";
-import { correctnessReward, completionCorrect, promptRows, sftRows, type ContinualCodec, type TaskData } from "./task-data";
+import { taskCorrect, taskReward } from "../rewards";
+import { promptRows, sftRows, type ContinualCodec, type TaskData } from "./task-data";
 
 export interface StageArgs {
   model: Transformer;
@@ -71,14 +72,14 @@ export async function trainStage(a: StageArgs): Promise<StageTraining> {
       };
       let rows = own;
       if (c.method === "rif-rft") {
-        rows = await varyingInstances(model, a.codec, own, c.rifRollouts, resolveGrpoConfig(grpo).sampling, seed);
+        rows = await varyingInstances(model, a.codec, data[stage - 1].task, own, c.rifRollouts, resolveGrpoConfig(grpo).sampling, seed);
         if (rows.length === 0) return { steps: 0, finalLoss: null, kept: 0 };
       }
       const run = await grpoTrain({
         model,
         tokenizer: a.codec,
         data: promptRows(rows),
-        rewards: [correctnessReward()],
+        rewards: [{ name: "correct", fn: taskReward(data[stage - 1].task) }],
         config: grpo,
         options,
       });
@@ -95,6 +96,7 @@ export async function trainStage(a: StageArgs): Promise<StageTraining> {
 export async function varyingInstances<T extends { prompt: string; answer: string }>(
   model: Transformer,
   codec: ContinualCodec,
+  task: string,
   rows: T[],
   K: number,
   sampling: { temperature: number; topK: number; topP: number; maxNewTokens: number; stopTokenIds: number[]; stopStrings: string[] },
@@ -107,7 +109,7 @@ export async function varyingInstances<T extends { prompt: string; answer: strin
     { tokenizer: codec },
   );
   return rows.filter((r, i) => {
-    const hits = g.completions!.slice(i * K, (i + 1) * K).filter((c) => completionCorrect(c, r.answer)).length;
+    const hits = g.completions!.slice(i * K, (i + 1) * K).filter((c) => taskCorrect(task, c, r.answer)).length;
     return hits > 0 && hits < K;
   });
 }

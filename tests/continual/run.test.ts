@@ -10,6 +10,7 @@ import { loadTokenizer, saveTokenizer, readCorpus, bundledDatasetsDir } from "..
 import {
   runContinual,
   resolveContinualConfig,
+  continualTaskData,
   CONTINUAL_METHODS,
   type ContinualConfig,
   type ContinualMethod,
@@ -17,6 +18,7 @@ import {
   type StageRecord,
 } from "../../lib/continual";
 import { readAccuracyMatrix } from "../../lib/forgetting";
+import { evaluateTask } from "../../lib/evaluation";
 import { RftlabError } from "../../lib/errors";
 import { tmpDir } from "../helpers/tmp";
 import { expectClose } from "../helpers/expect";
@@ -157,6 +159,24 @@ describe("continual runner", () => {
       assert.equal(tf.memory().numTensors, before, "no tensors left behind");
     });
   }
+
+  test("the runner's held-out split is the one evaluateTask scores (same seed and size)", async () => {
+    const c = tinyConfig("sft");
+    const data = continualTaskData(c);
+    for (const [i, t] of c.tasks.entries()) {
+      const ev = await evaluateTask(base, codec, {
+        task: t.name,
+        taskOptions: t.options,
+        n: c.nTest,
+        seed: c.seed + 1000 * i,
+        maxNewTokens: 2,
+      });
+      assert.deepEqual(
+        ev.examples.map((e) => [e.prompt, e.answer]),
+        data[i].test.map((e) => [e.prompt, e.answer]),
+      );
+    }
+  });
 
   test("config errors name the field, the rule and the value", async () => {
     const bad: [Partial<ContinualConfig>, RegExp][] = [
