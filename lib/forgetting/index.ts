@@ -13,3 +13,5 @@ export { accuracyMatrixFromJson, accuracyMatrixToJson, accuracyMatrixFromCsv, ac
 export { readAccuracyMatrix, writeAccuracyMatrix } from "./matrix-file";
 export { tokenKl, klToBase, retention, DEFAULT_KL_TO_BASE_CONFIG } from "./retention";
 export type { KlToBaseConfig, KlToBase, RetentionOptions, Retention } from "./retention";
+export { countIntervals, seedIntervals } from "./intervals";
+export type { ForgettingMetricName, CountIntervals, CountIntervalOptions, SeedIntervals } from "./intervals";
