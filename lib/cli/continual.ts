@@ -4,8 +4,7 @@ import { emit, formatTable, UsageError } from "./command";
 import { formatForgetting } from "./forgetting";
 import { openModelSource } from "./model-source";
 import { initBackend, BACKEND_CHOICES } from "../tensor";
-import { readJsonFile, readCorpus } from "../io";
-import { textCodec } from "../io/tokenizer";
+import { readJsonFile, readCorpus, textCodec } from "../io";
 import { bundledDatasetsDir } from "../io/corpus";
 import { resolveContinualConfig, runContinual, type ContinualConfig, type ContinualEvent } from "../continual";
 
