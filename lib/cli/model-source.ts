@@ -78,7 +78,9 @@ export async function openModelSource(spec: string, base: string, who: string): 
         );
       }
       const p = opened.model.param(t.name);
-      p.assign(tf.tensor(await ckpt.readFloat32(t.name), p.shape, p.dtype));
+      const value = tf.tensor(await ckpt.readFloat32(t.name), p.shape, p.dtype);
+      p.assign(value); // assign copies: the temporary is ours to free
+      value.dispose();
     }
   } finally {
     await ckpt.close();
