@@ -25,9 +25,13 @@ interface RecipeCommon {
   dtype: "BF16" | "F32";
 }
 
-/** Pretraining from scratch on the bundled corpus (paths relative to datasets/). */
+/**
+ * Pretraining from scratch: on a corpus folder (pretrain.corpus, relative to datasets/), or on a corpus
+ * generated at build time from `corpus` (CorpusConfig of lib/tasks/corpus.ts: seed, chars, englishFraction…).
+ */
 export interface PretrainRecipe extends RecipeCommon {
   kind: "pretrain";
+  corpus?: Record<string, unknown>;
   pretrain: PretrainConfig;
 }
 
@@ -69,6 +73,7 @@ export interface ZooCard {
   weightsSha256: string;
   /** Pretraining: final held-out loss (nats/token); SFT: held-out accuracy per task. */
   heldOut: { evalLoss?: number; tasks?: ZooTaskScore[] };
+  /** Training throughput of the build (prompt + completion tokens per second of its training stage). */
   tokensPerSecond: number;
   buildSeconds: number;
   command: string;

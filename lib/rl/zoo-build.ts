@@ -2,13 +2,13 @@
 // and writes its card (hashes, held-out numbers, throughput). `rftlab models build <name>` runs this.
 import path from "node:path";
 import { RftlabError } from "../errors";
-import { bundledDatasetsDir, copyTokenizerFiles, fileExists, readJsonLines, sha256File, writeFileAtomicSync } from "../io";
+import { bundledDatasetsDir, writeCorpus, copyTokenizerFiles, fileExists, readJsonLines, sha256File, writeFileAtomicSync } from "../io";
 import { isFinishedModelFolder } from "../io/pretrain-files";
 import { loadModel, saveModel, loadZooModel, zooFolder, zooModelDir, zooRecipe, zooRecipeHash, type Transformer } from "../model";
 import type { PretrainRecipe, SftRecipe, ZooCard, ZooTaskScore } from "../model";
 import { pretrain } from "../model/pretrain";
 import { loadTokenizer, type Tokenizer } from "../io/tokenizer";
-import { taskSplits, type TaskExample } from "../tasks";
+import { generateCorpus, taskSplits, type TaskExample } from "../tasks";
 import { sftTrain } from "./supervised-train";
 import { taskAccuracy } from "./task-accuracy";
 import { rftlabCacheDir } from "./pretrained";
@@ -41,8 +41,10 @@ export async function zooHeldOut(model: Transformer, codec: TextCodec, recipe: S
 async function pretrainStage(recipe: PretrainRecipe, hash: string, log: (l: string) => void) {
   const work = path.join(rftlabCacheDir(), "zoo-build", `${recipe.name}-${hash.slice(0, 12)}`);
   const datasets = bundledDatasetsDir();
-  const cfg = { ...recipe.pretrain, corpus: path.resolve(datasets, recipe.pretrain.corpus ?? "tiny-corpus"), tokenizer: path.resolve(datasets, recipe.pretrain.tokenizer ?? "tiny-tokenizer") };
+  const corpus = recipe.corpus ? path.join(work, "corpus") : path.resolve(datasets, recipe.pretrain.corpus ?? "tiny-corpus");
+  const cfg = { ...recipe.pretrain, corpus, tokenizer: path.resolve(datasets, recipe.pretrain.tokenizer ?? "tiny-tokenizer") };
   if (!isFinishedModelFolder(work)) {
+    if (recipe.corpus) writeCorpus(corpus, generateCorpus(recipe.corpus)); // deterministic: same config, same documents
     const r = await pretrain(cfg, { out: work, resume: true, onProgress: (p) => p.step % 20 === 0 && log(`pretrain step ${p.step}/${p.totalSteps} ${p.tokensPerSecond.toFixed(0)} tok/s`) });
     r.model.dispose();
   }
@@ -62,7 +64,9 @@ async function sftStage(recipe: SftRecipe, log: (l: string) => void) {
   const data = splits[0].train.flatMap((_, i) => splits.map((s) => s.train[i])).map((e) => ({ prompt: e.prompt, completion: `${e.answer}\n${eos}` }));
   const t0 = Date.now();
   const run = await sftTrain({ model: parent.model, tokenizer: codec, data, config: recipe.sft, options: { onStep: (s, m) => s % 20 === 0 && log(`sft step ${s} loss ${m.loss.toFixed(4)}`) } });
-  const tokens = run.history.reduce((n, m) => n + (m.num_tokens ?? 0), 0);
+  // tokens through the model (prompt + completion), as pretraining counts them
+  const meanLength = data.reduce((n, r) => n + codec.encode(r.prompt).length + codec.encode(r.completion).length, 0) / data.length;
+  const tokens = run.history.length * run.config.batchSize * meanLength;
   return { model: parent.model, tokenizerDir: parent.dir, heldOut: undefined, tokensPerSecond: tokens / ((Date.now() - t0) / 1000) };
 }
 
