@@ -17,4 +17,3 @@ export { trainByteLevelBpe, resolveBpeTrainConfig, DEFAULT_BPE_TRAIN_CONFIG } fr
 export type { BpeTrainConfig, TokenizerJson } from "./tokenizer-train";
 export { bundledDatasetsDir, readCorpus, writeCorpus } from "./corpus";
 export type { CorpusFiles } from "./corpus";
-export { zooRoot, listZooFolders, sha256File, fileExists, copyTokenizerFiles, readJsonLines } from "./zoo-files";

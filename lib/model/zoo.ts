@@ -4,7 +4,8 @@
 import path from "node:path";
 import { createHash } from "node:crypto";
 import { RftlabError, closestName } from "../errors";
-import { fileExists, listZooFolders, readJsonFile, sha256File, zooRoot } from "../io";
+import { readJsonFile } from "../io";
+import { fileExists, listZooFolders, sha256File, zooRoot } from "../io/zoo-files";
 import { loadTokenizer, type Tokenizer } from "../io/tokenizer";
 import { isFinishedModelFolder } from "../io/pretrain-files";
 import { loadModel } from "./checkpoint";

@@ -2,7 +2,8 @@
 // and writes its card (hashes, held-out numbers, throughput). `rftlab models build <name>` runs this.
 import path from "node:path";
 import { RftlabError } from "../errors";
-import { bundledDatasetsDir, writeCorpus, copyTokenizerFiles, fileExists, readJsonLines, sha256File, writeFileAtomicSync } from "../io";
+import { bundledDatasetsDir, writeCorpus, writeFileAtomicSync } from "../io";
+import { copyTokenizerFiles, fileExists, readJsonLines, sha256File } from "../io/zoo-files";
 import { isFinishedModelFolder } from "../io/pretrain-files";
 import { loadModel, saveModel, loadZooModel, zooFolder, zooModelDir, zooRecipe, zooRecipeHash, type Transformer } from "../model";
 import type { PretrainRecipe, SftRecipe, ZooCard, ZooTaskScore } from "../model";
@@ -11,7 +12,7 @@ import { loadTokenizer, type Tokenizer } from "../io/tokenizer";
 import { generateCorpus, taskSplits, type TaskExample } from "../tasks";
 import { sftTrain } from "./supervised-train";
 import { taskAccuracy } from "./task-accuracy";
-import { rftlabCacheDir } from "./pretrained";
+import { rftlabCacheDir } from "../model/pretrained";
 import type { TextCodec } from "./rollout";
 
 export interface ZooBuildOptions {
