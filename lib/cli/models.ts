@@ -15,16 +15,24 @@ export interface ModelListing {
   recipe: string;
   /** "ok", or why the weights cannot be loaded (not built, stale recipe, hash mismatch). */
   status: string;
-  heldOut: { evalLoss?: number; tasks?: { task: string; accuracy: number; ci95: [number, number]; prompts: number; samples: number }[] } | null;
+  heldOut: {
+    evalLoss?: number;
+    tasks?: { task: string; accuracy: number; ci95: [number, number]; prompts: number; samples: number }[];
+  } | null;
 }
 
 function listing(name: string): ModelListing {
   const r = zooRecipe(name);
   const card = zooCard(name);
   return {
-    name, kind: r.kind, parent: r.kind === "sft" ? r.parent : null, description: r.description,
-    parameters: card?.parameters ?? null, recipe: `datasets/zoo/${name}/recipe.json`,
-    status: zooStaleReason(name) ?? "ok", heldOut: card?.heldOut ?? null,
+    name,
+    kind: r.kind,
+    parent: r.kind === "sft" ? r.parent : null,
+    description: r.description,
+    parameters: card?.parameters ?? null,
+    recipe: `datasets/zoo/${name}/recipe.json`,
+    status: zooStaleReason(name) ?? "ok",
+    heldOut: card?.heldOut ?? null,
   };
 }
 
@@ -49,15 +57,26 @@ const models: Command = {
     const json = Boolean(args.flags.json);
     if (action === undefined) {
       const rows = zooNames().map(listing);
-      emit(json, rows, () => formatTable(["name", "kind", "parameters", "status", "held-out"], rows.map((m) => [m.name, m.kind, m.parameters ?? "-", m.status, heldOutText(m.heldOut)])));
+      emit(json, rows, () =>
+        formatTable(
+          ["name", "kind", "parameters", "status", "held-out"],
+          rows.map((m) => [m.name, m.kind, m.parameters ?? "-", m.status, heldOutText(m.heldOut)]),
+        ),
+      );
       return;
     }
-    if (action !== "build") throw new UsageError(`rftlab models: unknown action "${action}"; use \`rftlab models\` or \`rftlab models build <name>\``);
+    if (action !== "build")
+      throw new UsageError(`rftlab models: unknown action "${action}"; use \`rftlab models\` or \`rftlab models build <name>\``);
     if (!name || rest.length > 0) throw new UsageError(`rftlab models build: give one zoo model name (${zooNames().join(", ")})`);
     zooRecipe(name); // unknown names fail before the backend starts
     await initBackend(args.flags.backend as string | undefined);
     const card = await buildZooModel(name, { log: (l) => process.stderr.write(l + "\n") });
-    emit(json, card, () => formatTable(["key", "value"], Object.entries(card).map(([k, v]) => [k, typeof v === "object" ? JSON.stringify(v) : v])));
+    emit(json, card, () =>
+      formatTable(
+        ["key", "value"],
+        Object.entries(card).map(([k, v]) => [k, typeof v === "object" ? JSON.stringify(v) : v]),
+      ),
+    );
   },
 };
 export default models;

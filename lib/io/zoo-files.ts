@@ -13,7 +13,8 @@ export function zooRoot(): string {
 export function listZooFolders(): string[] {
   const root = zooRoot();
   if (!fs.existsSync(root)) return [];
-  return fs.readdirSync(root, { withFileTypes: true })
+  return fs
+    .readdirSync(root, { withFileTypes: true })
     .filter((e) => e.isDirectory() && fs.existsSync(path.join(root, e.name, "recipe.json")))
     .map((e) => e.name)
     .sort();
@@ -38,5 +39,9 @@ export function copyTokenizerFiles(from: string, to: string): void {
 
 /** The rows of a JSONL file (e.g. a run's metrics.jsonl). */
 export function readJsonLines<T = Record<string, unknown>>(file: string): T[] {
-  return fs.readFileSync(file, "utf8").split("\n").filter((l) => l.trim() !== "").map((l) => JSON.parse(l) as T);
+  return fs
+    .readFileSync(file, "utf8")
+    .split("\n")
+    .filter((l) => l.trim() !== "")
+    .map((l) => JSON.parse(l) as T);
 }

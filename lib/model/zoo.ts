@@ -100,7 +100,9 @@ export function zooFolder(name: string): string {
   const names = zooNames();
   if (!names.includes(name)) {
     const hint = closestName(name, names);
-    throw new RftlabError(`unknown zoo model "${name}"${hint ? ` (did you mean "${hint}"?)` : ""}; zoo models: ${names.join(", ") || "(none)"}`);
+    throw new RftlabError(
+      `unknown zoo model "${name}"${hint ? ` (did you mean "${hint}"?)` : ""}; zoo models: ${names.join(", ") || "(none)"}`,
+    );
   }
   return path.join(zooRoot(), name);
 }
@@ -113,7 +115,8 @@ export function zooModelDir(name: string): string {
 export function zooRecipe(name: string): ZooRecipe {
   const r = readJsonFile<ZooRecipe>(path.join(zooFolder(name), "recipe.json"), "zoo recipe");
   if (r.name !== name) throw new RftlabError(`datasets/zoo/${name}/recipe.json: name is ${JSON.stringify(r.name)}; set it to "${name}"`);
-  if (r.kind !== "pretrain" && r.kind !== "sft") throw new RftlabError(`zoo recipe ${name}: kind must be "pretrain" or "sft"; got ${JSON.stringify((r as { kind: unknown }).kind)}`);
+  if (r.kind !== "pretrain" && r.kind !== "sft")
+    throw new RftlabError(`zoo recipe ${name}: kind must be "pretrain" or "sft"; got ${JSON.stringify((r as { kind: unknown }).kind)}`);
   return r;
 }
 
@@ -121,7 +124,9 @@ export function zooRecipe(name: string): ZooRecipe {
 export function zooRecipeHash(name: string): string {
   const r = zooRecipe(name);
   const parent = r.kind === "sft" ? zooRecipeHash(r.parent) : "";
-  return createHash("sha256").update(JSON.stringify(r) + parent).digest("hex");
+  return createHash("sha256")
+    .update(JSON.stringify(r) + parent)
+    .digest("hex");
 }
 
 export function zooCard(name: string): ZooCard | undefined {
@@ -135,7 +140,8 @@ export function zooStaleReason(name: string): string | undefined {
   const dir = zooModelDir(name);
   if (!card || !isFinishedModelFolder(dir)) return `zoo model "${name}" is not built`;
   if (card.recipeSha256 !== zooRecipeHash(name)) return `the recipe of "${name}" (or of its parent) changed after its weights were built`;
-  if (sha256File(path.join(dir, "model.safetensors")) !== card.weightsSha256) return `datasets/zoo/${name}/model/model.safetensors does not match the hash in its card`;
+  if (sha256File(path.join(dir, "model.safetensors")) !== card.weightsSha256)
+    return `datasets/zoo/${name}/model/model.safetensors does not match the hash in its card`;
   return undefined;
 }
 

@@ -12,7 +12,9 @@ export function taskCorrect(completion: string, answer: string): boolean {
 /** Wilson score interval, 95%. */
 export function wilson95(correct: number, n: number): [number, number] {
   if (n === 0) return [0, 1];
-  const z = 1.959964, p = correct / n, z2n = (z * z) / n;
+  const z = 1.959964,
+    p = correct / n,
+    z2n = (z * z) / n;
   const mid = (p + z2n / 2) / (1 + z2n);
   const half = (z / (1 + z2n)) * Math.sqrt((p * (1 - p)) / n + z2n / (4 * n));
   return [Math.max(0, mid - half), Math.min(1, mid + half)];
@@ -38,9 +40,21 @@ export async function taskAccuracy(
   opts: { samples: number; seed: number },
 ): Promise<TaskAccuracy> {
   const eos = model.config.eosTokenIds ?? (model.config.eosTokenId === undefined ? [] : [model.config.eosTokenId]);
-  const g = await generate(model, rows.map((r) => codec.encode(r.prompt)), {
-    temperature: 1, topK: 0, topP: 1, maxNewTokens: 32, stopStrings: ["\n"], stopTokenIds: eos, numGenerations: opts.samples, seed: opts.seed,
-  }, { tokenizer: codec });
+  const g = await generate(
+    model,
+    rows.map((r) => codec.encode(r.prompt)),
+    {
+      temperature: 1,
+      topK: 0,
+      topP: 1,
+      maxNewTokens: 32,
+      stopStrings: ["\n"],
+      stopTokenIds: eos,
+      numGenerations: opts.samples,
+      seed: opts.seed,
+    },
+    { tokenizer: codec },
+  );
   const perPrompt = rows.map(() => 0);
   g.completions!.forEach((c, i) => {
     if (taskCorrect(c, rows[g.promptIndex[i]].answer)) perPrompt[g.promptIndex[i]] += 1 / opts.samples;

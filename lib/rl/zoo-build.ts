@@ -46,7 +46,11 @@ async function pretrainStage(recipe: PretrainRecipe, hash: string, log: (l: stri
   const cfg = { ...recipe.pretrain, corpus, tokenizer: path.resolve(datasets, recipe.pretrain.tokenizer ?? "tiny-tokenizer") };
   if (!isFinishedModelFolder(work)) {
     if (recipe.corpus) writeCorpus(corpus, generateCorpus(recipe.corpus)); // deterministic: same config, same documents
-    const r = await pretrain(cfg, { out: work, resume: true, onProgress: (p) => p.step % 20 === 0 && log(`pretrain step ${p.step}/${p.totalSteps} ${p.tokensPerSecond.toFixed(0)} tok/s`) });
+    const r = await pretrain(cfg, {
+      out: work,
+      resume: true,
+      onProgress: (p) => p.step % 20 === 0 && log(`pretrain step ${p.step}/${p.totalSteps} ${p.tokensPerSecond.toFixed(0)} tok/s`),
+    });
     r.model.dispose();
   }
   const metrics = readJsonLines<{ eval_loss?: number; num_tokens: number; step_time: number }>(path.join(work, "metrics.jsonl"));
@@ -62,9 +66,17 @@ async function sftStage(recipe: SftRecipe, log: (l: string) => void) {
   const eos = parent.tokenizer.decode([parent.tokenizer.eosId]);
   // Interleaved task mix; the completion ends with eos so an instruct model stops by itself (HF chat SFT).
   const splits = zooTaskSplits(recipe);
-  const data = splits[0].train.flatMap((_, i) => splits.map((s) => s.train[i])).map((e) => ({ prompt: e.prompt, completion: `${e.answer}\n${eos}` }));
+  const data = splits[0].train
+    .flatMap((_, i) => splits.map((s) => s.train[i]))
+    .map((e) => ({ prompt: e.prompt, completion: `${e.answer}\n${eos}` }));
   const t0 = Date.now();
-  const run = await sftTrain({ model: parent.model, tokenizer: codec, data, config: recipe.sft, options: { onStep: (s, m) => s % 20 === 0 && log(`sft step ${s} loss ${m.loss.toFixed(4)}`) } });
+  const run = await sftTrain({
+    model: parent.model,
+    tokenizer: codec,
+    data,
+    config: recipe.sft,
+    options: { onStep: (s, m) => s % 20 === 0 && log(`sft step ${s} loss ${m.loss.toFixed(4)}`) },
+  });
   // tokens through the model (prompt + completion), as pretraining counts them
   const meanLength = data.reduce((n, r) => n + codec.encode(r.prompt).length + codec.encode(r.completion).length, 0) / data.length;
   const tokens = run.history.length * run.config.batchSize * meanLength;
@@ -85,7 +97,8 @@ export async function buildZooModel(name: string, opts: ZooBuildOptions = {}): P
     stage.model.dispose();
   }
   copyTokenizerFiles(stage.tokenizerDir, dir);
-  if (!fileExists(path.join(dir, "tokenizer.json"))) throw new RftlabError(`buildZooModel(${name}): no tokenizer.json in ${stage.tokenizerDir}`);
+  if (!fileExists(path.join(dir, "tokenizer.json")))
+    throw new RftlabError(`buildZooModel(${name}): no tokenizer.json in ${stage.tokenizerDir}`);
   // The card's numbers are those of the stored (rounded) weights, as users load them.
   const stored = await loadModel(dir);
   const parameters = stored.numParams();
@@ -96,8 +109,15 @@ export async function buildZooModel(name: string, opts: ZooBuildOptions = {}): P
     stored.dispose();
   }
   const card: ZooCard = {
-    name, parameters, dtype: recipe.dtype, recipeSha256: hash, weightsSha256: sha256File(path.join(dir, "model.safetensors")),
-    heldOut, tokensPerSecond: stage.tokensPerSecond, buildSeconds: (Date.now() - t0) / 1000, command: `rftlab models build ${name}`,
+    name,
+    parameters,
+    dtype: recipe.dtype,
+    recipeSha256: hash,
+    weightsSha256: sha256File(path.join(dir, "model.safetensors")),
+    heldOut,
+    tokensPerSecond: stage.tokensPerSecond,
+    buildSeconds: (Date.now() - t0) / 1000,
+    command: `rftlab models build ${name}`,
   };
   writeFileAtomicSync(path.join(zooFolder(name), "card.json"), JSON.stringify(card, null, 2) + "\n");
   return card;

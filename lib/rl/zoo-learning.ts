@@ -9,7 +9,8 @@ import { taskAccuracy, taskCorrect, type TaskAccuracy } from "./task-accuracy";
 import { zooCodec, zooTaskSplits } from "./zoo-build";
 
 /** 1 when the completion is exactly the answer (then a line end), else 0 (PLAN.md "Correctness"). */
-export const correctnessReward: RewardFn = (ctx) => ctx.completions.map((c, i) => (taskCorrect(c, String((ctx.answer as unknown[])[i])) ? 1 : 0));
+export const correctnessReward: RewardFn = (ctx) =>
+  ctx.completions.map((c, i) => (taskCorrect(c, String((ctx.answer as unknown[])[i])) ? 1 : 0));
 
 export interface GrpoGain {
   task: string;
@@ -30,18 +31,32 @@ export interface GrpoGain {
  * `steps` GRPO steps (GRPO_DEFAULTS otherwise; `seed` sets the GRPO seed) from zoo model `name` on the
  * training split of `task`, then held-out accuracy on its test split with the recipe's evaluation.
  */
-export async function zooGrpoGain(name: string, task: string, opts: { seed: number; steps: number; onStep?: (s: number, reward: number) => void }): Promise<GrpoGain> {
+export async function zooGrpoGain(
+  name: string,
+  task: string,
+  opts: { seed: number; steps: number; onStep?: (s: number, reward: number) => void },
+): Promise<GrpoGain> {
   const zoo = await loadZooModel(name);
   try {
-    if (zoo.recipe.kind !== "sft") throw new RftlabError(`zooGrpoGain: "${name}" has no task mix (kind ${zoo.recipe.kind}); use an instruct model such as tiny-instruct`);
+    if (zoo.recipe.kind !== "sft")
+      throw new RftlabError(
+        `zooGrpoGain: "${name}" has no task mix (kind ${zoo.recipe.kind}); use an instruct model such as tiny-instruct`,
+      );
     const split = zooTaskSplits(zoo.recipe).find((s) => s.task === task);
-    if (!split) throw new RftlabError(`zooGrpoGain: task "${task}" is not in ${name}'s recipe; tasks: ${zoo.recipe.tasks.map((t) => t.task).join(", ")}`);
+    if (!split)
+      throw new RftlabError(
+        `zooGrpoGain: task "${task}" is not in ${name}'s recipe; tasks: ${zoo.recipe.tasks.map((t) => t.task).join(", ")}`,
+      );
     const codec = zooCodec(zoo.tokenizer);
     const before = await taskAccuracy(zoo.model, codec, split.test, zoo.recipe.eval);
     const data: PromptRow[] = split.train.map((e) => ({ prompt: e.prompt, answer: e.answer }));
     const run = await grpoTrain({
-      model: zoo.model, tokenizer: codec, data, rewards: [{ name: "correct", fn: correctnessReward }],
-      config: { steps: opts.steps, seed: opts.seed }, options: { onStep: (s, m) => opts.onStep?.(s, m.reward) },
+      model: zoo.model,
+      tokenizer: codec,
+      data,
+      rewards: [{ name: "correct", fn: correctnessReward }],
+      config: { steps: opts.steps, seed: opts.seed },
+      options: { onStep: (s, m) => opts.onStep?.(s, m.reward) },
     });
     const after = await taskAccuracy(zoo.model, codec, split.test, zoo.recipe.eval);
     const d = after.perPrompt.map((a, i) => a - before.perPrompt[i]);
@@ -49,8 +64,15 @@ export async function zooGrpoGain(name: string, task: string, opts: { seed: numb
     const se = Math.sqrt(d.reduce((x, y) => x + (y - mean) ** 2, 0) / (d.length - 1) / d.length);
     const meanReward = (xs: typeof run.history) => xs.reduce((x, m) => x + m.reward, 0) / xs.length;
     return {
-      task, seed: opts.seed, steps: opts.steps, before, after, gain: after.accuracy - before.accuracy, se,
-      rewardFirst: meanReward(run.history.slice(0, 10)), rewardLast: meanReward(run.history.slice(-10)),
+      task,
+      seed: opts.seed,
+      steps: opts.steps,
+      before,
+      after,
+      gain: after.accuracy - before.accuracy,
+      se,
+      rewardFirst: meanReward(run.history.slice(0, 10)),
+      rewardLast: meanReward(run.history.slice(-10)),
     };
   } finally {
     zoo.model.dispose();

@@ -6,11 +6,15 @@ import path from "node:path";
 const MAIN = path.join(__dirname, "..", "..", "lib", "cli", "main.js");
 
 function rftlab(args: string[]) {
-  const r = spawnSync(process.execPath, ["-e", `require(${JSON.stringify(MAIN)}).main(JSON.parse(process.env.RFTLAB_TEST_ARGV)).then(c => process.exit(c))`], {
-    encoding: "utf8",
-    env: { ...process.env, RFTLAB_QUIET: "1", RFTLAB_TEST_ARGV: JSON.stringify(args) },
-    timeout: 60_000,
-  });
+  const r = spawnSync(
+    process.execPath,
+    ["-e", `require(${JSON.stringify(MAIN)}).main(JSON.parse(process.env.RFTLAB_TEST_ARGV)).then(c => process.exit(c))`],
+    {
+      encoding: "utf8",
+      env: { ...process.env, RFTLAB_QUIET: "1", RFTLAB_TEST_ARGV: JSON.stringify(args) },
+      timeout: 60_000,
+    },
+  );
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -22,13 +26,24 @@ test("models --json lists each zoo model: name, kind, parent, parameters, recipe
   for (const m of rows) {
     assert.deepEqual(Object.keys(m).sort(), ["description", "heldOut", "kind", "name", "parameters", "parent", "recipe", "status"]);
   }
-  const base = byName["tiny-base"] as { kind: string; parent: null; parameters: number; status: string; recipe: string; heldOut: { evalLoss: number } };
+  const base = byName["tiny-base"] as {
+    kind: string;
+    parent: null;
+    parameters: number;
+    status: string;
+    recipe: string;
+    heldOut: { evalLoss: number };
+  };
   assert.equal(base.kind, "pretrain");
   assert.equal(base.parent, null);
   assert.equal(base.status, "ok");
   assert.equal(base.recipe, "datasets/zoo/tiny-base/recipe.json");
   assert.ok(base.parameters > 0 && base.heldOut.evalLoss > 0);
-  const inst = byName["tiny-instruct"] as { parent: string; parameters: number; heldOut: { tasks: { task: string; accuracy: number; ci95: [number, number]; prompts: number; samples: number }[] } };
+  const inst = byName["tiny-instruct"] as {
+    parent: string;
+    parameters: number;
+    heldOut: { tasks: { task: string; accuracy: number; ci95: [number, number]; prompts: number; samples: number }[] };
+  };
   assert.equal(inst.parent, "tiny-base");
   assert.equal(inst.parameters, base.parameters);
   for (const t of inst.heldOut.tasks) {

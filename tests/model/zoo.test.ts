@@ -10,14 +10,20 @@ before(async () => {
 });
 
 test("the zoo lists tiny-base and tiny-instruct; tiny-instruct is SFT from tiny-base", () => {
-  assert.deepEqual(zooNames().filter((n) => n.startsWith("tiny-")), ["tiny-base", "tiny-instruct"]);
+  assert.deepEqual(
+    zooNames().filter((n) => n.startsWith("tiny-")),
+    ["tiny-base", "tiny-instruct"],
+  );
   const r = zooRecipe("tiny-instruct");
   assert.equal(r.kind, "sft");
   assert.equal(r.kind === "sft" && r.parent, "tiny-base");
 });
 
 test("an unknown zoo name fails with the closest name", () => {
-  assert.throws(() => zooRecipe("tiny-instuct"), /unknown zoo model "tiny-instuct" \(did you mean "tiny-instruct"\?\); zoo models: .*tiny-base/);
+  assert.throws(
+    () => zooRecipe("tiny-instuct"),
+    /unknown zoo model "tiny-instuct" \(did you mean "tiny-instruct"\?\); zoo models: .*tiny-base/,
+  );
   return assert.rejects(loadZooModel("tiny-bsae"), /did you mean "tiny-base"/);
 });
 
