@@ -1,24 +1,12 @@
-// Held-out accuracy of a model on a bundled task in the instruct format (PLAN.md "Correctness").
-// Local until lib/rewards/task-reward.ts and lib/evaluation/ (evaluateTask) land; then this file goes.
+// Held-out accuracy of a model on a bundled task in the instruct format (PLAN.md "Correctness"), with the
+// per-prompt shares the paired standard error of a gain needs. (lib/evaluation's evaluateTask came later.)
 import type { Transformer } from "../model";
 import { generate } from "../sampling";
-import type { TextCodec } from "./rollout";
+import type { TextCodec } from "../io/tokenizer";
+import { taskCorrect } from "../rewards/task-reward";
+import { wilson } from "../stats/interval";
 
-/** Correct iff the completion, less one trailing "\n" and surrounding spaces, equals the canonical answer. */
-export function taskCorrect(completion: string, answer: string): boolean {
-  return (completion.endsWith("\n") ? completion.slice(0, -1) : completion).trim() === answer;
-}
 
-/** Wilson score interval, 95%. */
-export function wilson95(correct: number, n: number): [number, number] {
-  if (n === 0) return [0, 1];
-  const z = 1.959964,
-    p = correct / n,
-    z2n = (z * z) / n;
-  const mid = (p + z2n / 2) / (1 + z2n);
-  const half = (z / (1 + z2n)) * Math.sqrt((p * (1 - p)) / n + z2n / (4 * n));
-  return [Math.max(0, mid - half), Math.min(1, mid + half)];
-}
 
 export interface TaskAccuracy {
   accuracy: number;
@@ -36,6 +24,7 @@ export interface TaskAccuracy {
 export async function taskAccuracy(
   model: Transformer,
   codec: TextCodec,
+  task: string,
   rows: readonly { prompt: string; answer: string }[],
   opts: { samples: number; seed: number },
 ): Promise<TaskAccuracy> {
@@ -57,9 +46,14 @@ export async function taskAccuracy(
   );
   const perPrompt = rows.map(() => 0);
   g.completions!.forEach((c, i) => {
-    if (taskCorrect(c, rows[g.promptIndex[i]].answer)) perPrompt[g.promptIndex[i]] += 1 / opts.samples;
+    if (taskCorrect(task, c, rows[g.promptIndex[i]].answer)) perPrompt[g.promptIndex[i]] += 1 / opts.samples;
   });
   const correct = Math.round(perPrompt.reduce((a, b) => a + b, 0) * opts.samples);
   const n = rows.length * opts.samples;
-  return { accuracy: correct / n, ci95: wilson95(correct, n), prompts: rows.length, samples: opts.samples, perPrompt };
+  return { accuracy: correct / n, ci95: wilsonPair(correct, n), prompts: rows.length, samples: opts.samples, perPrompt };
+}
+
+function wilsonPair(k: number, n: number): [number, number] {
+  const w = wilson(k, n);
+  return [w.lo, w.hi];
 }

@@ -8,20 +8,15 @@ import { isFinishedModelFolder } from "../io/pretrain-files";
 import { loadModel, saveModel, loadZooModel, zooFolder, zooModelDir, zooRecipe, zooRecipeHash, type Transformer } from "../model";
 import type { PretrainRecipe, SftRecipe, ZooCard, ZooTaskScore } from "../model";
 import { pretrain } from "../model/pretrain";
-import { loadTokenizer, type Tokenizer } from "../io/tokenizer";
+import { loadTokenizer } from "../io/tokenizer";
 import { generateCorpus, taskSplits, type TaskExample } from "../tasks";
 import { sftTrain } from "./supervised-train";
 import { taskAccuracy } from "./task-accuracy";
 import { rftlabCacheDir } from "../model/pretrained";
-import type { TextCodec } from "./rollout";
+import { textCodec, type TextCodec } from "../io/tokenizer";
 
 export interface ZooBuildOptions {
   log?: (line: string) => void;
-}
-
-/** The tokenizer as trainers see it: special tokens dropped from decoded text. */
-export function zooCodec(tok: Tokenizer): TextCodec {
-  return { encode: (t) => tok.encode(t), decode: (ids) => tok.decode(ids, { skipSpecialTokens: true }) };
 }
 
 /** Train and held-out rows of each task of an SFT recipe (taskSplits: disjoint prompts). */
@@ -33,7 +28,7 @@ export function zooTaskSplits(recipe: SftRecipe): { task: string; train: TaskExa
 export async function zooHeldOut(model: Transformer, codec: TextCodec, recipe: SftRecipe): Promise<ZooTaskScore[]> {
   const out: ZooTaskScore[] = [];
   for (const { task, test } of zooTaskSplits(recipe)) {
-    const a = await taskAccuracy(model, codec, test, recipe.eval);
+    const a = await taskAccuracy(model, codec, task, test, recipe.eval);
     out.push({ task, accuracy: a.accuracy, ci95: a.ci95, prompts: a.prompts, samples: a.samples });
   }
   return out;
@@ -62,7 +57,7 @@ async function pretrainStage(recipe: PretrainRecipe, hash: string, log: (l: stri
 
 async function sftStage(recipe: SftRecipe, log: (l: string) => void) {
   const parent = await loadZooModel(recipe.parent);
-  const codec = zooCodec(parent.tokenizer);
+  const codec = textCodec(parent.tokenizer);
   const eos = parent.tokenizer.decode([parent.tokenizer.eosId]);
   // Interleaved task mix; the completion ends with eos so an instruct model stops by itself (HF chat SFT).
   const splits = zooTaskSplits(recipe);
@@ -104,7 +99,7 @@ export async function buildZooModel(name: string, opts: ZooBuildOptions = {}): P
   const parameters = stored.numParams();
   let heldOut: ZooCard["heldOut"];
   try {
-    heldOut = recipe.kind === "sft" ? { tasks: await zooHeldOut(stored, zooCodec(loadTokenizer(dir)), recipe) } : stage.heldOut!;
+    heldOut = recipe.kind === "sft" ? { tasks: await zooHeldOut(stored, textCodec(loadTokenizer(dir)), recipe) } : stage.heldOut!;
   } finally {
     stored.dispose();
   }

@@ -2,15 +2,13 @@
 // hyperparameters and a binary correctness reward raises held-out accuracy on a task of its recipe.
 import { RftlabError } from "../errors";
 import { loadZooModel } from "../model";
-import type { RewardFn } from "../rewards";
 import { grpoTrain } from "./grpo-train";
-import type { PromptRow } from "./rollout";
-import { taskAccuracy, taskCorrect, type TaskAccuracy } from "./task-accuracy";
-import { zooCodec, zooTaskSplits } from "./zoo-build";
+import type { PromptRow } from "./trainer-types";
+import { taskAccuracy, type TaskAccuracy } from "./task-accuracy";
+import { taskReward } from "../rewards/task-reward";
+import { zooTaskSplits } from "./zoo-build";
+import { textCodec } from "../io/tokenizer";
 
-/** 1 when the completion is exactly the answer (then a line end), else 0 (PLAN.md "Correctness"). */
-export const correctnessReward: RewardFn = (ctx) =>
-  ctx.completions.map((c, i) => (taskCorrect(c, String((ctx.answer as unknown[])[i])) ? 1 : 0));
 
 export interface GrpoGain {
   task: string;
@@ -28,7 +26,7 @@ export interface GrpoGain {
 }
 
 /**
- * `steps` GRPO steps (GRPO_DEFAULTS otherwise; `seed` sets the GRPO seed) from zoo model `name` on the
+ * `steps` GRPO steps (DEFAULT_GRPO_CONFIG otherwise; `seed` sets the GRPO seed) from zoo model `name` on the
  * training split of `task`, then held-out accuracy on its test split with the recipe's evaluation.
  */
 export async function zooGrpoGain(
@@ -47,18 +45,18 @@ export async function zooGrpoGain(
       throw new RftlabError(
         `zooGrpoGain: task "${task}" is not in ${name}'s recipe; tasks: ${zoo.recipe.tasks.map((t) => t.task).join(", ")}`,
       );
-    const codec = zooCodec(zoo.tokenizer);
-    const before = await taskAccuracy(zoo.model, codec, split.test, zoo.recipe.eval);
+    const codec = textCodec(zoo.tokenizer);
+    const before = await taskAccuracy(zoo.model, codec, task, split.test, zoo.recipe.eval);
     const data: PromptRow[] = split.train.map((e) => ({ prompt: e.prompt, answer: e.answer }));
     const run = await grpoTrain({
       model: zoo.model,
       tokenizer: codec,
       data,
-      rewards: [{ name: "correct", fn: correctnessReward }],
+      rewards: [{ name: "correct", fn: taskReward(task) }],
       config: { steps: opts.steps, seed: opts.seed },
       options: { onStep: (s, m) => opts.onStep?.(s, m.reward) },
     });
-    const after = await taskAccuracy(zoo.model, codec, split.test, zoo.recipe.eval);
+    const after = await taskAccuracy(zoo.model, codec, task, split.test, zoo.recipe.eval);
     const d = after.perPrompt.map((a, i) => a - before.perPrompt[i]);
     const mean = d.reduce((x, y) => x + y, 0) / d.length;
     const se = Math.sqrt(d.reduce((x, y) => x + (y - mean) ** 2, 0) / (d.length - 1) / d.length);

@@ -1,4 +1,4 @@
-// The learning requirement of the zoo (issue 9 item 1): with GRPO_DEFAULTS (lr 3e-4, 4 prompts × 8
+// The learning requirement of the zoo (issue 9 item 1): with DEFAULT_GRPO_CONFIG (lr 3e-4, 4 prompts × 8
 // completions, stop at eos), 40 GRPO steps with the binary correctness reward from tiny-instruct raise
 // held-out accuracy by more than 3 standard errors on each of 4 tasks of its recipe, and tiny-instruct
 // starts between 0.1 and 0.7 on each. Held-out: 256 prompts × 2 samples at temperature 1 (512 samples);
@@ -12,7 +12,7 @@
 import { test, before } from "node:test";
 import assert from "node:assert/strict";
 import { initBackend } from "../../lib/tensor";
-import { GRPO_DEFAULTS } from "../../lib/rl";
+import { DEFAULT_GRPO_CONFIG } from "../../lib/rl";
 import { zooGrpoGain } from "../../lib/rl/zoo-learning";
 
 /** Fixed before measuring (datasets/zoo/README.md); difficulty options are in the tiny-instruct recipe. */
@@ -25,8 +25,8 @@ before(async () => {
 });
 
 test("the requirement runs at the trainer's defaults (no overrides but steps and seed)", () => {
-  assert.equal(GRPO_DEFAULTS.lr, 3e-4);
-  assert.equal(GRPO_DEFAULTS.stopAtEos, true);
+  assert.equal(DEFAULT_GRPO_CONFIG.lr, 3e-4);
+  assert.equal(DEFAULT_GRPO_CONFIG.stopAtEos, true);
 });
 
 for (const task of TASKS) {
