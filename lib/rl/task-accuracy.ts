@@ -6,8 +6,6 @@ import type { TextCodec } from "../io/tokenizer";
 import { taskCorrect } from "../rewards/task-reward";
 import { wilson } from "../stats/interval";
 
-
-
 export interface TaskAccuracy {
   accuracy: number;
   ci95: [number, number];

@@ -145,6 +145,10 @@ export function resolveGrpoConfig(partial: GrpoConfigInput = {}): GrpoConfig {
   if (typeof c.stopAtEos !== "boolean") fail("GrpoConfig", "stopAtEos", "true or false", c.stopAtEos);
   resolveSampleConfig({ ...c.sampling, numGenerations: c.numGenerations });
   resolvePolicyLossConfig(c.loss);
-  c.scaleRewards = resolveAdvantageConfig({ groupSize: c.numGenerations, estimator: c.estimator, scaleRewards: partial.scaleRewards }).scaleRewards;
+  c.scaleRewards = resolveAdvantageConfig({
+    groupSize: c.numGenerations,
+    estimator: c.estimator,
+    scaleRewards: partial.scaleRewards,
+  }).scaleRewards;
   return c;
 }

@@ -9,7 +9,6 @@ import { taskReward } from "../rewards/task-reward";
 import { zooTaskSplits } from "./zoo-build";
 import { textCodec } from "../io/tokenizer";
 
-
 export interface GrpoGain {
   task: string;
   seed: number;

@@ -63,3 +63,11 @@ test("models prints a table; build of an unknown name suggests the closest", () 
   assert.notEqual(action.code, 0);
   assert.match(action.stderr, /unknown action "rebuild"/);
 });
+
+test("a zoo name is a model for rftlab eval (and rftlab train, through the same resolver)", () => {
+  const r = rftlab(["eval", "tiny-instruct", "--task", "max", "--n", "8", "--json"]);
+  assert.equal(r.code, 0, r.stderr);
+  const out = JSON.parse(r.stdout);
+  assert.equal(out.n, 8);
+  assert.ok(out.accuracy >= 0 && out.accuracy <= 1);
+});
