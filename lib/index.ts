@@ -21,7 +21,7 @@ export { RftlabError } from "./errors";
 
 // Shortcuts.
 export { tf, initBackend, backendInfo } from "./tensor";
-export { Transformer, createModel, loadModel, saveModel, resolveModelConfig, ensurePretrainedTiny } from "./model";
+export { Transformer, createModel, loadModel, saveModel, resolveModelConfig, ensurePretrainedTiny, loadZooModel } from "./model";
 export type { ModelConfig } from "./model";
 export { taskSplits } from "./tasks";
 export { generate } from "./sampling";

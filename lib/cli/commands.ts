@@ -17,4 +17,5 @@ export const commandLoaders: Record<string, () => Promise<Command>> = {
   eval: async () => (await import("./eval")).default,
   forgetting: async () => (await import("./forgetting")).default,
   continual: async () => (await import("./continual")).default,
+  models: async () => (await import("./models")).default,
 };

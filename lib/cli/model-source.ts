@@ -5,7 +5,7 @@ import path from "node:path";
 import { tf } from "../tensor";
 import { openCheckpoint, RunDir, writeFileAtomic } from "../io";
 import { loadTokenizer, type Tokenizer } from "../io/tokenizer";
-import { ensurePretrainedTiny, loadModel, type Transformer } from "../model";
+import { ensurePretrainedTiny, loadModel, loadZooModel, zooNames, type Transformer } from "../model";
 import { UsageError } from "./command";
 
 export interface OpenedModel {
@@ -19,13 +19,17 @@ export interface OpenedModel {
 export const RUN_MODEL_FILE = "model.json";
 
 /** Names resolveZooModel knows. */
-export const ZOO_NAMES = ["pretrained-tiny"];
+export const ZOO_NAMES = ["pretrained-tiny", ...zooNames()];
 
 /**
- * A model by zoo name, or undefined when `name` is not one. Wiring point for the model zoo: the lead routes
- * the zoo's names (lib/model/zoo.ts loadZooModel: tiny-base, tiny-instruct) through here.
+ * A model by zoo name (lib/model/zoo.ts loadZooModel: tiny-base, tiny-instruct; or the cached
+ * "pretrained-tiny"), or undefined when `name` is not one.
  */
 export async function resolveZooModel(name: string): Promise<OpenedModel | undefined> {
+  if (zooNames().includes(name)) {
+    const z = await loadZooModel(name);
+    return { model: z.model, tokenizer: z.tokenizer, dir: z.dir };
+  }
   if (name !== "pretrained-tiny") return undefined;
   const p = await ensurePretrainedTiny({
     onProgress: (q) => q.step % 20 === 0 && process.stderr.write(`pretraining the tiny model: step ${q.step}/${q.totalSteps}\n`),

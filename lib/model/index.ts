@@ -15,3 +15,5 @@ export type { SaveDtype } from "./checkpoint";
 export * from "./pretrain";
 export { ensurePretrainedTiny, pretrainedTinyConfig, rftlabCacheDir, FAST_PRETRAIN_OVERRIDES } from "./pretrained";
 export type { PretrainedTiny, PretrainedTinyOptions } from "./pretrained";
+export { loadZooModel, zooNames, zooRecipe, zooRecipeHash, zooCard, zooFolder, zooModelDir, zooStaleReason } from "./zoo";
+export type { ZooModel, ZooRecipe, ZooCard, ZooTask, ZooTaskScore, PretrainRecipe, SftRecipe } from "./zoo";

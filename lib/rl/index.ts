@@ -29,3 +29,7 @@ export { sftTrain, dpoTrain, resolveSftConfig, resolveDpoConfig, DEFAULT_SFT_CON
 export type { SftConfig, DpoConfig, SftRow, DpoRow } from "./supervised-train";
 export { raftTrain, resolveRaftConfig, DEFAULT_RAFT_CONFIG } from "./raft-train";
 export type { RaftConfig, RaftConfigInput, RaftTrainArgs } from "./raft-train";
+export { buildZooModel, zooTaskSplits, zooHeldOut } from "./zoo-build";
+export type { ZooBuildOptions } from "./zoo-build";
+export { zooGrpoGain } from "./zoo-learning";
+export type { GrpoGain } from "./zoo-learning";

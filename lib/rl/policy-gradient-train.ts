@@ -43,6 +43,8 @@ export async function policyGradientTrain(args: PolicyTrainArgs, objective: Poli
   const G = cfg.numGenerations;
   const T = cfg.sampling.temperature > 0 ? cfg.sampling.temperature : 1;
   const schedule = { peakLr: cfg.lr, totalSteps: cfg.steps, warmupSteps: cfg.warmupSteps, decay: cfg.decay };
+  const eos = cfg.stopAtEos ? (model.config.eosTokenIds ?? (model.config.eosTokenId === undefined ? [] : [model.config.eosTokenId])) : [];
+  const stopTokenIds = [...new Set([...cfg.sampling.stopTokenIds, ...eos])];
 
   const step = async (s: number) => {
     const sample = (round: number) =>
@@ -53,6 +55,7 @@ export async function policyGradientTrain(args: PolicyTrainArgs, objective: Poli
         rewards,
         {
           ...cfg.sampling,
+          stopTokenIds,
           numGenerations: G,
           seed: cfg.seed * 1_000_003 + s * 97 + round,
         },

@@ -77,7 +77,7 @@ test("bad input: exit 2 with one line naming the argument and the fix", () => {
     [["eval", modelDir, "--task", "ad"], /rftlab eval: --task: unknown task "ad" \(did you mean "add"\?\)/],
     [
       ["eval", path.join(dir, "nowhere"), "--task", "add"],
-      /rftlab eval: <model> = ".*nowhere" is neither a zoo name \(pretrained-tiny\) nor a folder with config\.json/,
+      /rftlab eval: <model> = ".*nowhere" is neither a zoo name \(pretrained-tiny, tiny-base, tiny-instruct\) nor a folder with config\.json/,
     ],
     [["eval", modelDir, "--task", "add", "--samples", "2", "--temperature", "0"], /--samples 2 needs --temperature > 0/],
     [["eval", modelDir, "--task", "add", "--n", "0"], /--n must be an integer ≥ 1; got "0"/],
