@@ -26,12 +26,8 @@ function traceName(group: string, y: string, ys: string[]): string {
 }
 
 const colour = (i: number) => HOUSE_COLORWAY[i % HOUSE_COLORWAY.length];
-
-/** "#RRGGBB" → "rgba(r, g, b, a)": a translucent fill that keeps overlapping bands and their lines readable. */
-function withAlpha(hex: string, alpha: number): string {
-  const [r, g, b] = [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16));
-  return `rgba(${r}, ${g}, ${b}, ${alpha})`;
-}
+/** "#rrggbb" → "rgba(r, g, b, a)": a band's fill must be translucent itself (a trace's opacity is not applied to fills in static renders). */
+const translucent = (hex: string, alpha: number) => `rgba(${[1, 3, 5].map((k) => parseInt(hex.slice(k, k + 2), 16)).join(", ")}, ${alpha})`;
 
 /** Exponential moving average (TensorBoard-style, debiased) over the non-null values. */
 export function emaSmooth(values: readonly unknown[], weight: number): (number | null)[] {
@@ -67,6 +63,8 @@ export function lineFigure(data: TableInput, opts: LineFigureOptions): Figure {
   const ci = intervalColumns("lineFigure", opts.ciLow, opts.ciHigh, ys);
   requireColumns(rows, [opts.x, ...ys, opts.series, ...(ci ?? [])], "lineFigure");
   const traces: PlotlyTrace[] = [];
+  // Every band goes below every line, so one series' band never hides another's line.
+  const bands: PlotlyTrace[] = [];
   for (const [group, gRows] of groups(rows, opts.series)) {
     for (const y of ys) {
       const i = traces.filter((t) => t.showlegend !== false).length;
@@ -77,8 +75,8 @@ export function lineFigure(data: TableInput, opts: LineFigureOptions): Figure {
       if (ci) {
         // The band: upper bound, then the lower bound filled up to it, in the line's colour.
         const band = { type: "scatter", mode: "lines", x: xs, legendgroup: name, showlegend: false, hoverinfo: "skip", line: { width: 0, color: colour(i) } };
-        traces.push({ ...band, y: column(gRows, ci[1]) });
-        traces.push({ ...band, y: column(gRows, ci[0]), fill: "tonexty", fillcolor: withAlpha(colour(i), 0.18) });
+        bands.push({ ...band, y: column(gRows, ci[1]) });
+        bands.push({ ...band, y: column(gRows, ci[0]), fill: "tonexty", fillcolor: translucent(colour(i), 0.2) });
       }
       const mode = opts.markers ? "lines+markers" : "lines";
       if (opts.smoothing) {
@@ -91,7 +89,7 @@ export function lineFigure(data: TableInput, opts: LineFigureOptions): Figure {
   }
   const yTitle = ys.length === 1 ? ys[0] : undefined;
   const shown = traces.filter((t) => t.showlegend !== false).length;
-  return new Figure({ data: traces, layout: layoutFor(opts, opts.x, yTitle, { showlegend: shown > 1 }, column(rows, opts.x), opts.series) });
+  return new Figure({ data: [...bands, ...traces], layout: layoutFor(opts, opts.x, yTitle, { showlegend: shown > 1 }, column(rows, opts.x), opts.series) });
 }
 
 export interface BarFigureOptions extends FigureOptions {

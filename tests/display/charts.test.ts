@@ -171,9 +171,11 @@ describe("what a reader needs: intervals, reference lines, integer steps, legend
     assert.equal(f.spec.data.length, 3);
     const [upper, lower, line] = f.spec.data;
     assert.deepEqual([upper.y, lower.y, lower.fill, line.y], [[0.3, 0.65], [0.1, 0.4], "tonexty", [0.2, 0.5]]);
-    assert.equal(lower.fillcolor, "rgba(0, 114, 178, 0.18)", "translucent: overlapping bands stay readable");
     assert.deepEqual(f.spec.data.map((t) => t.showlegend), [false, false, undefined]);
     assert.deepEqual(f.spec.layout.legend, { title: { text: "method" } });
+    assert.equal(lower.fillcolor, "rgba(0, 114, 178, 0.2)"); // #0072B2, translucent in the fill itself
+    const two = lineFigure([...curve, ...curve.map((r) => ({ ...r, method: "sft" }))], { x: "step", y: "acc", series: "method", ciLow: "lo", ciHigh: "hi" });
+    assert.deepEqual(two.spec.data.map((t) => t.showlegend), [false, false, false, false, undefined, undefined], "both bands under both lines");
     assert.throws(() => lineFigure(curve, { x: "step", y: "acc", ciLow: "lo" }), /pass both interval columns/);
     assert.throws(() => lineFigure(curve, { x: "step", y: ["acc", "hi"], ciLow: "lo", ciHigh: "hi" }), /single y column/);
   });
