@@ -288,6 +288,9 @@ export interface ScatterFigureOptions extends FigureOptions {
   /** Columns with a confidence interval's bounds on y, drawn as error bars. */
   ciLow?: string;
   ciHigh?: string;
+  /** Columns with a confidence interval's bounds on x (e.g. an accuracy on the x axis), drawn as horizontal error bars. */
+  xCiLow?: string;
+  xCiHigh?: string;
 }
 
 /** Points: one colour per series value, optional hover labels and sized markers. */
@@ -295,7 +298,8 @@ export function scatterFigure(data: TableInput, opts: ScatterFigureOptions): Fig
   const rows = toRows(data, "scatterFigure(data)");
   const sizeColumn = typeof opts.size === "string" ? opts.size : undefined;
   const ci = intervalColumns("scatterFigure", opts.ciLow, opts.ciHigh, [opts.y]);
-  requireColumns(rows, [opts.x, opts.y, opts.series, opts.text, sizeColumn, ...(ci ?? [])], "scatterFigure");
+  const xCi = intervalColumns("scatterFigure", opts.xCiLow, opts.xCiHigh, [opts.x]);
+  requireColumns(rows, [opts.x, opts.y, opts.series, opts.text, sizeColumn, ...(ci ?? []), ...(xCi ?? [])], "scatterFigure");
   const sizes = sizeColumn ? rows.map((r) => Number(r[sizeColumn])).filter(Number.isFinite) : [];
   const [lo, hi] = [Math.min(...sizes), Math.max(...sizes)];
   const sizeOf = (r: Row): number => {
@@ -309,6 +313,7 @@ export function scatterFigure(data: TableInput, opts: ScatterFigureOptions): Fig
     marker: { color: colour(i), size: g.map(sizeOf), opacity: 0.85, line: { width: 0.5, color: "#ffffff" } },
     ...(opts.text ? { text: g.map((r) => String(r[opts.text!] ?? "")), hovertemplate: "%{text}<br>%{x}, %{y}<extra></extra>" } : {}),
     ...(ci ? { error_y: intervalBars(g, opts.y, ci) } : {}),
+    ...(xCi ? { error_x: intervalBars(g, opts.x, xCi) } : {}),
   }));
   return new Figure({ data: traces, layout: layoutFor(opts, opts.x, opts.y, { showlegend: traces.length > 1 }, undefined, opts.series) });
 }

@@ -205,6 +205,9 @@ describe("what a reader needs: intervals, reference lines, integer steps, legend
     assert.throws(() => barFigure(rows, { x: "task", y: "acc", error: "hi", ciLow: "lo", ciHigh: "hi" }), /not both/);
     const sc = scatterFigure(rows, { x: "lo", y: "acc", ciLow: "lo", ciHigh: "hi" }).spec.data[0].error_y as { array: number[] };
     expectClose(sc.array, [0.05], { atol: 1e-12 });
+    const xs = scatterFigure(rows, { x: "acc", y: "hi", xCiLow: "lo", xCiHigh: "hi" }).spec.data[0].error_x as { array: number[]; arrayminus: number[] };
+    expectClose(xs.array, [0.05], { atol: 1e-12 });
+    expectClose(xs.arrayminus, [0.1], { atol: 1e-12 });
   });
 
   test("heatmapFigure takes a plain matrix of numbers", () => {
