@@ -9,14 +9,21 @@ import path from "node:path";
 import fs from "node:fs";
 import { spawnSync } from "node:child_process";
 import { openCheckpoint, writeShardedSafetensors } from "../lib/io";
-import { diffCheckpoints, plantedLlamaLayout, plantedLlamaTensors, resolvePlantedLlamaConfig, type PlantedLlamaConfig } from "../lib/analysis";
+import {
+  diffCheckpoints,
+  plantedLlamaLayout,
+  plantedLlamaTensors,
+  resolvePlantedLlamaConfig,
+  type PlantedLlamaConfig,
+} from "../lib/analysis";
 
 const PYTHON = "/usr/bin/python3";
 const TORCH_SCRIPT = path.resolve(__dirname, "..", "..", "bench", "torch_diff.py");
 
 function plantedConfig(gb: number): PlantedLlamaConfig {
   const shape = { hiddenSize: 2048, intermediateSize: 5632, vocabSize: 32000, fraction: 0.2, seed: 0 };
-  const numel = (numLayers: number) => plantedLlamaLayout(resolvePlantedLlamaConfig({ ...shape, numLayers })).reduce((s, t) => s + t.shape.reduce((a, b) => a * b, 1), 0);
+  const numel = (numLayers: number) =>
+    plantedLlamaLayout(resolvePlantedLlamaConfig({ ...shape, numLayers })).reduce((s, t) => s + t.shape.reduce((a, b) => a * b, 1), 0);
   let numLayers = 1;
   while (2 * numel(numLayers + 1) <= gb * 1e9) numLayers++;
   return resolvePlantedLlamaConfig({ ...shape, numLayers });
@@ -32,18 +39,32 @@ async function diff(dir: string): Promise<void> {
   const [a, b] = await Promise.all([openCheckpoint(path.join(dir, "base")), openCheckpoint(path.join(dir, "tuned"))]);
   const r = await diffCheckpoints(a, b, { tol: 1e-5 });
   await Promise.all([a.close(), b.close()]);
-  console.log(JSON.stringify({
-    tool: "rftlab", numel: r.overall.numel, unchanged: r.overall.unchanged, sparsity: r.overall.sparsity,
-    gbRead: r.bytesRead / 1e9, seconds: r.seconds, gbPerSecond: r.throughput / 1e9, maxRssMB: process.resourceUsage().maxRSS / 1e3,
-  }));
+  console.log(
+    JSON.stringify({
+      tool: "rftlab",
+      numel: r.overall.numel,
+      unchanged: r.overall.unchanged,
+      sparsity: r.overall.sparsity,
+      gbRead: r.bytesRead / 1e9,
+      seconds: r.seconds,
+      gbPerSecond: r.throughput / 1e9,
+      maxRssMB: process.resourceUsage().maxRSS / 1e3,
+    }),
+  );
 }
 
 function files(dir: string): string[] {
-  return ["base", "tuned"].flatMap((v) => fs.readdirSync(path.join(dir, v)).filter((f) => f.endsWith(".safetensors")).map((f) => path.join(dir, v, f)));
+  return ["base", "tuned"].flatMap((v) =>
+    fs
+      .readdirSync(path.join(dir, v))
+      .filter((f) => f.endsWith(".safetensors"))
+      .map((f) => path.join(dir, v, f)),
+  );
 }
 
 function evict(paths: string[]): void {
-  const code = "import os,sys\nfor p in sys.argv[1:]:\n fd=os.open(p,os.O_RDONLY); os.fsync(fd); os.posix_fadvise(fd,0,0,os.POSIX_FADV_DONTNEED); os.close(fd)";
+  const code =
+    "import os,sys\nfor p in sys.argv[1:]:\n fd=os.open(p,os.O_RDONLY); os.fsync(fd); os.posix_fadvise(fd,0,0,os.POSIX_FADV_DONTNEED); os.close(fd)";
   const r = spawnSync(PYTHON, ["-c", code, ...paths], { encoding: "utf8" });
   if (r.status !== 0) throw new Error(`evicting the page cache failed: ${r.stderr}`);
 }
@@ -55,7 +76,11 @@ function load(): string {
 /** Runs cmd under /usr/bin/time for its peak RSS; `discard` sends stdout to /dev/null (cat). */
 function run(cmd: string, args: string[], discard = false): { stdout: string; seconds: number; maxRssMB: number } {
   const t0 = process.hrtime.bigint();
-  const r = spawnSync("/usr/bin/time", ["-f", "MAXRSS %M", cmd, ...args], { encoding: "utf8", maxBuffer: 1 << 26, stdio: ["ignore", discard ? "ignore" : "pipe", "pipe"] });
+  const r = spawnSync("/usr/bin/time", ["-f", "MAXRSS %M", cmd, ...args], {
+    encoding: "utf8",
+    maxBuffer: 1 << 26,
+    stdio: ["ignore", discard ? "ignore" : "pipe", "pipe"],
+  });
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(" ")} failed (${r.status}): ${r.stderr}`);
   const rss = /MAXRSS (\d+)/.exec(r.stderr);
@@ -78,7 +103,16 @@ async function main(): Promise<void> {
       const prep = () => (cache === "cold" ? evict(paths) : run("cat", paths, true));
       prep();
       const cat = run("cat", paths, true);
-      console.log(JSON.stringify({ cache, tool: "cat", gbRead: bytes / 1e9, seconds: cat.seconds, gbPerSecond: bytes / 1e9 / cat.seconds, maxRssMB: cat.maxRssMB }));
+      console.log(
+        JSON.stringify({
+          cache,
+          tool: "cat",
+          gbRead: bytes / 1e9,
+          seconds: cat.seconds,
+          gbPerSecond: bytes / 1e9 / cat.seconds,
+          maxRssMB: cat.maxRssMB,
+        }),
+      );
       prep();
       const ours = run(process.execPath, [__filename, "--diff", dir]);
       console.log(JSON.stringify({ cache, ...JSON.parse(ours.stdout), processSeconds: ours.seconds, maxRssMB: ours.maxRssMB }));

@@ -58,10 +58,17 @@ async function main(): Promise<void> {
         for (let k = 0; k < 3; k++) runs.push(await diffCheckpoints(a, b, { precision }));
         const gbps = median(runs.map((r) => r.throughput / 1e9));
         const [simd, js] = [await kernelGBps(a, b, precision, true), await kernelGBps(a, b, precision, false)];
-        console.log(JSON.stringify({
-          dtype, precision, gbRead: +(runs[0].bytesRead / 1e9).toFixed(3), gbPerSecond: +gbps.toFixed(2), sparsity: +runs[0].overall.sparsity.toFixed(4),
-          countSimdGBps: +simd.toFixed(2), countJsGBps: +js.toFixed(2),
-        }));
+        console.log(
+          JSON.stringify({
+            dtype,
+            precision,
+            gbRead: +(runs[0].bytesRead / 1e9).toFixed(3),
+            gbPerSecond: +gbps.toFixed(2),
+            sparsity: +runs[0].overall.sparsity.toFixed(4),
+            countSimdGBps: +simd.toFixed(2),
+            countJsGBps: +js.toFixed(2),
+          }),
+        );
       }
       await Promise.all([a.close(), b.close()]);
     }

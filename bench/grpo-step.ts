@@ -28,7 +28,11 @@ async function sampleWithoutCache(model: Transformer, prompts: number[][], newTo
     const next = tf.tidy(() => {
       const logits = model.forward(ids); // [N, T+t, V]
       const [N, L, V] = logits.shape;
-      return logits.slice([0, L - 1, 0], [N, 1, V]).reshape([N, V]).argMax(-1).toInt(); // [N]
+      return logits
+        .slice([0, L - 1, 0], [N, 1, V])
+        .reshape([N, V])
+        .argMax(-1)
+        .toInt(); // [N]
     });
     const nextIds = Array.from(await next.data());
     nextIds.forEach((id, n) => out[n].push(id));
@@ -58,7 +62,10 @@ async function main(): Promise<void> {
   process.env.RFTLAB_WASM_THREADS = String(threads);
   const info = await initBackend("wasm");
   const { model, tokenizer, dir } = await ensurePretrainedTiny({ fast: true });
-  const codec = { encode: (t: string) => tokenizer.encode(t), decode: (ids: number[]) => tokenizer.decode(ids, { skipSpecialTokens: true }) };
+  const codec = {
+    encode: (t: string) => tokenizer.encode(t),
+    decode: (ids: number[]) => tokenizer.decode(ids, { skipSpecialTokens: true }),
+  };
   const rows = generateTask("add", { n: 8, seed: 7, digits: 1 });
   const G = 8;
   const prompts = rows.flatMap((r) => Array<number[]>(G).fill(codec.encode(r.prompt)));
@@ -69,14 +76,22 @@ async function main(): Promise<void> {
   const sameTokens = kv.value.completionIds.every((c, i) => c.every((id, t) => id === full.value[i][t]));
 
   // One GRPO step; sampling and scoring are timed alone with the step's own seed, training is the rest.
-  const rewards: WeightedReward[] = [{ name: "correct", fn: (ctx) => ctx.completions.map((c, i) => (checkAnswer("add", c, String((ctx.answer as string[])[i])) ? 1 : 0)) }];
+  const rewards: WeightedReward[] = [
+    { name: "correct", fn: (ctx) => ctx.completions.map((c, i) => (checkAnswer("add", c, String((ctx.answer as string[])[i])) ? 1 : 0)) },
+  ];
   const data = rows.map((r) => ({ prompt: r.prompt, answer: r.answer }));
   const sampling = { temperature: 1, topK: 0, topP: 1, maxNewTokens: newTokens, stopStrings: [], stopTokenIds: [] };
   const cfg = { steps: 1, promptsPerStep: 8, numGenerations: G, lr: 1e-3, microBatchSize: 64, seed: 0, sampling };
   const enc = data.map((r) => codec.encode(r.prompt));
   const sample = await best(2, () => generate(model, enc, { ...sampling, numGenerations: G, seed: 0 }, { tokenizer: codec }));
   const g = sample.value;
-  const score = await best(2, () => scoreRewards(rewards, { prompts: g.promptIndex.map((i) => data[i].prompt), completions: g.completions!, answer: g.promptIndex.map((i) => data[i].answer) }, { groupSize: G }));
+  const score = await best(2, () =>
+    scoreRewards(
+      rewards,
+      { prompts: g.promptIndex.map((i) => data[i].prompt), completions: g.completions!, answer: g.promptIndex.map((i) => data[i].answer) },
+      { groupSize: G },
+    ),
+  );
   const step = await best(2, async () => (await grpoTrain({ model, tokenizer: codec, data, rewards, config: cfg })).history[0].step_time);
   const trainSeconds = step.value - sample.seconds - score.seconds;
 
@@ -86,17 +101,23 @@ async function main(): Promise<void> {
     maxBuffer: 64 << 20,
   });
   const torch = py.status === 0 ? JSON.parse(py.stdout) : { error: py.stderr.slice(-500) };
-  const torchSameTokens = Array.isArray(torch.completions) && torch.completions.every((c: number[], i: number) => c.every((id, t) => id === kv.value.completionIds[i][t]));
+  const torchSameTokens =
+    Array.isArray(torch.completions) &&
+    torch.completions.every((c: number[], i: number) => c.every((id, t) => id === kv.value.completionIds[i][t]));
   delete torch.completions;
 
   const result = {
     machine: `${threads} threads, backend ${info.backend} (threads ${info.threads})`,
-    rows: prompts.length, newTokens,
+    rows: prompts.length,
+    newTokens,
     rftlab: {
       sample_kv_tok_s: tokens / kv.seconds,
       sample_full_tok_s: tokens / full.seconds,
       kv_equals_full_reforward: sameTokens,
-      grpo_step_s: step.value, sampling_s: sample.seconds, scoring_s: score.seconds, training_s: trainSeconds,
+      grpo_step_s: step.value,
+      sampling_s: sample.seconds,
+      scoring_s: score.seconds,
+      training_s: trainSeconds,
     },
     torch,
     torch_greedy_equals_rftlab: torchSameTokens,
@@ -105,7 +126,10 @@ async function main(): Promise<void> {
   model.dispose();
 }
 
-main().then(() => process.exit(0), (e) => {
-  console.error(e);
-  process.exit(1);
-});
+main().then(
+  () => process.exit(0),
+  (e) => {
+    console.error(e);
+    process.exit(1);
+  },
+);

@@ -15,7 +15,7 @@ const arg = (name: string, dflt: number) => {
   const i = process.argv.indexOf(name);
   return i > 0 ? Number(process.argv[i + 1]) : dflt;
 };
-const sizes = (process.argv[2]?.startsWith("--") ? "1024,2048" : process.argv[2] ?? "1024,2048").split(",").map(Number);
+const sizes = (process.argv[2]?.startsWith("--") ? "1024,2048" : (process.argv[2] ?? "1024,2048")).split(",").map(Number);
 const fullMax = arg("--full-max", 2048);
 const f64Max = arg("--f64-max", 2048);
 const threads = arg("--threads", 2);
@@ -35,7 +35,11 @@ for (const n of sizes) {
   fs.writeFileSync(file, Buffer.from(data.buffer));
   const flags = [...(n <= fullMax ? ["--full"] : []), ...(n <= f64Max ? ["--float64"] : [])];
   const env = { ...process.env, OPENBLAS_NUM_THREADS: String(threads), OMP_NUM_THREADS: String(threads) };
-  const py = spawnSync(PYTHON, [path.resolve(__dirname, "..", "..", "bench", "torch_svd.py"), file, String(n), String(threads), ...flags], { encoding: "utf8", env, maxBuffer: 1 << 26 });
+  const py = spawnSync(PYTHON, [path.resolve(__dirname, "..", "..", "bench", "torch_svd.py"), file, String(n), String(threads), ...flags], {
+    encoding: "utf8",
+    env,
+    maxBuffer: 1 << 26,
+  });
   fs.rmSync(file, { force: true });
   if (py.status !== 0) throw new Error(`torch peer failed: ${py.stderr.slice(-800)}`);
   const torch = JSON.parse(py.stdout);
@@ -47,8 +51,12 @@ for (const n of sizes) {
     n,
     rftlab: { valuesSeconds: values, fullSeconds: full, rank: rank.rank },
     torch: {
-      threads: torch.threads, valuesSeconds_float32: torch.valuesSeconds_float32, fullSeconds_float32: torch.fullSeconds_float32 ?? null,
-      valuesSeconds_float64: torch.valuesSeconds_float64 ?? null, fullSeconds_float64: torch.fullSeconds_float64 ?? null, rank_float32: torch.rank,
+      threads: torch.threads,
+      valuesSeconds_float32: torch.valuesSeconds_float32,
+      fullSeconds_float32: torch.fullSeconds_float32 ?? null,
+      valuesSeconds_float64: torch.valuesSeconds_float64 ?? null,
+      fullSeconds_float64: torch.fullSeconds_float64 ?? null,
+      rank_float32: torch.rank,
     },
     sigmaDiffVsTorchF32: maxRelDiff(rank.s, torch.s_float32),
     sigmaDiffVsTorchF64: torch.s_float64 ? maxRelDiff(rank.s, torch.s_float64) : null,
@@ -60,9 +68,14 @@ for (const n of sizes) {
 const ratio = (x: number | null, y: number | null) => (x != null && y ? `${(x / y).toFixed(1)}×` : "—");
 const sec = (x: number | null) => (x == null ? "—" : `${x} s`);
 const sci = (x: number | null) => (x == null ? "—" : x.toExponential(1));
-console.log("\n| n | rftlab values | torch svdvals f32 / f64 | ratio vs f32 | rftlab full | torch svd f32 / f64 | ratio vs f32 | rank rftlab / torch | max |Δσ|/σ₁ vs f32 / f64 |");
+console.log(
+  "\n| n | rftlab values | torch svdvals f32 / f64 | ratio vs f32 | rftlab full | torch svd f32 / f64 | ratio vs f32 | rank rftlab / torch | max |Δσ|/σ₁ vs f32 / f64 |",
+);
 console.log("|---|---|---|---|---|---|---|---|---|");
+// biome-ignore lint/suspicious/noExplicitAny: rows are the JSON the torch peer printed
 for (const r of rows as any[]) {
   const t = r.torch;
-  console.log(`| ${r.n} | ${sec(r.rftlab.valuesSeconds)} | ${sec(t.valuesSeconds_float32)} / ${sec(t.valuesSeconds_float64)} | ${ratio(r.rftlab.valuesSeconds, t.valuesSeconds_float32)} | ${sec(r.rftlab.fullSeconds)} | ${sec(t.fullSeconds_float32)} / ${sec(t.fullSeconds_float64)} | ${ratio(r.rftlab.fullSeconds, t.fullSeconds_float32)} | ${r.rftlab.rank} / ${t.rank_float32} | ${sci(r.sigmaDiffVsTorchF32)} / ${sci(r.sigmaDiffVsTorchF64)} |`);
+  console.log(
+    `| ${r.n} | ${sec(r.rftlab.valuesSeconds)} | ${sec(t.valuesSeconds_float32)} / ${sec(t.valuesSeconds_float64)} | ${ratio(r.rftlab.valuesSeconds, t.valuesSeconds_float32)} | ${sec(r.rftlab.fullSeconds)} | ${sec(t.fullSeconds_float32)} / ${sec(t.fullSeconds_float64)} | ${ratio(r.rftlab.fullSeconds, t.fullSeconds_float32)} | ${r.rftlab.rank} / ${t.rank_float32} | ${sci(r.sigmaDiffVsTorchF32)} / ${sci(r.sigmaDiffVsTorchF64)} |`,
+  );
 }

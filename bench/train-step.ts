@@ -60,7 +60,12 @@ async function worker(spec: string, steps: number, warmup: number): Promise<RunR
   const lossFn = () =>
     tf.tidy(() => {
       const logits = model.forward(ids).reshape([BATCH * SEQ, MODEL.vocabSize]); // [B·T, V]
-      return tf.logSoftmax(logits).mul(targets).sum().neg().div(BATCH * SEQ) as tf.Scalar;
+      return tf
+        .logSoftmax(logits)
+        .mul(targets)
+        .sum()
+        .neg()
+        .div(BATCH * SEQ) as tf.Scalar;
     });
   const stepSeconds: number[] = [];
   let cpuMicros = 0;
@@ -106,7 +111,11 @@ function runChild(spec: string, steps: number, warmup: number): RunResult {
   try {
     return JSON.parse(line) as RunResult;
   } catch {
-    return { runner: `rftlab ${spec}`, threads: Number(t ?? 0), error: (r.stderr || r.stdout || String(r.error)).trim().split("\n").slice(-3).join(" | ") };
+    return {
+      runner: `rftlab ${spec}`,
+      threads: Number(t ?? 0),
+      error: (r.stderr || r.stdout || String(r.error)).trim().split("\n").slice(-3).join(" | "),
+    };
   }
 }
 
@@ -129,7 +138,15 @@ function runTorch(threads: number, steps: number, warmup: number): RunResult {
     env: { ...process.env, OPENBLAS_NUM_THREADS: n, OMP_NUM_THREADS: n, MKL_NUM_THREADS: n, PYDEVD_DISABLE_FILE_VALIDATION: "1" },
   });
   if (r.status !== 0) return { runner: "pytorch", threads, error: (r.stderr || String(r.error)).trim().split("\n").slice(-2).join(" | ") };
-  const out = JSON.parse(r.stdout) as { tokensPerSec: number; tokensPerCpuSec: number; stepSeconds: number[]; losses: number[]; torch: string; blas: string; params: number };
+  const out = JSON.parse(r.stdout) as {
+    tokensPerSec: number;
+    tokensPerCpuSec: number;
+    stepSeconds: number[];
+    losses: number[];
+    torch: string;
+    blas: string;
+    params: number;
+  };
   return {
     runner: `pytorch ${out.torch} + ${out.blas}`,
     threads,
@@ -193,12 +210,17 @@ async function main(argv: string[]): Promise<number> {
   const cores = os.availableParallelism();
   const backends = arg(argv, "backends", `wasm:1,wasm:${cores},cpu,tensorflow`).split(",");
   const cpuSteps = Number(arg(argv, "cpu-steps", "1"));
-  const torchThreads = arg(argv, "torch-threads", [...new Set([1, cores])].join(",")).split(",").map(Number);
+  const torchThreads = arg(argv, "torch-threads", [...new Set([1, cores])].join(","))
+    .split(",")
+    .map(Number);
   const outDir = arg(argv, "out", path.join("bench", "out"));
   const meta = {
     cpu: os.cpus()[0]?.model ?? "unknown",
     cores,
-    loadBefore: os.loadavg().map((l) => l.toFixed(1)).join("/"),
+    loadBefore: os
+      .loadavg()
+      .map((l) => l.toFixed(1))
+      .join("/"),
     loadAfter: "",
     command: `node dist/bench/train-step.js ${argv.join(" ")}`.trim(),
     date: new Date().toISOString(),
@@ -213,7 +235,10 @@ async function main(argv: string[]): Promise<number> {
     results.push(runChild(spec, slow ? cpuSteps : steps, slow ? 0 : warmup));
     console.error(JSON.stringify(results[results.length - 1]));
   }
-  meta.loadAfter = os.loadavg().map((l) => l.toFixed(1)).join("/");
+  meta.loadAfter = os
+    .loadavg()
+    .map((l) => l.toFixed(1))
+    .join("/");
   const md = markdown(results, meta);
   fs.mkdirSync(outDir, { recursive: true });
   fs.writeFileSync(path.join(outDir, "train-step.json"), JSON.stringify({ meta, results }, null, 2));

@@ -32,7 +32,10 @@ export interface KernelInfoContent {
 }
 
 export class RftlabHandler extends JupyterHandlerImpl {
-  constructor(executor: Executor, private readonly version: string) {
+  constructor(
+    executor: Executor,
+    private readonly version: string,
+  ) {
     super(executor, false);
   }
 

@@ -44,17 +44,27 @@ export async function startKernel(opts: KernelOptions): Promise<RftlabKernelServ
     }
     cellConsole.reset();
     // The sink lives beside the entry point (dist/lib/display/sink.js): the same module instance the library uses.
-    const sink = require(path.join(path.dirname(rftlabMain), "display", "sink.js")) as { setDisplaySink?: (s: { display: typeof display }) => void };
+    const sink = require(path.join(path.dirname(rftlabMain), "display", "sink.js")) as {
+      setDisplaySink?: (s: { display: typeof display }) => void;
+    };
     sink.setDisplaySink?.({ display: (b, o) => display?.(b, o) });
   } catch (e) {
     notes.push(`rftlab kernel: could not load rftlab from ${rftlabMain}: ${(e as Error).stack ?? e}`);
   }
 
-  const server = new RftlabKernelServer(new RftlabHandler(executor, packageVersion(rftlabMain)), opts.connectionFile, executor, cellConsole, notes);
+  const server = new RftlabKernelServer(
+    new RftlabHandler(executor, packageVersion(rftlabMain)),
+    opts.connectionFile,
+    executor,
+    cellConsole,
+    notes,
+  );
   display = (bundle, o) => server.publishDisplay(bundle, o);
   // tslab's own `display` API (import { display } from "tslab") writes through this module variable.
-  (tslabJupyter as { lastWriteDisplayData: unknown }).lastWriteDisplayData = (data: { data: MimeBundle; transient?: { display_id?: string } }, update: boolean) =>
-    server.publishDisplay(data.data, { displayId: data.transient?.display_id, update });
+  (tslabJupyter as { lastWriteDisplayData: unknown }).lastWriteDisplayData = (
+    data: { data: MimeBundle; transient?: { display_id?: string } },
+    update: boolean,
+  ) => server.publishDisplay(data.data, { displayId: data.transient?.display_id, update });
   server.installProcessHooks();
   await server.init();
   exitWithParent();

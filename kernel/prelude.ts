@@ -29,8 +29,9 @@ export function preludeSource(mainJs: string, api: Record<string, unknown>): str
   const spec = modulePath(mainJs);
   const names = COMMON_NAMES.filter((n) => api[n] !== undefined);
   // `lab.display` is the display namespace; its display() function is a common name of its own.
-  const displayFn = typeof (api.display as Record<string, unknown> | undefined)?.display === "function"
-    ? `import { display } from ${modulePath(path.join(path.dirname(mainJs), "display", "index.js"))};\n`
-    : "";
+  const displayFn =
+    typeof (api.display as Record<string, unknown> | undefined)?.display === "function"
+      ? `import { display } from ${modulePath(path.join(path.dirname(mainJs), "display", "index.js"))};\n`
+      : "";
   return `import * as lab from ${spec};\n` + (names.length > 0 ? `import { ${names.join(", ")} } from ${spec};\n` : "") + displayFn;
 }

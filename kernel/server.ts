@@ -124,10 +124,22 @@ export class RftlabKernelServer extends ZmqServer {
           this.reply(sock, msg.child("is_complete_reply", this.rftlabHandler.handleIsComplete(msg.content as { code: string })));
           break;
         case "complete_request":
-          this.reply(sock, msg.child("complete_reply", this.guarded(() => this.rftlabHandler.handleComplete(msg.content as never))));
+          this.reply(
+            sock,
+            msg.child(
+              "complete_reply",
+              this.guarded(() => this.rftlabHandler.handleComplete(msg.content as never)),
+            ),
+          );
           break;
         case "inspect_request":
-          this.reply(sock, msg.child("inspect_reply", this.guarded(() => this.rftlabHandler.handleInspect(msg.content as never))));
+          this.reply(
+            sock,
+            msg.child(
+              "inspect_reply",
+              this.guarded(() => this.rftlabHandler.handleInspect(msg.content as never)),
+            ),
+          );
           break;
         case "history_request": {
           const history = this.history.query(msg.content as HistoryRequest);
@@ -271,10 +283,12 @@ export class RftlabKernelServer extends ZmqServer {
     const sink: FrameSink = { send: (frames) => (pending = sock.send(frames)) };
     let pending: unknown;
     const prev = this.sends.get(sock) ?? Promise.resolve();
-    const next = prev.then(async () => {
-      send(sink);
-      await pending;
-    }).catch((e) => this.log(`rftlab kernel: send failed: ${format(e)}`));
+    const next = prev
+      .then(async () => {
+        send(sink);
+        await pending;
+      })
+      .catch((e) => this.log(`rftlab kernel: send failed: ${format(e)}`));
     this.sends.set(sock, next);
   }
 

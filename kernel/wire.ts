@@ -38,7 +38,10 @@ export class JupyterMessage {
     if (at < 0) throw new Error("jupyter message without the <IDS|MSG> delimiter");
     const [hmac, ...parts] = frames.slice(at + 1);
     if (key) {
-      const want = sign(key, parts.slice(0, 4).map((p) => p.toString()));
+      const want = sign(
+        key,
+        parts.slice(0, 4).map((p) => p.toString()),
+      );
       if (want !== hmac.toString()) throw new Error(`jupyter message with a bad signature ${hmac.toString()}`);
     }
     const [header, parent, metadata, content] = parts.slice(0, 4).map((p) => JSON.parse(p.toString()));

@@ -13,7 +13,9 @@ test("the public API equals api/rftlab.api.md (regenerate: npm run api)", () => 
   const b = new Set(current.split("\n"));
   const removed = [...a].filter((l) => !b.has(l));
   const added = [...b].filter((l) => !a.has(l));
-  assert.fail(`public API changed; if deliberate, run \`npm run api\` and commit api/rftlab.api.md\n- ${removed.join("\n- ")}\n+ ${added.join("\n+ ")}`);
+  assert.fail(
+    `public API changed; if deliberate, run \`npm run api\` and commit api/rftlab.api.md\n- ${removed.join("\n- ")}\n+ ${added.join("\n+ ")}`,
+  );
 });
 
 test("internals stay out of the public API", () => {

@@ -24,7 +24,22 @@ const ALLOWED: Record<string, string[]> = {
   rl: ["tensor", "model", "io", "sampling", "peft", "rewards", "tasks", "evaluation", "stats", "base", "display"],
   analysis: ["tensor", "io", "model", "linalg", "stats", "base"],
   forgetting: ["tensor", "io", "model", "sampling", "tasks", "rewards", "evaluation", "stats", "base"],
-  continual: ["tensor", "io", "model", "sampling", "tasks", "rewards", "evaluation", "stats", "base", "rl", "peft", "forgetting", "analysis", "display"],
+  continual: [
+    "tensor",
+    "io",
+    "model",
+    "sampling",
+    "tasks",
+    "rewards",
+    "evaluation",
+    "stats",
+    "base",
+    "rl",
+    "peft",
+    "forgetting",
+    "analysis",
+    "display",
+  ],
   cli: ["*"],
 };
 /** Files outside lib/io and lib/cli that may use node:fs for package assets (never user data), with the reason. */

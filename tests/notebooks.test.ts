@@ -12,7 +12,10 @@ const NOTEBOOKS = path.join(__dirname, "..", "..", "notebooks");
 const PLOTLY = "application/vnd.plotly.v1+json";
 
 test("every curated notebook executes in fast mode with no error (the last cell is each notebook's check)", async () => {
-  const names = fs.readdirSync(NOTEBOOKS).filter((f) => f.endsWith(".ipynb")).sort();
+  const names = fs
+    .readdirSync(NOTEBOOKS)
+    .filter((f) => f.endsWith(".ipynb"))
+    .sort();
   assert.ok(names.includes("00-tour.ipynb"), names.join(", "));
   const jup = await installTestKernel();
   const out = path.join(jup.root, "reproduce");
@@ -28,10 +31,15 @@ test("every curated notebook executes in fast mode with no error (the last cell 
   for (const name of names) {
     const nb = JSON.parse(fs.readFileSync(path.join(out, "notebooks", name), "utf8"));
     const codeCells = nb.cells.filter((c: { cell_type: string }) => c.cell_type === "code");
-    codeCells.forEach((c: { execution_count: unknown }, i: number) => assert.ok(Number.isInteger(c.execution_count), `${name}: code cell ${i} has no execution count`));
+    codeCells.forEach((c: { execution_count: unknown }, i: number) =>
+      assert.ok(Number.isInteger(c.execution_count), `${name}: code cell ${i} has no execution count`),
+    );
     const outputs = codeCells.flatMap((c: { outputs: Record<string, unknown>[] }) => c.outputs);
     assert.ok(!outputs.some((o: Record<string, unknown>) => o.output_type === "error"), `${name}: a cell raised`);
-    assert.ok(outputs.some((o: Record<string, unknown>) => o.output_type === "execute_result"), `${name}: no execute_result`);
+    assert.ok(
+      outputs.some((o: Record<string, unknown>) => o.output_type === "execute_result"),
+      `${name}: no execute_result`,
+    );
     const figures = outputs.filter((o: { data?: Record<string, unknown> }) => o.data?.[PLOTLY]);
     assert.ok(figures.length > 0, `${name}: no plotly figure`);
     for (const f of figures as { data: Record<string, string> }[]) {

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Runs every compiled test file with node's test runner, one file at a time (2-core machines, shared wasm heap).
 // Usage: node tests/run.js [substring filter...]
-"use strict";
+
 const { spawnSync } = require("node:child_process");
 const fs = require("node:fs");
 const path = require("node:path");
@@ -18,7 +18,9 @@ if (!fs.existsSync(root)) {
   process.exit(2);
 }
 const filters = process.argv.slice(2);
-const files = walk(root).sort().filter((f) => filters.length === 0 || filters.some((s) => f.includes(s)));
+const files = walk(root)
+  .sort()
+  .filter((f) => filters.length === 0 || filters.some((s) => f.includes(s)));
 if (files.length === 0) {
   console.error(`tests/run.js: no test files match ${JSON.stringify(filters)}`);
   process.exit(2);

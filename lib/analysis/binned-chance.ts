@@ -24,7 +24,8 @@ export const DEFAULT_BINNED_CHANCE_CONFIG: Readonly<BinnedChanceConfig> = deepFr
 export function resolveBinnedChanceConfig(partial: Partial<BinnedChanceConfig> = {}): BinnedChanceConfig {
   const c = { ...DEFAULT_BINNED_CHANCE_CONFIG, ...partial };
   if (!Number.isInteger(c.bins) || c.bins < 1) throw new RftlabError(`BinnedChanceConfig.bins must be an integer ≥ 1; got ${c.bins}`);
-  if (c.binning !== "tensor" && c.binning !== "pooled") throw new RftlabError(`BinnedChanceConfig.binning must be "tensor" or "pooled"; got "${c.binning}"`);
+  if (c.binning !== "tensor" && c.binning !== "pooled")
+    throw new RftlabError(`BinnedChanceConfig.binning must be "tensor" or "pooled"; got "${c.binning}"`);
   return c;
 }
 
@@ -88,11 +89,17 @@ export function magnitudeBins(parts: readonly Float32Array[], cfg: Partial<Binne
 
 /** Number of selected entries of a mask (given as parts aligned with the bins) in every bin. */
 export function binCounts(mask: readonly Uint8Array[], bins: MagnitudeBins): Float64Array {
-  if (mask.length !== bins.ids.length) throw new RftlabError(`binCounts: the mask has ${mask.length} parts, the bins ${bins.ids.length}; pass masks and magnitudes of the same tensors`);
+  if (mask.length !== bins.ids.length)
+    throw new RftlabError(
+      `binCounts: the mask has ${mask.length} parts, the bins ${bins.ids.length}; pass masks and magnitudes of the same tensors`,
+    );
   const out = new Float64Array(bins.sizes.length);
   mask.forEach((m, p) => {
     const id = bins.ids[p];
-    if (m.length !== id.length) throw new RftlabError(`binCounts: part ${p} has ${m.length} mask entries but ${id.length} magnitudes; pass masks and magnitudes of the same tensors`);
+    if (m.length !== id.length)
+      throw new RftlabError(
+        `binCounts: part ${p} has ${m.length} mask entries but ${id.length} magnitudes; pass masks and magnitudes of the same tensors`,
+      );
     for (let i = 0; i < m.length; i++) if (m[i]) out[id[i]]++;
   });
   return out;

@@ -6,7 +6,15 @@
 import type { Checkpoint } from "../io/checkpoint";
 import { SAFETENSORS_ITEM_SIZE, type TensorInfo } from "../io/safetensors-format";
 import { isBuffer } from "./modules";
-import { DEFAULT_SPARSITY_CONFIG, poolCounts, resolveSparsityConfig, SparsityConfig, SparsityRow, sparsityRow, UpdateCounts } from "./sparsity";
+import {
+  DEFAULT_SPARSITY_CONFIG,
+  poolCounts,
+  resolveSparsityConfig,
+  type SparsityConfig,
+  type SparsityRow,
+  sparsityRow,
+  type UpdateCounts,
+} from "./sparsity";
 import { castFor, type CountSide, UpdateCounter } from "./update-counter";
 import { deepFreeze } from "../base/freeze";
 
@@ -80,12 +88,24 @@ const MAX_REGION_BYTES = 1 << 27;
  * next ones) are read into the other slots while the kernel counts one, so disk reads and counting overlap.
  * `onPair(i)` runs before the first chunk of pairs[i] is counted. Returns the bytes read.
  */
-async function countPairs(base: Checkpoint, tuned: Checkpoint, pairs: Pair[], cfg: CheckpointDiffConfig, onPair: (i: number) => void): Promise<number> {
+async function countPairs(
+  base: Checkpoint,
+  tuned: Checkpoint,
+  pairs: Pair[],
+  cfg: CheckpointDiffConfig,
+  onPair: (i: number) => void,
+): Promise<number> {
   const item = (t: TensorInfo) => SAFETENSORS_ITEM_SIZE[t.dtype];
   const maxItem = Math.max(1, ...pairs.map((p) => Math.max(item(p.b), item(p.t))));
   const largest = Math.max(1, ...pairs.map((p) => p.b.numel));
   const elements = Math.min(largest, Math.floor(MAX_REGION_BYTES / maxItem), Math.max(1, Math.floor(cfg.chunkBytes / 4)));
-  const jobs: Job[] = pairs.flatMap((p, pair) => Array.from({ length: Math.ceil(p.b.numel / elements) }, (_, k) => ({ pair, start: k * elements, count: Math.min(elements, p.b.numel - k * elements) })));
+  const jobs: Job[] = pairs.flatMap((p, pair) =>
+    Array.from({ length: Math.ceil(p.b.numel / elements) }, (_, k) => ({
+      pair,
+      start: k * elements,
+      count: Math.min(elements, p.b.numel - k * elements),
+    })),
+  );
   const counter = new UpdateCounter(elements, maxItem, SLOTS);
   const read = (job: Job, slot: number) => {
     const { b, t } = pairs[job.pair];
@@ -131,7 +151,11 @@ function mismatchRow(name: string, status: DiffStatus, info: TensorInfo, other?:
  * on both sides in lockstep, reading ahead one chunk while counting
  * (WebAssembly SIMD for bf16/f16/f32). Defaults: DEFAULT_CHECKPOINT_DIFF_CONFIG (precision "native": values as stored).
  */
-export async function diffCheckpoints(base: Checkpoint, tuned: Checkpoint, partial: Partial<CheckpointDiffConfig> = {}): Promise<CheckpointDiffResult> {
+export async function diffCheckpoints(
+  base: Checkpoint,
+  tuned: Checkpoint,
+  partial: Partial<CheckpointDiffConfig> = {},
+): Promise<CheckpointDiffResult> {
   const d = DEFAULT_CHECKPOINT_DIFF_CONFIG;
   const s = resolveSparsityConfig({ tol: partial.tol ?? d.tol, precision: partial.precision ?? d.precision });
   const cfg: CheckpointDiffConfig = { chunkBytes: d.chunkBytes, ...partial, ...s };
@@ -165,9 +189,20 @@ export async function diffCheckpoints(base: Checkpoint, tuned: Checkpoint, parti
   const rows = entries.map((e): CheckpointDiffRow => {
     if (!isPair(e)) return e;
     const status: DiffStatus = e.t.dtype === e.b.dtype ? "ok" : "dtype-mismatch";
-    return { ...sparsityRow(e.b.name, e.counts), status, dtype: status === "ok" ? e.b.dtype : `${e.b.dtype}→${e.t.dtype}`, shape: [...e.b.shape] };
+    return {
+      ...sparsityRow(e.b.name, e.counts),
+      status,
+      dtype: status === "ok" ? e.b.dtype : `${e.b.dtype}→${e.t.dtype}`,
+      shape: [...e.b.shape],
+    };
   });
   const seconds = Number(process.hrtime.bigint() - start) / 1e9;
   const compared = rows.filter((r) => r.status === "ok" || r.status === "dtype-mismatch");
-  return { rows, overall: sparsityRow("overall", poolCounts(compared)), bytesRead, seconds, throughput: seconds > 0 ? bytesRead / seconds : 0 };
+  return {
+    rows,
+    overall: sparsityRow("overall", poolCounts(compared)),
+    bytesRead,
+    seconds,
+    throughput: seconds > 0 ? bytesRead / seconds : 0,
+  };
 }

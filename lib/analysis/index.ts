@@ -3,22 +3,58 @@ export type { ModuleType } from "./modules";
 export { weightsFromModel, weightsFromCheckpoint, cloneWeights, weightDelta, assertSameLayout } from "./weights";
 export type { WeightMap, WeightTensor, ParamSource, CheckpointSource, TensorPair } from "./weights";
 export {
-  updateSparsity, summarizeSparsity, castForDiff, updateMaskOf, updateMasks, maskOverlap, resolveSparsityConfig, DEFAULT_SPARSITY_CONFIG, DIFF_PRECISIONS
+  updateSparsity,
+  summarizeSparsity,
+  castForDiff,
+  updateMaskOf,
+  updateMasks,
+  maskOverlap,
+  resolveSparsityConfig,
+  DEFAULT_SPARSITY_CONFIG,
+  DIFF_PRECISIONS,
 } from "./sparsity";
-export type { SparsityConfig, DiffPrecision, UpdateCounts, SparsityRow, SparsityReport, OverlapRow, OverlapOptions, MaskMap } from "./sparsity";
+export type {
+  SparsityConfig,
+  DiffPrecision,
+  UpdateCounts,
+  SparsityRow,
+  SparsityReport,
+  OverlapRow,
+  OverlapOptions,
+  MaskMap,
+} from "./sparsity";
 export { magnitudeBins, binCounts, binnedChance, resolveBinnedChanceConfig, DEFAULT_BINNED_CHANCE_CONFIG } from "./binned-chance";
 export type { BinnedChanceConfig, ChanceBinning, MagnitudeBins } from "./binned-chance";
 export {
-  randomUpdateNull, compareToNull, randomUpdateNullControl, resolveRandomUpdateNullConfig, DEFAULT_RANDOM_UPDATE_NULL_CONFIG,
-  DEFAULT_NULL_CONTROL_CONFIG, NULL_SPREADS,
+  randomUpdateNull,
+  compareToNull,
+  randomUpdateNullControl,
+  resolveRandomUpdateNullConfig,
+  DEFAULT_RANDOM_UPDATE_NULL_CONFIG,
+  DEFAULT_NULL_CONTROL_CONFIG,
+  NULL_SPREADS,
 } from "./random-update-null";
-export type { RandomUpdateNullConfig, NullSpread, NullComparison, NullControlConfig, NullSparsityRow, NullOverlapRow } from "./random-update-null";
+export type {
+  RandomUpdateNullConfig,
+  NullSpread,
+  NullComparison,
+  NullControlConfig,
+  NullSparsityRow,
+  NullOverlapRow,
+} from "./random-update-null";
 export { subnetworkAgreement } from "./subnetwork-agreement";
 export type { SubnetworkAgreement, AgreementCount } from "./subnetwork-agreement";
 export { updateRank } from "./update-rank";
 export type { UpdateRankRow } from "./update-rank";
 export {
-  intruderDimensions, intruderDimensionsOf, intruderSimilarities, scaleIntruders, intruderSelections, scaleDirections, resolveIntruderConfig, DEFAULT_INTRUDER_CONFIG,
+  intruderDimensions,
+  intruderDimensionsOf,
+  intruderSimilarities,
+  scaleIntruders,
+  intruderSelections,
+  scaleDirections,
+  resolveIntruderConfig,
+  DEFAULT_INTRUDER_CONFIG,
 } from "./intruders";
 export type { IntruderConfig, IntruderRow, DirectionSelection } from "./intruders";
 export { scaleUpdate, randomNonIntruderSelections, directionEnergy } from "./intruder-controls";
@@ -26,12 +62,33 @@ export type { DirectionEnergyRow } from "./intruder-controls";
 export { relativeUpdateNorm, atSize, matchedBySize } from "./update-size";
 export type { UpdateNormRow, TrajectoryPoint, MatchedRow } from "./update-size";
 export {
-  topKMask, randomMask, randomMasksLike, principalMaskOf, principalMasks, subnetworkMasks, maskDensity, graftTopSMask, graft, graftMaskFromScores,
-  roundGraftMask, resolvePrincipalMaskConfig, DEFAULT_PRINCIPAL_MASK_CONFIG,
+  topKMask,
+  randomMask,
+  randomMasksLike,
+  principalMaskOf,
+  principalMasks,
+  subnetworkMasks,
+  maskDensity,
+  graftTopSMask,
+  graft,
+  graftMaskFromScores,
+  roundGraftMask,
+  resolvePrincipalMaskConfig,
+  DEFAULT_PRINCIPAL_MASK_CONFIG,
 } from "./masks";
 export type { PrincipalMaskConfig } from "./masks";
 export {
-  mergeModels, taskArithmetic, tiesMerge, trimTopK, breadcrumbsMerge, breadcrumbsMask, linesMerge, linesScale, resolveMergeConfig, DEFAULT_MERGE_CONFIG, MERGE_METHODS
+  mergeModels,
+  taskArithmetic,
+  tiesMerge,
+  trimTopK,
+  breadcrumbsMerge,
+  breadcrumbsMask,
+  linesMerge,
+  linesScale,
+  resolveMergeConfig,
+  DEFAULT_MERGE_CONFIG,
+  MERGE_METHODS,
 } from "./merging";
 export type { MergeConfig, MergeMethod } from "./merging";
 export { moduleSensitivity } from "./module-sensitivity";
@@ -39,6 +96,9 @@ export type { SensitivityRow } from "./module-sensitivity";
 export { diffCheckpoints, DEFAULT_CHECKPOINT_DIFF_CONFIG } from "./checkpoint-diff";
 export type { CheckpointDiffRow, CheckpointDiffConfig, CheckpointDiffResult, DiffStatus } from "./checkpoint-diff";
 export {
-  plantedLlamaTensors, plantedLlamaLayout, resolvePlantedLlamaConfig, DEFAULT_PLANTED_LLAMA_CONFIG
+  plantedLlamaTensors,
+  plantedLlamaLayout,
+  resolvePlantedLlamaConfig,
+  DEFAULT_PLANTED_LLAMA_CONFIG,
 } from "./planted-update";
 export type { PlantedLlamaConfig, PlantedTensor } from "./planted-update";

@@ -5,9 +5,9 @@
  */
 import { RftlabError } from "../errors";
 import { createRng } from "../base/random";
-import { DirectionSelection } from "./intruders";
+import type { DirectionSelection } from "./intruders";
 import { taskArithmetic } from "./merging";
-import { WeightMap } from "./weights";
+import type { WeightMap } from "./weights";
 
 /**
  * Control (a): W′ = W₀ + λ·(W_ft − W₀) on the tensors of `names` (default all); the other tensors keep
@@ -34,7 +34,10 @@ export function randomNonIntruderSelections(intruders: readonly DirectionSelecti
   return intruders.map((sel) => {
     const isIntruder = new Set(sel.row.intruderIndices);
     const candidates = sel.row.similarities.flatMap((_, i) => (isIntruder.has(i) ? [] : [i]));
-    const picks = rng.shuffle(candidates).slice(0, sel.row.intruderIndices.length).sort((a, b) => a - b);
+    const picks = rng
+      .shuffle(candidates)
+      .slice(0, sel.row.intruderIndices.length)
+      .sort((a, b) => a - b);
     return { ...sel, indices: picks };
   });
 }

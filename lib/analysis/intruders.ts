@@ -4,8 +4,8 @@
  */
 import * as aq from "arquero";
 import { RftlabError } from "../errors";
-import { Matrix, svd, SvdResult } from "../linalg";
-import { assertSameLayout, cloneWeights, WeightMap } from "./weights";
+import { type Matrix, svd, type SvdResult } from "../linalg";
+import { assertSameLayout, cloneWeights, type WeightMap } from "./weights";
 import { deepFreeze } from "../base/freeze";
 
 export interface IntruderConfig {
@@ -16,7 +16,11 @@ export interface IntruderConfig {
   /** Extra thresholds to count intruders at (paper sweeps 0.1…0.9). */
   epsSweep: number[];
 }
-export const DEFAULT_INTRUDER_CONFIG: Readonly<IntruderConfig> = deepFreeze({ k: 10, eps: 0.5, epsSweep: [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9] });
+export const DEFAULT_INTRUDER_CONFIG: Readonly<IntruderConfig> = deepFreeze({
+  k: 10,
+  eps: 0.5,
+  epsSweep: [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9],
+});
 
 export function resolveIntruderConfig(partial: Partial<IntruderConfig> = {}): IntruderConfig {
   const c = { ...DEFAULT_INTRUDER_CONFIG, ...partial };
@@ -69,9 +73,15 @@ function asMatrix(t: { shape: number[]; data: Float32Array }): Matrix {
 }
 
 /** Intruder analysis of one matrix pair; returns the row and W_ft's SVD (for the λ intervention). */
-export function intruderDimensionsOf(name: string, w0: Matrix, wft: Matrix, cfg: Partial<IntruderConfig> = {}): { row: IntruderRow; tunedSvd: SvdResult } {
+export function intruderDimensionsOf(
+  name: string,
+  w0: Matrix,
+  wft: Matrix,
+  cfg: Partial<IntruderConfig> = {},
+): { row: IntruderRow; tunedSvd: SvdResult } {
   const c = resolveIntruderConfig(cfg);
-  if (w0.rows !== wft.rows || w0.cols !== wft.cols) throw new RftlabError(`intruderDimensions: "${name}" is ${w0.rows}×${w0.cols} in base but ${wft.rows}×${wft.cols} in tuned`);
+  if (w0.rows !== wft.rows || w0.cols !== wft.cols)
+    throw new RftlabError(`intruderDimensions: "${name}" is ${w0.rows}×${w0.cols} in base but ${wft.rows}×${wft.cols} in tuned`);
   const s0 = svd(w0);
   const s1 = svd(wft);
   const sims = Array.from(intruderSimilarities(s0, s1, c.k));
@@ -112,7 +122,12 @@ export interface DirectionSelection {
  * The intruders of every 2-D tensor (of `names`, default all), with W_ft's SVD: compute once, then
  * scaleDirections for each λ (and derive controls from the same SVDs).
  */
-export function intruderSelections(base: WeightMap, tuned: WeightMap, cfg: Partial<IntruderConfig> = {}, names?: string[]): DirectionSelection[] {
+export function intruderSelections(
+  base: WeightMap,
+  tuned: WeightMap,
+  cfg: Partial<IntruderConfig> = {},
+  names?: string[],
+): DirectionSelection[] {
   assertSameLayout(base, tuned, "intruderSelections");
   const out: DirectionSelection[] = [];
   for (const [name, b] of base) {
@@ -132,9 +147,15 @@ export function scaleDirections(tuned: WeightMap, selections: readonly Direction
   const out = cloneWeights(tuned);
   for (const { name, tunedSvd, indices } of selections) {
     const t = out.get(name);
-    if (!t) throw new RftlabError(`scaleDirections: tensor "${name}" of the selections is missing from tuned; pass the weights the selections came from`);
+    if (!t)
+      throw new RftlabError(
+        `scaleDirections: tensor "${name}" of the selections is missing from tuned; pass the weights the selections came from`,
+      );
     const { m, n } = tunedSvd;
-    if (t.data.length !== m * n) throw new RftlabError(`scaleDirections: "${name}" has ${t.data.length} entries but its SVD is ${m}×${n}; pass the weights the selections came from`);
+    if (t.data.length !== m * n)
+      throw new RftlabError(
+        `scaleDirections: "${name}" has ${t.data.length} entries but its SVD is ${m}×${n}; pass the weights the selections came from`,
+      );
     const r = tunedSvd.s.length;
     for (const i of indices) {
       const f = (lambda - 1) * tunedSvd.s[i];
@@ -151,7 +172,13 @@ export function scaleDirections(tuned: WeightMap, selections: readonly Direction
  * The λ-scaling intervention of arXiv 2410.21228 on the intruders (ε of cfg) of every 2-D tensor of
  * `names`. For a λ sweep, compute intruderSelections once and call scaleDirections per λ.
  */
-export function scaleIntruders(base: WeightMap, tuned: WeightMap, lambda: number, cfg: Partial<IntruderConfig> = {}, names?: string[]): WeightMap {
+export function scaleIntruders(
+  base: WeightMap,
+  tuned: WeightMap,
+  lambda: number,
+  cfg: Partial<IntruderConfig> = {},
+  names?: string[],
+): WeightMap {
   if (!Number.isFinite(lambda)) throw new RftlabError(`scaleIntruders: lambda must be finite (paper sweeps [0, 2]); got ${lambda}`);
   return scaleDirections(tuned, intruderSelections(base, tuned, cfg, names), lambda);
 }

@@ -6,9 +6,9 @@ import { RftlabError } from "../errors";
 import { createRng } from "../base/random";
 import { lowRankReconstruct, svd, truncatedSvd } from "../linalg";
 import { seededNormals } from "../linalg/low-rank";
-import { MaskMap, updateMasks, SparsityConfig } from "./sparsity";
+import { type MaskMap, updateMasks, type SparsityConfig } from "./sparsity";
 import { isBlockMatrix } from "./modules";
-import { assertSameLayout, WeightMap, weightDelta } from "./weights";
+import { assertSameLayout, type WeightMap, weightDelta } from "./weights";
 import { deepFreeze } from "../base/freeze";
 
 /**
@@ -49,13 +49,21 @@ export interface PrincipalMaskConfig {
   randomized: boolean;
   seed: number;
 }
-export const DEFAULT_PRINCIPAL_MASK_CONFIG: Readonly<PrincipalMaskConfig> = deepFreeze({ rank: 128, loraRank: 128, method: "principal", randomized: true, seed: 0 });
+export const DEFAULT_PRINCIPAL_MASK_CONFIG: Readonly<PrincipalMaskConfig> = deepFreeze({
+  rank: 128,
+  loraRank: 128,
+  method: "principal",
+  randomized: true,
+  seed: 0,
+});
 
 export function resolvePrincipalMaskConfig(partial: Partial<PrincipalMaskConfig> = {}): PrincipalMaskConfig {
   const c = { ...DEFAULT_PRINCIPAL_MASK_CONFIG, ...partial };
   if (!Number.isInteger(c.rank) || c.rank < 1) throw new RftlabError(`PrincipalMaskConfig.rank must be an integer ≥ 1; got ${c.rank}`);
-  if (!Number.isInteger(c.loraRank) || c.loraRank < 1) throw new RftlabError(`PrincipalMaskConfig.loraRank must be an integer ≥ 1; got ${c.loraRank}`);
-  if (!["principal", "magnitude", "random"].includes(c.method)) throw new RftlabError(`PrincipalMaskConfig.method must be principal, magnitude or random; got "${c.method}"`);
+  if (!Number.isInteger(c.loraRank) || c.loraRank < 1)
+    throw new RftlabError(`PrincipalMaskConfig.loraRank must be an integer ≥ 1; got ${c.loraRank}`);
+  if (!["principal", "magnitude", "random"].includes(c.method))
+    throw new RftlabError(`PrincipalMaskConfig.method must be principal, magnitude or random; got "${c.method}"`);
   return c;
 }
 
@@ -156,7 +164,8 @@ export function graft(base: WeightMap, tuned: WeightMap, gamma: Map<string, Arra
 
 /** Grafting's learned-mask parametrisation γ = γ_base + (1 − 2γ_base)⊙σ(S − b), paper b = 10. */
 export function graftMaskFromScores(scores: ArrayLike<number>, gammaBase: ArrayLike<number>, b = 10): Float32Array {
-  if (scores.length !== gammaBase.length) throw new RftlabError(`graftMaskFromScores: scores (${scores.length}) and gammaBase (${gammaBase.length}) differ in length`);
+  if (scores.length !== gammaBase.length)
+    throw new RftlabError(`graftMaskFromScores: scores (${scores.length}) and gammaBase (${gammaBase.length}) differ in length`);
   const out = new Float32Array(scores.length);
   for (let i = 0; i < out.length; i++) {
     const sig = 1 / (1 + Math.exp(-(scores[i] - b)));

@@ -4,7 +4,7 @@
  */
 import { RftlabError } from "../errors";
 import { layerIndex } from "./modules";
-import { assertSameLayout, WeightMap } from "./weights";
+import { assertSameLayout, type WeightMap } from "./weights";
 import { deepFreeze } from "../base/freeze";
 
 export type MergeMethod = "task-arithmetic" | "ties" | "breadcrumbs" | "lines";
@@ -29,19 +29,30 @@ export interface MergeConfig {
 }
 
 export const DEFAULT_MERGE_CONFIG: Readonly<MergeConfig> = deepFreeze({
-  method: "task-arithmetic", lambda: 1, density: 0.2, gamma: 0.01, beta: 0.1, alpha: 0.5, linesBeta: null, numLayers: null,
+  method: "task-arithmetic",
+  lambda: 1,
+  density: 0.2,
+  gamma: 0.01,
+  beta: 0.1,
+  alpha: 0.5,
+  linesBeta: null,
+  numLayers: null,
 });
 
 export function resolveMergeConfig(partial: Partial<MergeConfig> = {}): MergeConfig {
   const c = { ...DEFAULT_MERGE_CONFIG, ...partial };
-  if (!MERGE_METHODS.includes(c.method)) throw new RftlabError(`MergeConfig.method must be one of ${MERGE_METHODS.join(", ")}; got "${c.method}"`);
+  if (!MERGE_METHODS.includes(c.method))
+    throw new RftlabError(`MergeConfig.method must be one of ${MERGE_METHODS.join(", ")}; got "${c.method}"`);
   if (!Number.isFinite(c.lambda)) throw new RftlabError(`MergeConfig.lambda must be finite; got ${c.lambda}`);
   if (!(c.density > 0 && c.density <= 1)) throw new RftlabError(`MergeConfig.density must lie in (0, 1]; got ${c.density}`);
   if (!(c.gamma >= 0 && c.beta > 0 && c.gamma + c.beta <= 1)) {
-    throw new RftlabError(`MergeConfig.gamma ≥ 0, beta > 0 and gamma + beta ≤ 1 are required (Breadcrumbs); got gamma ${c.gamma}, beta ${c.beta}`);
+    throw new RftlabError(
+      `MergeConfig.gamma ≥ 0, beta > 0 and gamma + beta ≤ 1 are required (Breadcrumbs); got gamma ${c.gamma}, beta ${c.beta}`,
+    );
   }
   if (!Number.isFinite(c.alpha)) throw new RftlabError(`MergeConfig.alpha must be finite; got ${c.alpha}`);
-  if (c.numLayers !== null && (!Number.isInteger(c.numLayers) || c.numLayers < 1)) throw new RftlabError(`MergeConfig.numLayers must be an integer ≥ 1 or null; got ${c.numLayers}`);
+  if (c.numLayers !== null && (!Number.isInteger(c.numLayers) || c.numLayers < 1))
+    throw new RftlabError(`MergeConfig.numLayers must be an integer ≥ 1 or null; got ${c.numLayers}`);
   return c;
 }
 
@@ -109,27 +120,32 @@ export function trimTopK(tau: Float32Array, density: number): Float32Array {
 export function tiesMerge(base: WeightMap, tuned: WeightMap[], cfg: Partial<MergeConfig> = {}): WeightMap {
   const c = resolveMergeConfig({ ...cfg, method: "ties" });
   checkTasks(base, tuned, "tiesMerge");
-  return mergeTensors(base, tuned, () => c.lambda, (taus) => {
-    const trimmed = taus.map((t) => trimTopK(t, c.density));
-    const n = taus[0].length;
-    const out = new Float32Array(n);
-    for (let i = 0; i < n; i++) {
-      let total = 0;
-      for (const t of trimmed) total += t[i];
-      const sign = Math.sign(total);
-      if (sign === 0) continue;
-      let sum = 0;
-      let count = 0;
-      for (const t of trimmed) {
-        if (t[i] !== 0 && Math.sign(t[i]) === sign) {
-          sum += t[i];
-          count++;
+  return mergeTensors(
+    base,
+    tuned,
+    () => c.lambda,
+    (taus) => {
+      const trimmed = taus.map((t) => trimTopK(t, c.density));
+      const n = taus[0].length;
+      const out = new Float32Array(n);
+      for (let i = 0; i < n; i++) {
+        let total = 0;
+        for (const t of trimmed) total += t[i];
+        const sign = Math.sign(total);
+        if (sign === 0) continue;
+        let sum = 0;
+        let count = 0;
+        for (const t of trimmed) {
+          if (t[i] !== 0 && Math.sign(t[i]) === sign) {
+            sum += t[i];
+            count++;
+          }
         }
+        out[i] = count ? sum / count : 0;
       }
-      out[i] = count ? sum / count : 0;
-    }
-    return out;
-  });
+      return out;
+    },
+  );
 }
 
 /**
@@ -153,14 +169,19 @@ export function breadcrumbsMask(tau: Float32Array, shape: number[], gamma: numbe
 export function breadcrumbsMerge(base: WeightMap, tuned: WeightMap[], cfg: Partial<MergeConfig> = {}): WeightMap {
   const c = resolveMergeConfig({ lambda: 0.4, ...cfg, method: "breadcrumbs" });
   checkTasks(base, tuned, "breadcrumbsMerge");
-  return mergeTensors(base, tuned, () => c.lambda, (taus, shape) => {
-    const out = new Float32Array(taus[0].length);
-    for (const t of taus) {
-      const m = breadcrumbsMask(t, shape, c.gamma, c.beta);
-      for (let i = 0; i < out.length; i++) if (m[i]) out[i] += t[i];
-    }
-    return out;
-  });
+  return mergeTensors(
+    base,
+    tuned,
+    () => c.lambda,
+    (taus, shape) => {
+      const out = new Float32Array(taus[0].length);
+      for (const t of taus) {
+        const m = breadcrumbsMask(t, shape, c.gamma, c.beta);
+        for (let i = 0; i < out.length; i++) if (m[i]) out[i] += t[i];
+      }
+      return out;
+    },
+  );
 }
 
 /** Number of blocks: max layer index + 1 over the tensor names. */

@@ -4,8 +4,8 @@
  */
 import * as aq from "arquero";
 import { RftlabError } from "../errors";
-import { layerIndex, moduleType, ModuleType } from "./modules";
-import { assertSameLayout, WeightMap } from "./weights";
+import { layerIndex, moduleType, type ModuleType } from "./modules";
+import { assertSameLayout, type WeightMap } from "./weights";
 
 export interface SensitivityRow {
   /** Tensor name, or the module type for the grouped view. */

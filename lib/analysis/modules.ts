@@ -5,8 +5,21 @@
 
 /** Module types of a decoder-only transformer; `qkv` is GPT-2's fused c_attn. */
 export type ModuleType =
-  | "q" | "k" | "v" | "o" | "qkv" | "gate" | "up" | "down" | "fc" | "proj"
-  | "embed" | "pos_embed" | "norm" | "head" | "other";
+  | "q"
+  | "k"
+  | "v"
+  | "o"
+  | "qkv"
+  | "gate"
+  | "up"
+  | "down"
+  | "fc"
+  | "proj"
+  | "embed"
+  | "pos_embed"
+  | "norm"
+  | "head"
+  | "other";
 
 const RULES: [RegExp, ModuleType][] = [
   [/(^|\.)self_attn\.q_proj\./, "q"],

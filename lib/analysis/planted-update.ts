@@ -18,15 +18,22 @@ export interface PlantedLlamaConfig {
 }
 
 export const DEFAULT_PLANTED_LLAMA_CONFIG: Readonly<PlantedLlamaConfig> = deepFreeze({
-  hiddenSize: 1024, intermediateSize: 2816, numLayers: 8, vocabSize: 32000, fraction: 0.2, seed: 0,
+  hiddenSize: 1024,
+  intermediateSize: 2816,
+  numLayers: 8,
+  vocabSize: 32000,
+  fraction: 0.2,
+  seed: 0,
 });
 
 export function resolvePlantedLlamaConfig(partial: Partial<PlantedLlamaConfig> = {}): PlantedLlamaConfig {
   const c = { ...DEFAULT_PLANTED_LLAMA_CONFIG, ...partial };
   for (const k of ["hiddenSize", "intermediateSize", "numLayers", "vocabSize"] as const) {
-    if (!(Number.isInteger(c[k]) && c[k] >= 1)) throw new RftlabError(`resolvePlantedLlamaConfig: ${k} must be an integer ≥ 1; got ${c[k]}`);
+    if (!(Number.isInteger(c[k]) && c[k] >= 1))
+      throw new RftlabError(`resolvePlantedLlamaConfig: ${k} must be an integer ≥ 1; got ${c[k]}`);
   }
-  if (!(c.fraction >= 0 && c.fraction <= 1)) throw new RftlabError(`resolvePlantedLlamaConfig: fraction must be in [0, 1]; got ${c.fraction}`);
+  if (!(c.fraction >= 0 && c.fraction <= 1))
+    throw new RftlabError(`resolvePlantedLlamaConfig: fraction must be in [0, 1]; got ${c.fraction}`);
   if (!Number.isInteger(c.seed)) throw new RftlabError(`resolvePlantedLlamaConfig: seed must be an integer; got ${c.seed}`);
   return c;
 }

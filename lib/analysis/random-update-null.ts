@@ -9,10 +9,10 @@
 import { RftlabError } from "../errors";
 import { createRng, fillNormals } from "../base/random";
 import { deepFreeze } from "../base/freeze";
-import { BinnedChanceConfig } from "./binned-chance";
+import type { BinnedChanceConfig } from "./binned-chance";
 import { maskDensity } from "./masks";
-import { MaskMap, maskOverlap, SparsityConfig, updateMasks } from "./sparsity";
-import { assertSameLayout, WeightMap } from "./weights";
+import { type MaskMap, maskOverlap, type SparsityConfig, updateMasks } from "./sparsity";
+import { assertSameLayout, type WeightMap } from "./weights";
 
 /**
  * Where Δ_rand lives:
@@ -33,7 +33,8 @@ export const DEFAULT_RANDOM_UPDATE_NULL_CONFIG: Readonly<RandomUpdateNullConfig>
 
 export function resolveRandomUpdateNullConfig(partial: Partial<RandomUpdateNullConfig> = {}): RandomUpdateNullConfig {
   const c = { ...DEFAULT_RANDOM_UPDATE_NULL_CONFIG, ...partial };
-  if (!NULL_SPREADS.includes(c.spread)) throw new RftlabError(`RandomUpdateNullConfig.spread must be one of ${NULL_SPREADS.join(", ")}; got "${c.spread}"`);
+  if (!NULL_SPREADS.includes(c.spread))
+    throw new RftlabError(`RandomUpdateNullConfig.spread must be one of ${NULL_SPREADS.join(", ")}; got "${c.spread}"`);
   if (!Number.isInteger(c.seed)) throw new RftlabError(`RandomUpdateNullConfig.seed must be an integer; got ${c.seed}`);
   return c;
 }
@@ -101,7 +102,13 @@ export function compareToNull(real: number, nulls: readonly number[]): NullCompa
   const sd = n > 1 ? Math.sqrt(nulls.reduce((a, b) => a + (b - mean) ** 2, 0) / (n - 1)) : NaN;
   const sorted = [...nulls].sort((a, b) => a - b);
   return {
-    real, n, nullMean: mean, nullSd: sd, nullLo: quantile(sorted, 0.025), nullHi: quantile(sorted, 0.975), z: (real - mean) / sd,
+    real,
+    n,
+    nullMean: mean,
+    nullSd: sd,
+    nullLo: quantile(sorted, 0.025),
+    nullHi: quantile(sorted, 0.975),
+    z: (real - mean) / sd,
     pAbove: (1 + nulls.filter((x) => x >= real).length) / (n + 1),
     pBelow: (1 + nulls.filter((x) => x <= real).length) / (n + 1),
   };
@@ -119,7 +126,12 @@ export interface NullControlConfig {
   chance: Partial<BinnedChanceConfig>;
 }
 /** The random-update null's defaults, 5 draws, and the sparsity / chance defaults of their own modules ({} = theirs). */
-export const DEFAULT_NULL_CONTROL_CONFIG: Readonly<NullControlConfig> = deepFreeze({ ...DEFAULT_RANDOM_UPDATE_NULL_CONFIG, draws: 5, sparsity: {}, chance: {} });
+export const DEFAULT_NULL_CONTROL_CONFIG: Readonly<NullControlConfig> = deepFreeze({
+  ...DEFAULT_RANDOM_UPDATE_NULL_CONFIG,
+  draws: 5,
+  sparsity: {},
+  chance: {},
+});
 
 export interface NullSparsityRow extends NullComparison {
   run: string;
@@ -144,7 +156,8 @@ export function randomUpdateNullControl(
   cfg: Partial<NullControlConfig> = {},
 ): { sparsity: NullSparsityRow[]; overlap: NullOverlapRow[]; samples: { draw: number; run: string; sparsity: number }[] } {
   const c = { ...DEFAULT_NULL_CONTROL_CONFIG, ...cfg };
-  if (!Number.isInteger(c.draws) || c.draws < 1) throw new RftlabError(`NullControlConfig.draws must be an integer ≥ 1 (use ≥ 3 for an interval); got ${c.draws}`);
+  if (!Number.isInteger(c.draws) || c.draws < 1)
+    throw new RftlabError(`NullControlConfig.draws must be an integer ≥ 1 (use ≥ 3 for an interval); got ${c.draws}`);
   const names = Object.keys(runs);
   if (names.length === 0) throw new RftlabError("randomUpdateNullControl: runs is empty; pass at least one tuned WeightMap");
   const realMasks = Object.fromEntries(names.map((n) => [n, updateMasks(base, runs[n], c.sparsity)]));
@@ -163,8 +176,20 @@ export function randomUpdateNullControl(
     if (names.length > 1) maskOverlap(masks).rows.forEach((row, k) => nullOverlaps[k].push(row.overlap));
   }
   return {
-    sparsity: names.map((run, i) => ({ run, ...compareToNull(realSparsity[i], samples.filter((s) => s.run === run).map((s) => s.sparsity)) })),
-    overlap: realOverlap.map((row, k) => ({ a: row.a, b: row.b, chance: row.chance, binnedChance: row.binnedChance, ...compareToNull(row.overlap, nullOverlaps[k]) })),
+    sparsity: names.map((run, i) => ({
+      run,
+      ...compareToNull(
+        realSparsity[i],
+        samples.filter((s) => s.run === run).map((s) => s.sparsity),
+      ),
+    })),
+    overlap: realOverlap.map((row, k) => ({
+      a: row.a,
+      b: row.b,
+      chance: row.chance,
+      binnedChance: row.binnedChance,
+      ...compareToNull(row.overlap, nullOverlaps[k]),
+    })),
     samples,
   };
 }

@@ -5,9 +5,9 @@
 import * as aq from "arquero";
 import { RftlabError } from "../errors";
 import { roundToPrecision } from "../tensor/dtype";
-import { binCounts, BinnedChanceConfig, binnedChance, magnitudeBins } from "./binned-chance";
-import { layerIndex, moduleType, ModuleType } from "./modules";
-import { assertSameLayout, WeightMap } from "./weights";
+import { binCounts, type BinnedChanceConfig, binnedChance, magnitudeBins } from "./binned-chance";
+import { layerIndex, moduleType, type ModuleType } from "./modules";
+import { assertSameLayout, type WeightMap } from "./weights";
 import { deepFreeze } from "../base/freeze";
 
 /** Precision both sides are rounded to before differencing; "native" keeps the values as given/stored. */
@@ -50,7 +50,8 @@ export function castForDiff(data: Float32Array, precision: DiffPrecision): Float
  * Δ is rounded to float32 and tol is float32, as torch computes `(t.float() - b.float()).abs() <= tol`.
  */
 export function countUpdates(base: Float32Array, tuned: Float32Array, tol: number): UpdateCounts {
-  if (base.length !== tuned.length) throw new RftlabError(`countUpdates: lengths differ (${base.length} vs ${tuned.length}); pass tensors of the same shape`);
+  if (base.length !== tuned.length)
+    throw new RftlabError(`countUpdates: lengths differ (${base.length} vs ${tuned.length}); pass tensors of the same shape`);
   const tol32 = Math.fround(tol);
   let unchanged = 0;
   let exactZero = 0;
@@ -79,7 +80,8 @@ function bf16Lut(): Float32Array {
  * subtracted. Same results as decoding both sides to f32 and calling countUpdates.
  */
 export function countUpdatesBf16(base: Uint16Array, tuned: Uint16Array, tol: number): UpdateCounts {
-  if (base.length !== tuned.length) throw new RftlabError(`countUpdatesBf16: lengths differ (${base.length} vs ${tuned.length}); pass tensors of the same shape`);
+  if (base.length !== tuned.length)
+    throw new RftlabError(`countUpdatesBf16: lengths differ (${base.length} vs ${tuned.length}); pass tensors of the same shape`);
   const lut = bf16Lut();
   const tol32 = Math.fround(tol);
   let unchanged = 0;
@@ -139,8 +141,13 @@ export interface SparsityRow extends UpdateCounts {
 export function sparsityRow(name: string, c: UpdateCounts): SparsityRow {
   const sparsity = c.numel ? c.unchanged / c.numel : 1;
   return {
-    name, module: moduleType(name), layer: layerIndex(name), ...c,
-    sparsity, exactZeroFraction: c.numel ? c.exactZero / c.numel : 1, density: 1 - sparsity,
+    name,
+    module: moduleType(name),
+    layer: layerIndex(name),
+    ...c,
+    sparsity,
+    exactZeroFraction: c.numel ? c.exactZero / c.numel : 1,
+    density: 1 - sparsity,
   };
 }
 
@@ -240,7 +247,8 @@ export interface OverlapOptions extends Partial<BinnedChanceConfig> {
 
 function magnitudeParts(mag: WeightMap | Float32Array, order: string[] | null): Float32Array[] {
   if (mag instanceof Float32Array) return [mag];
-  if (!order) throw new RftlabError("maskOverlap: magnitudes is a WeightMap but the masks are flat arrays; pass a Float32Array of |θ₀| or MaskMaps");
+  if (!order)
+    throw new RftlabError("maskOverlap: magnitudes is a WeightMap but the masks are flat arrays; pass a Float32Array of |θ₀| or MaskMaps");
   return order.map((n) => {
     const t = mag.get(n);
     if (!t) throw new RftlabError(`maskOverlap: tensor "${n}" of the masks is missing from magnitudes; pass θ₀ of the same model`);
@@ -253,7 +261,10 @@ function magnitudeParts(mag: WeightMap | Float32Array, order: string[] | null): 
  * overlap o(I_a|I_b), its chance baseline (density of I_b), the magnitude-binned chance when θ₀ is
  * given as `magnitudes` (bins per tensor by default), and Jaccard.
  */
-export function maskOverlap(masks: Record<string, MaskMap | Uint8Array>, opts: OverlapOptions = {}): { rows: OverlapRow[]; table: aq.ColumnTable } {
+export function maskOverlap(
+  masks: Record<string, MaskMap | Uint8Array>,
+  opts: OverlapOptions = {},
+): { rows: OverlapRow[]; table: aq.ColumnTable } {
   const names = Object.keys(masks);
   if (names.length < 2) throw new RftlabError(`maskOverlap: needs at least 2 masks; got ${names.length}`);
   const first = masks[names[0]];
@@ -261,7 +272,10 @@ export function maskOverlap(masks: Record<string, MaskMap | Uint8Array>, opts: O
   const arrays = names.map((n) => maskArrays(masks[n], order));
   const total = maskSize(first);
   for (const n of names) {
-    if (maskSize(masks[n]) !== total) throw new RftlabError(`maskOverlap: mask "${n}" has ${maskSize(masks[n])} entries, "${names[0]}" has ${total}; pass masks of the same model`);
+    if (maskSize(masks[n]) !== total)
+      throw new RftlabError(
+        `maskOverlap: mask "${n}" has ${maskSize(masks[n])} entries, "${names[0]}" has ${total}; pass masks of the same model`,
+      );
   }
   const sizes = arrays.map((parts) => parts.reduce((s, p) => s + p.reduce((a, v) => a + (v ? 1 : 0), 0), 0));
   const bins = opts.magnitudes ? magnitudeBins(magnitudeParts(opts.magnitudes, order), opts) : null;
@@ -273,14 +287,21 @@ export function maskOverlap(masks: Record<string, MaskMap | Uint8Array>, opts: O
       let inter = 0;
       arrays[i].forEach((p, k) => {
         const q = arrays[j][k];
-        if (p.length !== q.length) throw new RftlabError(`maskOverlap: part ${k} of "${names[i]}" and "${names[j]}" differ in size (${p.length} vs ${q.length})`);
+        if (p.length !== q.length)
+          throw new RftlabError(`maskOverlap: part ${k} of "${names[i]}" and "${names[j]}" differ in size (${p.length} vs ${q.length})`);
         for (let e = 0; e < p.length; e++) if (p[e] && q[e]) inter++;
       });
       const union = sizes[i] + sizes[j] - inter;
       rows.push({
-        a: names[i], b: names[j], overlap: sizes[i] ? inter / sizes[i] : 0, chance: total ? sizes[j] / total : 0,
+        a: names[i],
+        b: names[j],
+        overlap: sizes[i] ? inter / sizes[i] : 0,
+        chance: total ? sizes[j] / total : 0,
         binnedChance: bins && counts ? binnedChance(counts[i], counts[j], bins.sizes) : NaN,
-        jaccard: union ? inter / union : 0, sizeA: sizes[i], sizeB: sizes[j], intersection: inter,
+        jaccard: union ? inter / union : 0,
+        sizeA: sizes[i],
+        sizeB: sizes[j],
+        intersection: inter,
       });
     }
   }

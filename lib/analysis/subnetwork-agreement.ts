@@ -5,8 +5,8 @@
  * construction. Only the agreement inside the mask says anything about the subnetwork run.
  */
 import { RftlabError } from "../errors";
-import { MaskMap, SparsityConfig, updateMaskOf } from "./sparsity";
-import { assertSameLayout, WeightMap } from "./weights";
+import { type MaskMap, type SparsityConfig, updateMaskOf } from "./sparsity";
+import { assertSameLayout, type WeightMap } from "./weights";
 
 export interface AgreementCount {
   numel: number;
@@ -33,7 +33,12 @@ const count = (numel: number, equal: number): AgreementCount => ({ numel, equal,
  * Share of entries where θ_sub equals θ_full within tol after the cast (SparsityConfig, default bf16 and
  * 1e-5), inside and outside the mask m. Tensors without a mask count as outside (GradientMasker freezes them).
  */
-export function subnetworkAgreement(full: WeightMap, sub: WeightMap, mask: MaskMap, cfg: Partial<SparsityConfig> = {}): SubnetworkAgreement {
+export function subnetworkAgreement(
+  full: WeightMap,
+  sub: WeightMap,
+  mask: MaskMap,
+  cfg: Partial<SparsityConfig> = {},
+): SubnetworkAgreement {
   assertSameLayout(full, sub, "subnetworkAgreement", "sub");
   let inN = 0;
   let inEq = 0;
@@ -42,7 +47,9 @@ export function subnetworkAgreement(full: WeightMap, sub: WeightMap, mask: MaskM
   for (const [name, f] of full) {
     const m = mask.get(name);
     if (m && m.length !== f.data.length) {
-      throw new RftlabError(`subnetworkAgreement: mask for "${name}" has ${m.length} entries, the tensor ${f.data.length}; pass the mask the subnetwork run used`);
+      throw new RftlabError(
+        `subnetworkAgreement: mask for "${name}" has ${m.length} entries, the tensor ${f.data.length}; pass the mask the subnetwork run used`,
+      );
     }
     const differs = updateMaskOf(f.data, sub.get(name)!.data, cfg);
     for (let i = 0; i < differs.length; i++) {
@@ -55,5 +62,10 @@ export function subnetworkAgreement(full: WeightMap, sub: WeightMap, mask: MaskM
       }
     }
   }
-  return { inside: count(inN, inEq), outside: count(outN, outEq), overall: count(inN + outN, inEq + outEq), maskDensity: inN + outN ? inN / (inN + outN) : 0 };
+  return {
+    inside: count(inN, inEq),
+    outside: count(outN, outEq),
+    overall: count(inN + outN, inEq + outEq),
+    maskDensity: inN + outN ? inN / (inN + outN) : 0,
+  };
 }

@@ -14,7 +14,18 @@ export const STORED_ITEM: Record<StoredFloat, number> = { BF16: 2, F16: 2, F32: 
 const { get, set, tee, i32 } = asm;
 const ZERO = i32x4Const(0);
 // Locals: params pb, pt, blocks, tol; then tolv, accUnchanged, accZero, vb, vt, t1, t2, t3.
-const PB = 0, PT = 1, BLOCKS = 2, TOL = 3, TOLV = 4, ACC_U = 5, ACC_Z = 6, VB = 7, VT = 8, T1 = 9, T2 = 10, T3 = 11;
+const PB = 0,
+  PT = 1,
+  BLOCKS = 2,
+  TOL = 3,
+  TOLV = 4,
+  ACC_U = 5,
+  ACC_Z = 6,
+  VB = 7,
+  VT = 8,
+  T1 = 9,
+  T2 = 10,
+  T3 = 11;
 
 /** Pushes entries 4h..4h+3 of the 8-entry block at `ptr` as f32 lanes. */
 function decode(dtype: StoredFloat, ptr: number, h: 0 | 1): number[] {
@@ -25,46 +36,105 @@ function decode(dtype: StoredFloat, ptr: number, h: 0 | 1): number[] {
   // f16: exponent and mantissa moved into f32 position and scaled by 2^112 (exact, subnormals too);
   // inf/NaN (exponent 31) keep their mantissa under an all-ones exponent; the sign is or-ed back.
   return [
-    ...widen, ...set(T1),
-    ...get(T1), ...i32x4Const(0x7fff), ...op("v128.and"), ...tee(T2), ...i32(13), ...op("i32x4.shl"), ...i32x4Const(0x7f800000), ...op("v128.or"),
-    ...get(T2), ...i32(13), ...op("i32x4.shl"), ...f32x4Const(2 ** 112), ...op("f32x4.mul"),
-    ...get(T2), ...i32x4Const(0x7bff), ...op("i32x4.gt_s"), ...op("v128.bitselect"),
-    ...get(T1), ...i32x4Const(0x8000), ...op("v128.and"), ...i32(16), ...op("i32x4.shl"), ...op("v128.or"),
+    ...widen,
+    ...set(T1),
+    ...get(T1),
+    ...i32x4Const(0x7fff),
+    ...op("v128.and"),
+    ...tee(T2),
+    ...i32(13),
+    ...op("i32x4.shl"),
+    ...i32x4Const(0x7f800000),
+    ...op("v128.or"),
+    ...get(T2),
+    ...i32(13),
+    ...op("i32x4.shl"),
+    ...f32x4Const(2 ** 112),
+    ...op("f32x4.mul"),
+    ...get(T2),
+    ...i32x4Const(0x7bff),
+    ...op("i32x4.gt_s"),
+    ...op("v128.bitselect"),
+    ...get(T1),
+    ...i32x4Const(0x8000),
+    ...op("v128.and"),
+    ...i32(16),
+    ...op("i32x4.shl"),
+    ...op("v128.or"),
   ];
 }
 
 /** Rounds the f32 lanes on the stack to `cast` (round to nearest even, as roundToPrecision); NaN lanes pass through. */
 function round(cast: DiffCast): number[] {
   if (cast === null) return [];
-  const isNaN = [...get(T1), ...get(T1), ...op("f32x4.ne")];
+  const nanLanes = [...get(T1), ...get(T1), ...op("f32x4.ne")];
   if (cast === "bf16") {
     // (x + 0x7fff + lsb) with the low 16 bits cleared; overflow lands on ±inf.
     return [
-      ...tee(T1), ...get(T1),
-      ...get(T1), ...i32(16), ...op("i32x4.shr_u"), ...i32x4Const(1), ...op("v128.and"), ...op("i32x4.add"),
-      ...i32x4Const(0x7fff), ...op("i32x4.add"), ...i32x4Const(0xffff0000), ...op("v128.and"),
-      ...isNaN, ...op("v128.bitselect"),
+      ...tee(T1),
+      ...get(T1),
+      ...get(T1),
+      ...i32(16),
+      ...op("i32x4.shr_u"),
+      ...i32x4Const(1),
+      ...op("v128.and"),
+      ...op("i32x4.add"),
+      ...i32x4Const(0x7fff),
+      ...op("i32x4.add"),
+      ...i32x4Const(0xffff0000),
+      ...op("v128.and"),
+      ...nanLanes,
+      ...op("v128.bitselect"),
     ];
   }
   // fp16 on |x|: below 2^-14 (fp16 subnormals) (|x| + 0.5) − 0.5 rounds to a multiple of 2^-24; above, the
   // mantissa is rounded to 10 bits like bf16 and anything past 65504 becomes inf. Then the sign is or-ed back.
   return [
-    ...tee(T1), ...get(T1),
-    ...get(T1), ...i32x4Const(0x7fffffff), ...op("v128.and"), ...tee(T2), ...f32x4Const(0.5), ...op("f32x4.add"), ...f32x4Const(0.5), ...op("f32x4.sub"),
+    ...tee(T1),
+    ...get(T1),
+    ...get(T1),
+    ...i32x4Const(0x7fffffff),
+    ...op("v128.and"),
+    ...tee(T2),
+    ...f32x4Const(0.5),
+    ...op("f32x4.add"),
+    ...f32x4Const(0.5),
+    ...op("f32x4.sub"),
     ...i32x4Const(0x7f800000),
-    ...get(T2), ...get(T2), ...i32(13), ...op("i32x4.shr_u"), ...i32x4Const(1), ...op("v128.and"), ...op("i32x4.add"),
-    ...i32x4Const(0xfff), ...op("i32x4.add"), ...i32x4Const(0xffffe000), ...op("v128.and"), ...tee(T3),
-    ...get(T3), ...i32x4Const(0x477fe000), ...op("i32x4.gt_s"), ...op("v128.bitselect"),
-    ...get(T2), ...i32x4Const(0x38800000), ...op("i32x4.lt_s"), ...op("v128.bitselect"),
-    ...get(T1), ...i32x4Const(0x80000000), ...op("v128.and"), ...op("v128.or"),
-    ...isNaN, ...op("v128.bitselect"),
+    ...get(T2),
+    ...get(T2),
+    ...i32(13),
+    ...op("i32x4.shr_u"),
+    ...i32x4Const(1),
+    ...op("v128.and"),
+    ...op("i32x4.add"),
+    ...i32x4Const(0xfff),
+    ...op("i32x4.add"),
+    ...i32x4Const(0xffffe000),
+    ...op("v128.and"),
+    ...tee(T3),
+    ...get(T3),
+    ...i32x4Const(0x477fe000),
+    ...op("i32x4.gt_s"),
+    ...op("v128.bitselect"),
+    ...get(T2),
+    ...i32x4Const(0x38800000),
+    ...op("i32x4.lt_s"),
+    ...op("v128.bitselect"),
+    ...get(T1),
+    ...i32x4Const(0x80000000),
+    ...op("v128.and"),
+    ...op("v128.or"),
+    ...nanLanes,
+    ...op("v128.bitselect"),
   ];
 }
 
 /** acc −= mask (a true lane is −1). */
 const countInto = (acc: number, mask: number[]) => [...get(acc), ...mask, ...op("i32x4.sub"), ...set(acc)];
 
-const sumLanes = (acc: number) => [0, 1, 2, 3].flatMap((l) => [...get(acc), ...asm.lane("i32x4.extract_lane", l), ...(l ? op("i32.add") : [])]);
+const sumLanes = (acc: number) =>
+  [0, 1, 2, 3].flatMap((l) => [...get(acc), ...asm.lane("i32x4.extract_lane", l), ...(l ? op("i32.add") : [])]);
 
 /**
  * count(pb, pt, blocks, tol): over blocks × 8 entries at byte addresses pb (base) and pt (tuned), stores
@@ -72,25 +142,53 @@ const sumLanes = (acc: number) => [0, 1, 2, 3].flatMap((l) => [...get(acc), ...a
  */
 function countFunction(base: StoredFloat, castB: DiffCast, tuned: StoredFloat, castT: DiffCast): WasmFunction {
   const half = (h: 0 | 1) => [
-    ...decode(base, PB, h), ...round(castB), ...set(VB),
-    ...decode(tuned, PT, h), ...round(castT), ...set(VT),
-    ...get(VT), ...get(VB), ...op("f32x4.sub"), ...set(T1),
+    ...decode(base, PB, h),
+    ...round(castB),
+    ...set(VB),
+    ...decode(tuned, PT, h),
+    ...round(castT),
+    ...set(VT),
+    ...get(VT),
+    ...get(VB),
+    ...op("f32x4.sub"),
+    ...set(T1),
     ...countInto(ACC_Z, [...get(T1), ...ZERO, ...op("f32x4.eq")]),
     ...countInto(ACC_U, [...get(T1), ...op("f32x4.abs"), ...get(TOLV), ...op("f32x4.le")]),
   ];
   const advance = (local: number, by: number) => [...get(local), ...i32(by), ...op("i32.add"), ...set(local)];
   const body = [
-    ...get(TOL), ...op("f32x4.splat"), ...set(TOLV),
-    ...asm.block, ...asm.loop,
-    ...get(BLOCKS), ...op("i32.eqz"), ...asm.brIf(1),
-    ...half(0), ...half(1),
-    ...advance(PB, 8 * STORED_ITEM[base]), ...advance(PT, 8 * STORED_ITEM[tuned]),
-    ...get(BLOCKS), ...i32(1), ...op("i32.sub"), ...set(BLOCKS),
-    ...asm.br(0), ...asm.end, ...asm.end,
-    ...i32(0), ...sumLanes(ACC_U), ...mem("i32.store", 0),
-    ...i32(0), ...sumLanes(ACC_Z), ...mem("i32.store", 4),
+    ...get(TOL),
+    ...op("f32x4.splat"),
+    ...set(TOLV),
+    ...asm.block,
+    ...asm.loop,
+    ...get(BLOCKS),
+    ...op("i32.eqz"),
+    ...asm.brIf(1),
+    ...half(0),
+    ...half(1),
+    ...advance(PB, 8 * STORED_ITEM[base]),
+    ...advance(PT, 8 * STORED_ITEM[tuned]),
+    ...get(BLOCKS),
+    ...i32(1),
+    ...op("i32.sub"),
+    ...set(BLOCKS),
+    ...asm.br(0),
+    ...asm.end,
+    ...asm.end,
+    ...i32(0),
+    ...sumLanes(ACC_U),
+    ...mem("i32.store", 0),
+    ...i32(0),
+    ...sumLanes(ACC_Z),
+    ...mem("i32.store", 4),
   ];
-  return { name: "count", params: ["i32", "i32", "i32", "f32"], locals: ["v128", "v128", "v128", "v128", "v128", "v128", "v128", "v128"], body };
+  return {
+    name: "count",
+    params: ["i32", "i32", "i32", "f32"],
+    locals: ["v128", "v128", "v128", "v128", "v128", "v128", "v128", "v128"],
+    body,
+  };
 }
 
 /** The count kernel's module for one combination, its memory imported as env.mem. */

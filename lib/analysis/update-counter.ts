@@ -38,7 +38,12 @@ export class UpdateCounter {
    * Buffers for `slots` chunk pairs of up to `elements` entries of at most `itemBytes` bytes each;
    * `simd: false` forces the plain-JS count (tests).
    */
-  constructor(readonly elements: number, itemBytes: number, readonly slots = 2, simd = true) {
+  constructor(
+    readonly elements: number,
+    itemBytes: number,
+    readonly slots = 2,
+    simd = true,
+  ) {
     this.regionBytes = Math.ceil((Math.ceil(elements / BLOCK) * BLOCK * itemBytes) / 16) * 16;
     const bytes = HEADER + 2 * slots * this.regionBytes;
     this.wasm = simd ? simdMemory(bytes) : null;
@@ -65,7 +70,11 @@ export class UpdateCounter {
     const t = tuned.dtype as StoredFloat;
     const padded = Math.ceil(n / BLOCK) * BLOCK;
     // Zero padding compares 0 with 0: unchanged and exactly zero, taken off below.
-    for (const [side, d] of [[0, b], [1, t]] as const) this.region(slot, side).fill(0, n * STORED_ITEM[d], padded * STORED_ITEM[d]);
+    for (const [side, d] of [
+      [0, b],
+      [1, t],
+    ] as const)
+      this.region(slot, side).fill(0, n * STORED_ITEM[d], padded * STORED_ITEM[d]);
     this.kernel(b, base.cast, t, tuned.cast)(this.offset(slot, 0), this.offset(slot, 1), padded / BLOCK, tol);
     const out = new Int32Array(this.memory, 0, 2);
     const pad = padded - n;
@@ -107,7 +116,10 @@ function simdMemory(bytes: number): WebAssembly.Memory | null {
       countModule("BF16", null, "BF16", null);
       simdOk = true;
     } catch (e) {
-      warnOnce("count-simd", `WebAssembly SIMD unavailable (${(e as Error).message}); checkpoint diffs count in plain JS (several times slower)`);
+      warnOnce(
+        "count-simd",
+        `WebAssembly SIMD unavailable (${(e as Error).message}); checkpoint diffs count in plain JS (several times slower)`,
+      );
       simdOk = false;
     }
   }

@@ -1,8 +1,8 @@
 /** Numerical rank of weight updates ΔW = W₁ − W₀ (spec/analyses.md §1: RL updates are nearly full rank). */
 import * as aq from "arquero";
 import { numericalRank } from "../linalg";
-import { layerIndex, moduleType, ModuleType } from "./modules";
-import { assertSameLayout, WeightMap } from "./weights";
+import { layerIndex, moduleType, type ModuleType } from "./modules";
+import { assertSameLayout, type WeightMap } from "./weights";
 
 export interface UpdateRankRow {
   name: string;
@@ -33,7 +33,16 @@ export function updateRank(
     const d = new Float32Array(b.data.length);
     for (let i = 0; i < d.length; i++) d[i] = t[i] - b.data[i];
     const r = numericalRank({ rows: b.shape[0], cols: b.shape[1], data: d });
-    rows.push({ name, module: moduleType(name), layer: layerIndex(name), rank: r.rank, maxRank: r.maxRank, rankFraction: r.rankFraction, tol: r.tol, sigmaMax: r.s[0] ?? 0 });
+    rows.push({
+      name,
+      module: moduleType(name),
+      layer: layerIndex(name),
+      rank: r.rank,
+      maxRank: r.maxRank,
+      rankFraction: r.rankFraction,
+      tol: r.tol,
+      sigmaMax: r.s[0] ?? 0,
+    });
   }
   return { rows, table: aq.from(rows) };
 }

@@ -6,8 +6,8 @@
  */
 import * as aq from "arquero";
 import { RftlabError } from "../errors";
-import { layerIndex, moduleType, ModuleType } from "./modules";
-import { assertSameLayout, WeightMap } from "./weights";
+import { layerIndex, moduleType, type ModuleType } from "./modules";
+import { assertSameLayout, type WeightMap } from "./weights";
 
 export interface UpdateNormRow {
   name: string;
@@ -24,11 +24,21 @@ export interface UpdateNormRow {
 function normRow(name: string, d2: number, b2: number): UpdateNormRow {
   const deltaNorm = Math.sqrt(d2);
   const baseNorm = Math.sqrt(b2);
-  return { name, module: moduleType(name), layer: layerIndex(name), deltaNorm, baseNorm, relative: deltaNorm === 0 ? 0 : deltaNorm / baseNorm };
+  return {
+    name,
+    module: moduleType(name),
+    layer: layerIndex(name),
+    deltaNorm,
+    baseNorm,
+    relative: deltaNorm === 0 ? 0 : deltaNorm / baseNorm,
+  };
 }
 
 /** Relative update norm ‖Δ‖/‖θ₀‖ per tensor and over the whole model (float64 sums of the values as given). */
-export function relativeUpdateNorm(base: WeightMap, tuned: WeightMap): { rows: UpdateNormRow[]; table: aq.ColumnTable; overall: UpdateNormRow } {
+export function relativeUpdateNorm(
+  base: WeightMap,
+  tuned: WeightMap,
+): { rows: UpdateNormRow[]; table: aq.ColumnTable; overall: UpdateNormRow } {
   assertSameLayout(base, tuned, "relativeUpdateNorm");
   const rows: UpdateNormRow[] = [];
   let d2All = 0;
@@ -91,7 +101,8 @@ export interface MatchedRow {
 export function matchedBySize(runs: Record<string, readonly TrajectoryPoint[]>, sizes?: readonly number[], points = 5): MatchedRow[] {
   const names = Object.keys(runs);
   if (names.length === 0) throw new RftlabError("matchedBySize: runs is empty; pass one trajectory per run");
-  for (const n of names) if (runs[n].length === 0) throw new RftlabError(`matchedBySize: run "${n}" has no points; log (step, size, metric) at least once`);
+  for (const n of names)
+    if (runs[n].length === 0) throw new RftlabError(`matchedBySize: run "${n}" has no points; log (step, size, metric) at least once`);
   let grid = sizes;
   if (!grid) {
     if (!Number.isInteger(points) || points < 1) throw new RftlabError(`matchedBySize: points must be an integer ≥ 1; got ${points}`);
@@ -99,7 +110,9 @@ export function matchedBySize(runs: Record<string, readonly TrajectoryPoint[]>, 
     const lo = Math.max(...names.map((n) => first(runs[n])));
     const hi = Math.min(...names.map((n) => Math.max(...runs[n].map((p) => p.size))));
     if (!(lo <= hi)) {
-      throw new RftlabError(`matchedBySize: the runs cover no common size range (starts up to ${lo}, largest sizes down to ${hi}); train longer or pass sizes`);
+      throw new RftlabError(
+        `matchedBySize: the runs cover no common size range (starts up to ${lo}, largest sizes down to ${hi}); train longer or pass sizes`,
+      );
     }
     grid = points === 1 ? [hi] : Array.from({ length: points }, (_, i) => lo + ((hi - lo) * i) / (points - 1));
   }

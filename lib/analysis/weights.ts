@@ -58,9 +58,12 @@ export function cloneWeights(w: WeightMap): WeightMap {
 export function assertSameLayout(base: WeightMap, other: WeightMap, fn: string, what = "tuned"): void {
   for (const [name, t] of base) {
     const o = other.get(name);
-    if (!o) throw new RftlabError(`${fn}: tensor "${name}" of the base weights is missing from ${what}; pass weights of the same architecture`);
+    if (!o)
+      throw new RftlabError(`${fn}: tensor "${name}" of the base weights is missing from ${what}; pass weights of the same architecture`);
     if (o.shape.join("x") !== t.shape.join("x")) {
-      throw new RftlabError(`${fn}: tensor "${name}" has shape [${o.shape}] in ${what} but [${t.shape}] in base; pass weights of the same architecture`);
+      throw new RftlabError(
+        `${fn}: tensor "${name}" has shape [${o.shape}] in ${what} but [${t.shape}] in base; pass weights of the same architecture`,
+      );
     }
   }
 }

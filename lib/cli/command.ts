@@ -40,7 +40,7 @@ export function helpText(cmd: Command): string {
 export function parseCommandArgs(cmd: Command, argv: string[]): ParsedArgs | "help" {
   const options: Record<string, { type: "boolean" | "string" }> = { help: { type: "boolean" } };
   for (const [name, f] of Object.entries(cmd.flags)) options[name] = { type: f.type === "boolean" ? "boolean" : "string" };
-  let parsed;
+  let parsed: ReturnType<typeof parseArgs>;
   try {
     parsed = parseArgs({ args: argv, options, allowPositionals: true, strict: true });
   } catch (e) {
@@ -91,5 +91,12 @@ export function emit(json: boolean, value: unknown, human: () => string): void {
 export function formatTable(header: string[], rows: (string | number)[][]): string {
   const cells = [header, ...rows.map((r) => r.map(String))];
   const widths = header.map((_, i) => Math.max(...cells.map((r) => (r[i] ?? "").length)));
-  return cells.map((r) => r.map((c, i) => c.padEnd(widths[i])).join("  ").trimEnd()).join("\n");
+  return cells
+    .map((r) =>
+      r
+        .map((c, i) => c.padEnd(widths[i]))
+        .join("  ")
+        .trimEnd(),
+    )
+    .join("\n");
 }

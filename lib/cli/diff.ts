@@ -1,7 +1,7 @@
 import type { Command } from "./command";
 import { emit, formatTable } from "./command";
 import { openCheckpoint } from "../io";
-import { diffCheckpoints, DEFAULT_CHECKPOINT_DIFF_CONFIG, DIFF_PRECISIONS, DiffPrecision } from "../analysis";
+import { diffCheckpoints, DEFAULT_CHECKPOINT_DIFF_CONFIG, DIFF_PRECISIONS, type DiffPrecision } from "../analysis";
 
 const DEFAULTS = DEFAULT_CHECKPOINT_DIFF_CONFIG;
 const fmt = (x: number) => (Number.isFinite(x) ? x.toFixed(6) : "-");
@@ -13,7 +13,12 @@ const diff: Command = {
   flags: {
     tol: { type: "number", help: "entries with |Δ| ≤ tol count as unchanged", default: DEFAULTS.tol, min: 0 },
     precision: { type: "string", help: "cast both sides first; native = as stored", default: DEFAULTS.precision, choices: DIFF_PRECISIONS },
-    "chunk-mb": { type: "number", help: "MiB per step on each side (float32-equivalent; small chunks are counted while still in the CPU cache)", default: DEFAULTS.chunkBytes / (1 << 20), min: 1 },
+    "chunk-mb": {
+      type: "number",
+      help: "MiB per step on each side (float32-equivalent; small chunks are counted while still in the CPU cache)",
+      default: DEFAULTS.chunkBytes / (1 << 20),
+      min: 1,
+    },
     json: { type: "boolean", help: "print JSON" },
   },
   async run(args) {
@@ -29,18 +34,48 @@ const diff: Command = {
           onTensor: (name, i, n) => process.stderr.write(`\r[${i + 1}/${n}] ${name}`.padEnd(80).slice(0, 80) + (i + 1 === n ? "\n" : "")),
         });
         const tensors = r.rows.map((x) => ({
-          name: x.name, dtype: x.dtype, shape: x.shape, numel: x.numel, status: x.status, sparsity: x.sparsity, exactZero: x.exactZeroFraction,
-          density: x.density, unchangedCount: x.unchanged, exactZeroCount: x.exactZero, module: x.module, layer: x.layer,
+          name: x.name,
+          dtype: x.dtype,
+          shape: x.shape,
+          numel: x.numel,
+          status: x.status,
+          sparsity: x.sparsity,
+          exactZero: x.exactZeroFraction,
+          density: x.density,
+          unchangedCount: x.unchanged,
+          exactZeroCount: x.exactZero,
+          module: x.module,
+          layer: x.layer,
         }));
         const o = r.overall;
-        const overall = { sparsity: o.sparsity, exactZero: o.exactZeroFraction, numel: o.numel, unchangedCount: o.unchanged, exactZeroCount: o.exactZero, density: o.density };
-        const value = { tol: args.flags.tol, precision: args.flags.precision, tensors, overall, bytesRead: r.bytesRead, seconds: r.seconds, throughputMBps: r.throughput / 1e6 };
-        emit(Boolean(args.flags.json), value, () =>
-          formatTable(["tensor", "dtype", "shape", "numel", "sparsity", "exact0", "status"],
-            tensors.map((t) => [t.name, t.dtype, t.shape.join("x"), t.numel, fmt(t.sparsity), fmt(t.exactZero), t.status])) +
-          `\noverall: sparsity ${fmt(o.sparsity)} (|Δ| ≤ ${args.flags.tol}, ${args.flags.precision}), exact zero ${fmt(o.exactZeroFraction)}, ` +
-          `${o.numel} entries in ${tensors.length} tensors, ${tensors.filter((t) => t.status !== "ok").length} mismatched; ` +
-          `${(r.bytesRead / 1e6).toFixed(1)} MB at ${(r.throughput / 1e6).toFixed(0)} MB/s`,
+        const overall = {
+          sparsity: o.sparsity,
+          exactZero: o.exactZeroFraction,
+          numel: o.numel,
+          unchangedCount: o.unchanged,
+          exactZeroCount: o.exactZero,
+          density: o.density,
+        };
+        const value = {
+          tol: args.flags.tol,
+          precision: args.flags.precision,
+          tensors,
+          overall,
+          bytesRead: r.bytesRead,
+          seconds: r.seconds,
+          throughputMBps: r.throughput / 1e6,
+        };
+        emit(
+          Boolean(args.flags.json),
+          value,
+          () =>
+            formatTable(
+              ["tensor", "dtype", "shape", "numel", "sparsity", "exact0", "status"],
+              tensors.map((t) => [t.name, t.dtype, t.shape.join("x"), t.numel, fmt(t.sparsity), fmt(t.exactZero), t.status]),
+            ) +
+            `\noverall: sparsity ${fmt(o.sparsity)} (|Δ| ≤ ${args.flags.tol}, ${args.flags.precision}), exact zero ${fmt(o.exactZeroFraction)}, ` +
+            `${o.numel} entries in ${tensors.length} tensors, ${tensors.filter((t) => t.status !== "ok").length} mismatched; ` +
+            `${(r.bytesRead / 1e6).toFixed(1)} MB at ${(r.throughput / 1e6).toFixed(0)} MB/s`,
         );
       } finally {
         await tuned.close();

@@ -13,16 +13,19 @@ const info: Command = {
   async run(args) {
     const b = await initBackend(args.flags.backend as string | undefined);
     emit(Boolean(args.flags.json), { ...b, node: process.versions.node }, () =>
-      formatTable(["key", "value"], [
-        ["backend", b.backend],
-        ["provider", b.provider],
-        ["gpu", String(b.gpu)],
-        ["threads", b.threads],
-        ["simd", String(b.simd)],
-        ["node", process.versions.node],
-        ...Object.entries(b.versions),
-        ...b.skipped.map((s) => ["skipped", s]),
-      ]),
+      formatTable(
+        ["key", "value"],
+        [
+          ["backend", b.backend],
+          ["provider", b.provider],
+          ["gpu", String(b.gpu)],
+          ["threads", b.threads],
+          ["simd", String(b.simd)],
+          ["node", process.versions.node],
+          ...Object.entries(b.versions),
+          ...b.skipped.map((s) => ["skipped", s]),
+        ],
+      ),
     );
   },
 };

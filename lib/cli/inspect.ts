@@ -5,12 +5,22 @@ import { openCheckpoint } from "../io";
 
 /** 1234567 → "1.23M" */
 function humanCount(n: number): string {
-  for (const [unit, size] of [["B", 1e9], ["M", 1e6], ["K", 1e3]] as const) if (n >= size) return `${(n / size).toPrecision(3)}${unit}`;
+  for (const [unit, size] of [
+    ["B", 1e9],
+    ["M", 1e6],
+    ["K", 1e3],
+  ] as const)
+    if (n >= size) return `${(n / size).toPrecision(3)}${unit}`;
   return String(n);
 }
 
 function humanBytes(n: number): string {
-  for (const [unit, size] of [["GiB", 2 ** 30], ["MiB", 2 ** 20], ["KiB", 2 ** 10]] as const) if (n >= size) return `${(n / size).toFixed(2)} ${unit}`;
+  for (const [unit, size] of [
+    ["GiB", 2 ** 30],
+    ["MiB", 2 ** 20],
+    ["KiB", 2 ** 10],
+  ] as const)
+    if (n >= size) return `${(n / size).toFixed(2)} ${unit}`;
   return `${n} B`;
 }
 
@@ -42,7 +52,9 @@ const inspect: Command = {
         const rows = result.tensors.map((t) => [t.name, t.dtype, `[${t.shape.join(", ")}]`, t.numel, ...(multi ? [t.file] : [])]);
         const dtypes = new Map<string, number>();
         for (const t of tensors) dtypes.set(t.dtype, (dtypes.get(t.dtype) ?? 0) + 1);
-        const meta = Object.entries(ckpt.metadata).map(([k, v]) => `${k}=${v}`).join(" ");
+        const meta = Object.entries(ckpt.metadata)
+          .map(([k, v]) => `${k}=${v}`)
+          .join(" ");
         const summary =
           `${ckpt.path}: ${tensors.length} tensors, ${humanCount(numParams)} params, ${humanBytes(totalBytes)} in ${ckpt.files.length} file(s); ` +
           `dtypes ${[...dtypes].map(([d, n]) => `${d}×${n}`).join(" ")}${meta ? `; metadata ${meta}` : ""}`;

@@ -6,7 +6,8 @@ import { tensorPairs } from "../analysis/weights";
 
 const intruders: Command = {
   name: "intruders",
-  summary: "Intruder dimensions: top-k left singular vectors of tuned matrices with max |cos| < eps against all of base's (spec/analyses.md §3).",
+  summary:
+    "Intruder dimensions: top-k left singular vectors of tuned matrices with max |cos| < eps against all of base's (spec/analyses.md §3).",
   positionals: ["base", "tuned"],
   flags: {
     k: { type: "number", help: "top singular vectors of the tuned matrix examined", default: 10, integer: true, min: 1 },
@@ -26,13 +27,23 @@ const intruders: Command = {
       for await (const p of tensorPairs(base, tuned, (_, s) => s.length === 2)) {
         process.stderr.write(`intruders: ${p.name} [${p.shape}]\n`);
         const [m, n] = p.shape;
-        const { row } = intruderDimensionsOf(p.name, { rows: m, cols: n, data: p.base }, { rows: m, cols: n, data: p.tuned }, { k, eps, epsSweep: [] });
+        const { row } = intruderDimensionsOf(
+          p.name,
+          { rows: m, cols: n, data: p.base },
+          { rows: m, cols: n, data: p.tuned },
+          { k, eps, epsSweep: [] },
+        );
         tensors.push({ name: p.name, intruders: row.intruders, similarities: row.similarities, shape: p.shape });
       }
       const total = tensors.reduce((a, t) => a + t.intruders, 0);
-      emit(Boolean(args.flags.json), { k, eps, tensors, totalIntruders: total }, () =>
-        formatTable(["tensor", "shape", "intruders", "min sim"], tensors.map((t) => [t.name, t.shape.join("x"), t.intruders, Math.min(...t.similarities).toFixed(3)])) +
-        `\n${total} intruders (k=${k}, eps=${eps}) in ${tensors.filter((t) => t.intruders > 0).length} of ${tensors.length} matrices`,
+      emit(
+        Boolean(args.flags.json),
+        { k, eps, tensors, totalIntruders: total },
+        () =>
+          formatTable(
+            ["tensor", "shape", "intruders", "min sim"],
+            tensors.map((t) => [t.name, t.shape.join("x"), t.intruders, Math.min(...t.similarities).toFixed(3)]),
+          ) + `\n${total} intruders (k=${k}, eps=${eps}) in ${tensors.filter((t) => t.intruders > 0).length} of ${tensors.length} matrices`,
       );
     } finally {
       await Promise.all([base.close(), tuned.close()]);

@@ -5,7 +5,7 @@ import { installKernelspec, uninstallKernelspec, kernelSpec, type KernelspecTarg
 const kernel: Command = {
   name: "kernel",
   summary:
-    "Install or uninstall the rftlab Jupyter kernelspec (name rftlab, display name \"rftlab (TypeScript)\"). " +
+    'Install or uninstall the rftlab Jupyter kernelspec (name rftlab, display name "rftlab (TypeScript)"). ' +
     "Without a location option it goes to the user's Jupyter data dir.",
   positionals: ["install|uninstall"],
   flags: {
@@ -26,7 +26,9 @@ const kernel: Command = {
       return 0;
     }
     const dir = uninstallKernelspec(target);
-    emit(Boolean(args.flags.json), { removed: dir ?? null }, () => (dir ? `Removed kernelspec rftlab from ${dir}` : "No rftlab kernelspec was installed there"));
+    emit(Boolean(args.flags.json), { removed: dir ?? null }, () =>
+      dir ? `Removed kernelspec rftlab from ${dir}` : "No rftlab kernelspec was installed there",
+    );
     return 0;
   },
 };

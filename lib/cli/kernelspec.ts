@@ -74,7 +74,9 @@ function userDataDir(): string {
 function pythonSysPrefix(python: string): string {
   const r = spawnSync(python, ["-c", "import sys; print(sys.prefix)"], { encoding: "utf8" });
   if (r.status !== 0 || !r.stdout.trim()) {
-    throw new RftlabError(`kernel install --sys-prefix: could not ask ${python} for sys.prefix (${r.error?.message ?? r.stderr.trim()}); use --prefix <dir> or --user`);
+    throw new RftlabError(
+      `kernel install --sys-prefix: could not ask ${python} for sys.prefix (${r.error?.message ?? r.stderr.trim()}); use --prefix <dir> or --user`,
+    );
   }
   return r.stdout.trim();
 }

@@ -43,8 +43,19 @@ const logits: Command = {
       out.dispose();
       const top = args.flags.top as number;
       emit(Boolean(args.flags.json), { logits: rows }, () =>
-        formatTable(["pos", "token", `top ${top} (token: logit)`], rows.map((row, t) => [t, ids[t],
-          row.map((v, i) => [i, v] as const).sort((a, b) => b[1] - a[1]).slice(0, top).map(([i, v]) => `${i}: ${v.toFixed(4)}`).join("  ")])),
+        formatTable(
+          ["pos", "token", `top ${top} (token: logit)`],
+          rows.map((row, t) => [
+            t,
+            ids[t],
+            row
+              .map((v, i) => [i, v] as const)
+              .sort((a, b) => b[1] - a[1])
+              .slice(0, top)
+              .map(([i, v]) => `${i}: ${v.toFixed(4)}`)
+              .join("  "),
+          ]),
+        ),
       );
     } finally {
       model.dispose();

@@ -3,8 +3,14 @@ import { helpText, parseCommandArgs, UsageError } from "./command";
 import { RftlabError } from "../errors";
 
 function topHelp(): string {
-  return ["Usage: rftlab <command> [options]", "", "Commands:", ...Object.keys(commandLoaders).map((n) => `  ${n}`),
-    "", "rftlab <command> --help shows each command's options."].join("\n");
+  return [
+    "Usage: rftlab <command> [options]",
+    "",
+    "Commands:",
+    ...Object.keys(commandLoaders).map((n) => `  ${n}`),
+    "",
+    "rftlab <command> --help shows each command's options.",
+  ].join("\n");
 }
 
 /** Resolves once everything written so far reached the OS: pipes are async, and callers process.exit(). */

@@ -3,14 +3,15 @@ import type { Command } from "./command";
 import { emit, formatTable, UsageError } from "./command";
 import { openCheckpoint, writeSafetensors } from "../io";
 import type { Checkpoint, TensorToWrite } from "../io";
-import { mergeModels, MERGE_METHODS, MergeMethod, resolveMergeConfig, WeightMap } from "../analysis";
+import { mergeModels, MERGE_METHODS, type MergeMethod, resolveMergeConfig, type WeightMap } from "../analysis";
 import { inferNumLayers } from "../analysis/merging";
 
 const FLOAT = new Set(["F32", "F16", "BF16", "F64"]);
 
 const merge: Command = {
   name: "merge",
-  summary: "Merge fine-tuned checkpoints into <base> by task arithmetic, TIES, Model Breadcrumbs or LiNeS (spec/analyses.md §5–6); writes a checkpoint.",
+  summary:
+    "Merge fine-tuned checkpoints into <base> by task arithmetic, TIES, Model Breadcrumbs or LiNeS (spec/analyses.md §5–6); writes a checkpoint.",
   positionals: [],
   flags: {
     base: { type: "string", help: "base checkpoint θ₀ (file or folder)" },
@@ -33,7 +34,10 @@ const merge: Command = {
     const cfg = resolveMergeConfig({
       method,
       lambda: (args.flags.lambda as number | undefined) ?? (method === "breadcrumbs" ? 0.4 : 1),
-      density: args.flags.density as number, gamma: args.flags.gamma as number, beta: args.flags.beta as number, alpha: args.flags.alpha as number,
+      density: args.flags.density as number,
+      gamma: args.flags.gamma as number,
+      beta: args.flags.beta as number,
+      alpha: args.flags.alpha as number,
     });
     const base = await openCheckpoint(basePath);
     const tuned: Checkpoint[] = [];
@@ -55,7 +59,9 @@ const merge: Command = {
         for (const [j, t] of tuned.entries()) {
           const ti = t.info(info.name);
           if (!ti || ti.shape.join("x") !== info.shape.join("x")) {
-            throw new UsageError(`rftlab merge: tensor "${info.name}" is ${ti ? `shaped [${ti.shape}]` : "missing"} in ${tunedList[j]} but [${info.shape}] in the base; merge checkpoints of the same architecture`);
+            throw new UsageError(
+              `rftlab merge: tensor "${info.name}" is ${ti ? `shaped [${ti.shape}]` : "missing"} in ${tunedList[j]} but [${info.shape}] in the base; merge checkpoints of the same architecture`,
+            );
           }
           others.push(one(await t.readFloat32(info.name)));
         }
@@ -65,9 +71,19 @@ const merge: Command = {
       const file = path.join(args.flags.out as string, "model.safetensors");
       await writeSafetensors(file, out, { format: "pt", rftlab_merge: JSON.stringify({ ...cfg, base: basePath, tuned: tunedList }) });
       const value = { out: file, method, config: cfg, tensors: out.length, tuned: tunedList };
-      emit(Boolean(args.flags.json), value, () =>
-        formatTable(["key", "value"], [["method", method], ["lambda", cfg.lambda], ["tuned", tunedList.join(", ")], ["out", file]]) +
-        `\nmerged ${tunedList.length} checkpoint(s) into ${out.length} tensors with ${method}`,
+      emit(
+        Boolean(args.flags.json),
+        value,
+        () =>
+          formatTable(
+            ["key", "value"],
+            [
+              ["method", method],
+              ["lambda", cfg.lambda],
+              ["tuned", tunedList.join(", ")],
+              ["out", file],
+            ],
+          ) + `\nmerged ${tunedList.length} checkpoint(s) into ${out.length} tensors with ${method}`,
       );
     } finally {
       await Promise.all([base.close(), ...tuned.map((t) => t.close())]);

@@ -38,17 +38,30 @@ const pretrainCommand: Command = {
         const m = p.metrics;
         if (json) process.stdout.write(JSON.stringify({ ...m, tokens_per_second: p.tokensPerSecond }) + "\n");
         else if (m.eval_loss !== undefined || m.step % 10 === 0) {
-          process.stderr.write(`step ${m.step}/${p.totalSteps} loss ${m.loss.toFixed(4)}` +
-            (m.eval_loss !== undefined ? ` eval_loss ${m.eval_loss.toFixed(4)}` : "") + ` ${p.tokensPerSecond.toFixed(0)} tok/s\n`);
+          process.stderr.write(
+            `step ${m.step}/${p.totalSteps} loss ${m.loss.toFixed(4)}` +
+              (m.eval_loss !== undefined ? ` eval_loss ${m.eval_loss.toFixed(4)}` : "") +
+              ` ${p.tokensPerSecond.toFixed(0)} tok/s\n`,
+          );
         }
       },
     });
     const summary = {
-      out, params: r.model.numParams(), steps: r.config.steps, eval_loss: r.evalLoss,
-      tokens_per_second: r.tokensPerSecond, wall_seconds: r.wallSeconds, resumed_from: r.resumedFrom,
+      out,
+      params: r.model.numParams(),
+      steps: r.config.steps,
+      eval_loss: r.evalLoss,
+      tokens_per_second: r.tokensPerSecond,
+      wall_seconds: r.wallSeconds,
+      resumed_from: r.resumedFrom,
     };
     r.model.dispose();
-    emit(json, summary, () => formatTable(["key", "value"], Object.entries(summary).map(([k, v]) => [k, typeof v === "number" && !Number.isInteger(v) ? v.toFixed(4) : v])));
+    emit(json, summary, () =>
+      formatTable(
+        ["key", "value"],
+        Object.entries(summary).map(([k, v]) => [k, typeof v === "number" && !Number.isInteger(v) ? v.toFixed(4) : v]),
+      ),
+    );
   },
 };
 export default pretrainCommand;

@@ -18,7 +18,12 @@ const rank: Command = {
     try {
       const tensors: { name: string; rank: number; maxRank: number; rankFraction: number; shape: number[] }[] = [];
       const skipped: { name: string; why: string }[] = [];
-      for await (const p of tensorPairs(base, tuned, (_, s) => s.length === 2, (name, why) => skipped.push({ name, why }))) {
+      for await (const p of tensorPairs(
+        base,
+        tuned,
+        (_, s) => s.length === 2,
+        (name, why) => skipped.push({ name, why }),
+      )) {
         process.stderr.write(`rank: ${p.name} [${p.shape}]\n`);
         const d = new Float32Array(p.base.length);
         for (let i = 0; i < d.length; i++) d[i] = p.tuned[i] - p.base[i];
@@ -26,9 +31,15 @@ const rank: Command = {
         tensors.push({ name: p.name, rank: r.rank, maxRank: r.maxRank, rankFraction: r.rankFraction, shape: p.shape });
       }
       const mean = tensors.reduce((a, t) => a + t.rankFraction, 0) / Math.max(1, tensors.length);
-      emit(Boolean(args.flags.json), { tensors, skipped, meanRankFraction: mean }, () =>
-        formatTable(["tensor", "shape", "rank", "maxRank", "fraction"], tensors.map((t) => [t.name, t.shape.join("x"), t.rank, t.maxRank, t.rankFraction.toFixed(4)])) +
-        `\n${tensors.length} matrices, mean rank fraction ${mean.toFixed(4)}${skipped.length ? `, ${skipped.length} skipped (missing or shape mismatch)` : ""}`,
+      emit(
+        Boolean(args.flags.json),
+        { tensors, skipped, meanRankFraction: mean },
+        () =>
+          formatTable(
+            ["tensor", "shape", "rank", "maxRank", "fraction"],
+            tensors.map((t) => [t.name, t.shape.join("x"), t.rank, t.maxRank, t.rankFraction.toFixed(4)]),
+          ) +
+          `\n${tensors.length} matrices, mean rank fraction ${mean.toFixed(4)}${skipped.length ? `, ${skipped.length} skipped (missing or shape mismatch)` : ""}`,
       );
     } finally {
       await Promise.all([base.close(), tuned.close()]);

@@ -61,15 +61,22 @@ const reproduce: Command = {
     for (const file of notebooks) {
       const run = await runNotebook(python, file, out, Number(args.flags.timeout), env);
       runs.push(run);
-      process.stderr.write(`${run.status === "ok" ? "ok    " : "FAILED"} ${run.notebook}  ${run.seconds.toFixed(1)} s  ${run.figures.length} figure(s)\n`);
+      process.stderr.write(
+        `${run.status === "ok" ? "ok    " : "FAILED"} ${run.notebook}  ${run.seconds.toFixed(1)} s  ${run.figures.length} figure(s)\n`,
+      );
     }
     const claims: CollectedClaim[] = runs.flatMap((r) => r.claims.map((c) => ({ notebook: r.notebook, ...c })));
     await writeFileAtomic(path.join(out, "claims.json"), JSON.stringify(claims, null, 2) + "\n");
     await writeFileAtomic(path.join(out, "index.html"), indexHtml(runs, claims, Boolean(args.flags.fast)));
 
-    emit(Boolean(args.flags.json), { out, runs }, () =>
-      formatTable(["notebook", "status", "seconds", "figures"], runs.map((r) => [r.notebook, r.status, r.seconds.toFixed(1), r.figures.length])) +
-        `\nReport: ${path.join(out, "index.html")}`,
+    emit(
+      Boolean(args.flags.json),
+      { out, runs },
+      () =>
+        formatTable(
+          ["notebook", "status", "seconds", "figures"],
+          runs.map((r) => [r.notebook, r.status, r.seconds.toFixed(1), r.figures.length]),
+        ) + `\nReport: ${path.join(out, "index.html")}`,
     );
     const failed = runs.find((r) => r.status === "failed");
     if (!failed) return 0;
@@ -82,7 +89,10 @@ export default reproduce;
 function listNotebooks(dir: string, only: string | undefined): string[] {
   if (!fs.existsSync(dir)) throw new UsageError(`rftlab reproduce: --dir ${dir} does not exist`);
   const match = only === undefined ? () => true : nameMatcher(only);
-  const files = fs.readdirSync(dir).filter((f) => f.endsWith(".ipynb") && match(f)).sort();
+  const files = fs
+    .readdirSync(dir)
+    .filter((f) => f.endsWith(".ipynb") && match(f))
+    .sort();
   if (files.length === 0) {
     throw new UsageError(`rftlab reproduce: no notebooks in ${dir}${only ? ` match --only "${only}"` : ""}`);
   }
@@ -91,7 +101,14 @@ function listNotebooks(dir: string, only: string | undefined): string[] {
 
 function nameMatcher(pattern: string): (name: string) => boolean {
   if (!/[*?]/.test(pattern)) return (name) => name.includes(pattern);
-  const re = new RegExp("^" + pattern.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".") + "$");
+  const re = new RegExp(
+    "^" +
+      pattern
+        .replace(/[.+^${}()|[\]\\]/g, "\\$&")
+        .replace(/\*/g, ".*")
+        .replace(/\?/g, ".") +
+      "$",
+  );
   return (name) => re.test(name);
 }
 
@@ -148,7 +165,9 @@ function indexHtml(runs: NotebookRun[], claims: CollectedClaim[], fast: boolean)
   const rel = (p: string) => esc(path.basename(path.dirname(p)) + "/" + path.basename(p));
   const rows = runs.map((r) => {
     const status = r.status === "ok" ? "ok" : `failed at cell ${r.cell ?? "?"}: ${esc(`${r.ename}: ${r.evalue}`)}`;
-    const figs = r.figures.map((f) => `<a href="${rel(f)}"><img src="${rel(f)}" alt="${esc(path.basename(f))}" height="120"></a>`).join(" ");
+    const figs = r.figures
+      .map((f) => `<a href="${rel(f)}"><img src="${rel(f)}" alt="${esc(path.basename(f))}" height="120"></a>`)
+      .join(" ");
     return `<tr class="${r.status}"><td><a href="${rel(r.executed)}">${esc(r.notebook)}</a></td><td>${status}</td><td>${r.seconds.toFixed(1)} s</td><td>${figs}</td></tr>`;
   });
   return `<!doctype html>

@@ -41,13 +41,17 @@ function bad(field: string, value: unknown, fix: string): never {
 
 function readRows(file: string): Record<string, unknown>[] {
   if (!fs.existsSync(file)) bad("dataset.jsonl", file, "the file does not exist; give a JSONL file of rows, one JSON object per line");
-  return fs.readFileSync(file, "utf8").split("\n").filter((l) => l.trim() !== "").map((line, i) => {
-    try {
-      return JSON.parse(line) as Record<string, unknown>;
-    } catch {
-      return bad(`dataset.jsonl line ${i + 1}`, line.slice(0, 60), "each line must be one JSON object");
-    }
-  });
+  return fs
+    .readFileSync(file, "utf8")
+    .split("\n")
+    .filter((l) => l.trim() !== "")
+    .map((line, i) => {
+      try {
+        return JSON.parse(line) as Record<string, unknown>;
+      } catch {
+        return bad(`dataset.jsonl line ${i + 1}`, line.slice(0, 60), "each line must be one JSON object");
+      }
+    });
 }
 
 function loadRows(ds: TrainFileConfig["dataset"], base: string): { rows: Record<string, unknown>[]; task?: string } {
@@ -65,7 +69,8 @@ function loadRows(ds: TrainFileConfig["dataset"], base: string): { rows: Record<
 }
 
 function buildRewards(specs: TrainFileConfig["rewards"], task: string | undefined): WeightedReward[] {
-  if (!Array.isArray(specs) || specs.length === 0) bad("rewards", specs, `grpo needs a list like [{"name": "correct", "weight": 1}]; names: ${rewardNames().join(", ")}`);
+  if (!Array.isArray(specs) || specs.length === 0)
+    bad("rewards", specs, `grpo needs a list like [{"name": "correct", "weight": 1}]; names: ${rewardNames().join(", ")}`);
   return specs.map((s, i) => {
     const weight = s.weight ?? 1;
     if (!Number.isFinite(weight)) bad(`rewards[${i}].weight`, s.weight, "use a finite number");
@@ -92,20 +97,28 @@ const train: Command = {
   },
   async run(args) {
     const trainer = args.positionals[0];
-    if (!TRAINERS.includes(trainer as (typeof TRAINERS)[number])) throw new UsageError(`rftlab train: trainer must be one of ${TRAINERS.join(", ")}; got "${trainer ?? ""}"`);
+    if (!TRAINERS.includes(trainer as (typeof TRAINERS)[number]))
+      throw new UsageError(`rftlab train: trainer must be one of ${TRAINERS.join(", ")}; got "${trainer ?? ""}"`);
     const file = args.flags.config as string | undefined;
     const out = args.flags.out as string | undefined;
     if (!file) throw new UsageError("rftlab train: --config <file.json> is required");
     if (!out) throw new UsageError("rftlab train: --out <run-dir> is required");
     const cfg = readJsonFile<TrainFileConfig>(file, "train config");
     const base = path.dirname(path.resolve(file));
-    for (const k of Object.keys(cfg)) if (!["model", "dataset", "rewards", "trainer"].includes(k)) bad(k, (cfg as unknown as Record<string, unknown>)[k], "remove it; fields are model, dataset, rewards, trainer");
+    for (const k of Object.keys(cfg))
+      if (!["model", "dataset", "rewards", "trainer"].includes(k))
+        bad(k, (cfg as unknown as Record<string, unknown>)[k], "remove it; fields are model, dataset, rewards, trainer");
     const trainerCfg = cfg.trainer ?? {};
     if (typeof trainerCfg !== "object" || Array.isArray(trainerCfg)) bad("trainer", trainerCfg, "give an object of trainer config fields");
     const { rows, task } = loadRows(cfg.dataset, base);
     const need = trainer === "sft" ? ["prompt", "completion"] : trainer === "dpo" ? ["prompt", "chosen", "rejected"] : ["prompt"];
     const missing = need.find((k) => typeof rows[0]?.[k] !== "string");
-    if (missing) bad("dataset", cfg.dataset, `${trainer} needs rows with a string "${missing}"${task ? " (bundled tasks give prompt, answer, completion; use a JSONL file for dpo)" : ""}`);
+    if (missing)
+      bad(
+        "dataset",
+        cfg.dataset,
+        `${trainer} needs rows with a string "${missing}"${task ? " (bundled tasks give prompt, answer, completion; use a JSONL file for dpo)" : ""}`,
+      );
     const rewards = trainer === "grpo" ? buildRewards(cfg.rewards, task) : [];
     await initBackend(args.flags.backend as string | undefined);
     const { model, tokenizer, dir } = await openModelSource(cfg.model, base, "rftlab train: config field model");
@@ -115,16 +128,33 @@ const train: Command = {
       runDir: out,
       resume: Boolean(args.flags.resume),
       onStep: (s: number, m: StepMetrics) =>
-        process.stderr.write(`step ${s} loss ${m.loss.toFixed(4)}${m.reward !== undefined ? ` reward ${m.reward.toFixed(3)}` : ""} ${m.step_time.toFixed(2)} s\n`),
+        process.stderr.write(
+          `step ${s} loss ${m.loss.toFixed(4)}${m.reward !== undefined ? ` reward ${m.reward.toFixed(3)}` : ""} ${m.step_time.toFixed(2)} s\n`,
+        ),
     };
     let run: RunResult;
     try {
-      if (trainer === "grpo") run = await grpoTrain({ model, tokenizer: codec, data: rows as PromptRow[], rewards, config: trainerCfg, options });
-      else if (trainer === "sft") run = await sftTrain({ model, tokenizer: codec, data: rows as { prompt: string; completion: string }[], config: trainerCfg, options });
+      if (trainer === "grpo")
+        run = await grpoTrain({ model, tokenizer: codec, data: rows as PromptRow[], rewards, config: trainerCfg, options });
+      else if (trainer === "sft")
+        run = await sftTrain({
+          model,
+          tokenizer: codec,
+          data: rows as { prompt: string; completion: string }[],
+          config: trainerCfg,
+          options,
+        });
       else {
         const ref = await loadModel(dir); // the frozen reference: the starting weights
         try {
-          run = await dpoTrain({ model, tokenizer: codec, data: rows as { prompt: string; chosen: string; rejected: string }[], config: trainerCfg, reference: (ids) => ref.forward(ids), options });
+          run = await dpoTrain({
+            model,
+            tokenizer: codec,
+            data: rows as { prompt: string; chosen: string; rejected: string }[],
+            config: trainerCfg,
+            reference: (ids) => ref.forward(ids),
+            options,
+          });
         } finally {
           ref.dispose();
         }
@@ -134,7 +164,12 @@ const train: Command = {
     }
     const last = run.history[run.history.length - 1] ?? {};
     const summary = { out, trainer, steps: run.history.length, resumed_from: run.startStep, ...last };
-    emit(Boolean(args.flags.json), summary, () => formatTable(["key", "value"], Object.entries(summary).map(([k, v]) => [k, typeof v === "number" && !Number.isInteger(v) ? v.toFixed(4) : v])));
+    emit(Boolean(args.flags.json), summary, () =>
+      formatTable(
+        ["key", "value"],
+        Object.entries(summary).map(([k, v]) => [k, typeof v === "number" && !Number.isInteger(v) ? v.toFixed(4) : v]),
+      ),
+    );
   },
 };
 export default train;

@@ -37,15 +37,39 @@ function referenceLines(opts: FigureOptions): PlotlyLayout {
   const shapes: Record<string, unknown>[] = [];
   const annotations: Record<string, unknown>[] = [];
   const add = (l: ReferenceLine, horizontal: boolean) => {
-    if (!Number.isFinite(l.at)) throw new RftlabError(`reference line: at must be a finite number; got ${l.at}${l.label ? ` (${l.label})` : ""}`);
+    if (!Number.isFinite(l.at))
+      throw new RftlabError(`reference line: at must be a finite number; got ${l.at}${l.label ? ` (${l.label})` : ""}`);
     const line = { color: l.color ?? "#555555", width: 1.2, dash: "dash" };
-    shapes.push(horizontal
-      ? { type: "line", xref: "paper", x0: 0, x1: 1, yref: "y", y0: l.at, y1: l.at, line }
-      : { type: "line", yref: "paper", y0: 0, y1: 1, xref: "x", x0: l.at, x1: l.at, line });
+    shapes.push(
+      horizontal
+        ? { type: "line", xref: "paper", x0: 0, x1: 1, yref: "y", y0: l.at, y1: l.at, line }
+        : { type: "line", yref: "paper", y0: 0, y1: 1, xref: "x", x0: l.at, x1: l.at, line },
+    );
     if (l.label) {
-      annotations.push(horizontal
-        ? { xref: "paper", x: 1, xanchor: "right", yref: "y", y: l.at, yanchor: "bottom", text: l.label, showarrow: false, font: { size: 11, color: line.color } }
-        : { yref: "paper", y: 1, yanchor: "bottom", xref: "x", x: l.at, text: l.label, showarrow: false, font: { size: 11, color: line.color } });
+      annotations.push(
+        horizontal
+          ? {
+              xref: "paper",
+              x: 1,
+              xanchor: "right",
+              yref: "y",
+              y: l.at,
+              yanchor: "bottom",
+              text: l.label,
+              showarrow: false,
+              font: { size: 11, color: line.color },
+            }
+          : {
+              yref: "paper",
+              y: 1,
+              yanchor: "bottom",
+              xref: "x",
+              x: l.at,
+              text: l.label,
+              showarrow: false,
+              font: { size: 11, color: line.color },
+            },
+      );
     }
   };
   for (const l of opts.hlines ?? []) add(l, true);
@@ -66,7 +90,14 @@ function integerTicks(xs: readonly unknown[]): PlotlyLayout {
 
 const allIntegers = (xs: readonly unknown[]) => xs.length > 0 && xs.every((v) => v === null || Number.isInteger(v));
 
-export function layoutFor(opts: FigureOptions, xTitle: string | undefined, yTitle: string | undefined, extra: PlotlyLayout = {}, xs?: readonly unknown[], series?: string): PlotlyLayout {
+export function layoutFor(
+  opts: FigureOptions,
+  xTitle: string | undefined,
+  yTitle: string | undefined,
+  extra: PlotlyLayout = {},
+  xs?: readonly unknown[],
+  series?: string,
+): PlotlyLayout {
   const axis = (title: string | undefined, log: boolean | undefined, more: unknown) => ({
     ...(title ? { title: { text: title } } : {}),
     ...(log ? { type: "log" } : {}),
@@ -104,9 +135,15 @@ export function column(rows: readonly Row[], name: string): unknown[] {
 }
 
 /** Checks a pair of interval columns: both or neither, and only with a single y column. */
-export function intervalColumns(what: string, low: string | undefined, high: string | undefined, ys: readonly string[]): [string, string] | undefined {
+export function intervalColumns(
+  what: string,
+  low: string | undefined,
+  high: string | undefined,
+  ys: readonly string[],
+): [string, string] | undefined {
   if (low === undefined && high === undefined) return undefined;
-  if (low === undefined || high === undefined) throw new RftlabError(`${what}: pass both interval columns (low and high); got low=${low}, high=${high}`);
+  if (low === undefined || high === undefined)
+    throw new RftlabError(`${what}: pass both interval columns (low and high); got low=${low}, high=${high}`);
   if (ys.length > 1) throw new RftlabError(`${what}: an interval needs a single y column; got y=${JSON.stringify(ys)}`);
   return [low, high];
 }
@@ -120,6 +157,13 @@ export function intervalBars(rows: readonly Row[], y: string, [low, high]: [stri
       const b = plotValue(r[bound]);
       return typeof v === "number" && typeof b === "number" ? Math.max(0, sign * (b - v)) : null;
     });
-  return { type: "data", symmetric: false, array: dist(high, 1), arrayminus: dist(low, -1), visible: true, color: "#333333", thickness: 1.2 };
+  return {
+    type: "data",
+    symmetric: false,
+    array: dist(high, 1),
+    arrayminus: dist(low, -1),
+    visible: true,
+    color: "#333333",
+    thickness: 1.2,
+  };
 }
-

@@ -4,8 +4,8 @@
  */
 import { RftlabError } from "../errors";
 import { column, type FigureOptions, intervalBars, intervalColumns, layoutFor, plotValue } from "./chart-layout";
-import { Figure, PlotlyTrace } from "./figure";
-import { distinct, requireColumns, Row, TableInput, toRows } from "./tabular";
+import { Figure, type PlotlyTrace } from "./figure";
+import { distinct, requireColumns, type Row, type TableInput, toRows } from "./tabular";
 import { HOUSE_COLORWAY, HOUSE_SEQUENTIAL } from "./theme";
 
 /** Rows split by the distinct values of `series` (one group named "" when no series column). */
@@ -74,13 +74,32 @@ export function lineFigure(data: TableInput, opts: LineFigureOptions): Figure {
       const line = { color: colour(i) };
       if (ci) {
         // The band: upper bound, then the lower bound filled up to it, in the line's colour.
-        const band = { type: "scatter", mode: "lines", x: xs, legendgroup: name, showlegend: false, hoverinfo: "skip", line: { width: 0, color: colour(i) } };
+        const band = {
+          type: "scatter",
+          mode: "lines",
+          x: xs,
+          legendgroup: name,
+          showlegend: false,
+          hoverinfo: "skip",
+          line: { width: 0, color: colour(i) },
+        };
         bands.push({ ...band, y: column(gRows, ci[1]) });
         bands.push({ ...band, y: column(gRows, ci[0]), fill: "tonexty", fillcolor: translucent(colour(i), 0.2) });
       }
       const mode = opts.markers ? "lines+markers" : "lines";
       if (opts.smoothing) {
-        traces.push({ type: "scatter", mode: "lines", x: xs, y: vs, name, legendgroup: name, showlegend: false, opacity: 0.25, line, hoverinfo: "skip" });
+        traces.push({
+          type: "scatter",
+          mode: "lines",
+          x: xs,
+          y: vs,
+          name,
+          legendgroup: name,
+          showlegend: false,
+          opacity: 0.25,
+          line,
+          hoverinfo: "skip",
+        });
         traces.push({ type: "scatter", mode, x: xs, y: emaSmooth(vs, opts.smoothing), name, legendgroup: name, line });
       } else {
         traces.push({ type: "scatter", mode, x: xs, y: vs, name, line, connectgaps: true });
@@ -89,7 +108,10 @@ export function lineFigure(data: TableInput, opts: LineFigureOptions): Figure {
   }
   const yTitle = ys.length === 1 ? ys[0] : undefined;
   const shown = traces.filter((t) => t.showlegend !== false).length;
-  return new Figure({ data: [...bands, ...traces], layout: layoutFor(opts, opts.x, yTitle, { showlegend: shown > 1 }, column(rows, opts.x), opts.series) });
+  return new Figure({
+    data: [...bands, ...traces],
+    layout: layoutFor(opts, opts.x, yTitle, { showlegend: shown > 1 }, column(rows, opts.x), opts.series),
+  });
 }
 
 export interface BarFigureOptions extends FigureOptions {
@@ -138,11 +160,18 @@ export function barFigure(data: TableInput, opts: BarFigureOptions): Figure {
   const catAxis = { type: "category", showgrid: false };
   return new Figure({
     data: traces,
-    layout: layoutFor(opts, xTitle, yTitle, {
-      barmode: "group",
-      showlegend: traces.length > 1,
-      ...(opts.horizontal ? { yaxis: catAxis } : { xaxis: catAxis }),
-    }, undefined, opts.series),
+    layout: layoutFor(
+      opts,
+      xTitle,
+      yTitle,
+      {
+        barmode: "group",
+        showlegend: traces.length > 1,
+        ...(opts.horizontal ? { yaxis: catAxis } : { xaxis: catAxis }),
+      },
+      undefined,
+      opts.series,
+    ),
   });
 }
 
@@ -175,7 +204,9 @@ function isMatrix(data: unknown): data is HeatmapMatrix {
 
 /** A plain matrix of numbers (rows of cells), e.g. an accuracy matrix `a[t][i]`. */
 function isPlainMatrix(data: unknown): data is readonly (readonly (number | null)[])[] {
-  return Array.isArray(data) && data.length > 0 && data.every((r) => Array.isArray(r) && r.every((v) => v === null || typeof v === "number"));
+  return (
+    Array.isArray(data) && data.length > 0 && data.every((r) => Array.isArray(r) && r.every((v) => v === null || typeof v === "number"))
+  );
 }
 
 /** Builds the matrix from long rows: one cell per (y, x) pair, in order of first appearance. */
@@ -194,7 +225,10 @@ function matrixFromRows(data: TableInput, opts: HeatmapFigureOptions): Required<
 }
 
 /** Accuracy matrices, per-layer sparsity, …: a heatmap with each cell's value written on it. */
-export function heatmapFigure(data: HeatmapMatrix | readonly (readonly (number | null)[])[] | TableInput, opts: HeatmapFigureOptions = {}): Figure {
+export function heatmapFigure(
+  data: HeatmapMatrix | readonly (readonly (number | null)[])[] | TableInput,
+  opts: HeatmapFigureOptions = {},
+): Figure {
   const m = isMatrix(data) ? data : isPlainMatrix(data) ? { z: data } : matrixFromRows(data as TableInput, opts);
   const nRows = m.z.length;
   const nCols = Math.max(0, ...m.z.map((r) => r.length));
@@ -216,16 +250,25 @@ export function heatmapFigure(data: HeatmapMatrix | readonly (readonly (number |
         if (v === null) return;
         const level = zmax > zmin ? (v - zmin) / (zmax - zmin) : 0.5;
         annotations.push({
-          x: xLabels[j], y: yLabels[i], text: v.toFixed(digits), showarrow: false,
+          x: xLabels[j],
+          y: yLabels[i],
+          text: v.toFixed(digits),
+          showarrow: false,
           font: { color: level > 0.55 ? "#ffffff" : "#222222", size: 12 },
         });
       }),
     );
   }
   const trace: PlotlyTrace = {
-    type: "heatmap", z, x: xLabels, y: yLabels, zmin, zmax,
+    type: "heatmap",
+    z,
+    x: xLabels,
+    y: yLabels,
+    zmin,
+    zmax,
     colorscale: opts.colorscale ?? HOUSE_SEQUENTIAL,
-    xgap: 1, ygap: 1,
+    xgap: 1,
+    ygap: 1,
     colorbar: { thickness: 14, outlinewidth: 0, ...(opts.colorbarTitle ? { title: { text: opts.colorbarTitle } } : {}) },
     hovertemplate: "%{y} / %{x}: %{z}<extra></extra>",
   };
@@ -262,14 +305,18 @@ export function histogramFigure(data: readonly number[] | TableInput, opts: Hist
     groupsOf = groups(rows, opts.series).map(([g, r]) => [g, column(r, opts.x!)]);
   }
   const overlay = groupsOf.length > 1;
-  const traces = groupsOf.map(([name, xs], i): PlotlyTrace => ({
-    type: "histogram", x: xs, name: name || opts.x || "value",
-    marker: { color: colour(i) },
-    bingroup: 1, // overlaid series share bin edges, so their bars line up
-    ...(overlay ? { opacity: 0.55 } : {}),
-    ...(opts.nbins ? { nbinsx: opts.nbins } : {}),
-    ...(opts.histnorm ? { histnorm: opts.histnorm } : {}),
-  }));
+  const traces = groupsOf.map(
+    ([name, xs], i): PlotlyTrace => ({
+      type: "histogram",
+      x: xs,
+      name: name || opts.x || "value",
+      marker: { color: colour(i) },
+      bingroup: 1, // overlaid series share bin edges, so their bars line up
+      ...(overlay ? { opacity: 0.55 } : {}),
+      ...(opts.nbins ? { nbinsx: opts.nbins } : {}),
+      ...(opts.histnorm ? { histnorm: opts.histnorm } : {}),
+    }),
+  );
   const yTitle = opts.histnorm || "count";
   return new Figure({
     data: traces,
@@ -307,13 +354,18 @@ export function scatterFigure(data: TableInput, opts: ScatterFigureOptions): Fig
     const v = Number(r[sizeColumn]);
     return Number.isFinite(v) ? 6 + (hi > lo ? (18 * (v - lo)) / (hi - lo) : 6) : 6;
   };
-  const traces = groups(rows, opts.series).map(([name, g], i): PlotlyTrace => ({
-    type: "scatter", mode: "markers", name: name || opts.y,
-    x: column(g, opts.x), y: column(g, opts.y),
-    marker: { color: colour(i), size: g.map(sizeOf), opacity: 0.85, line: { width: 0.5, color: "#ffffff" } },
-    ...(opts.text ? { text: g.map((r) => String(r[opts.text!] ?? "")), hovertemplate: "%{text}<br>%{x}, %{y}<extra></extra>" } : {}),
-    ...(ci ? { error_y: intervalBars(g, opts.y, ci) } : {}),
-    ...(xCi ? { error_x: intervalBars(g, opts.x, xCi) } : {}),
-  }));
+  const traces = groups(rows, opts.series).map(
+    ([name, g], i): PlotlyTrace => ({
+      type: "scatter",
+      mode: "markers",
+      name: name || opts.y,
+      x: column(g, opts.x),
+      y: column(g, opts.y),
+      marker: { color: colour(i), size: g.map(sizeOf), opacity: 0.85, line: { width: 0.5, color: "#ffffff" } },
+      ...(opts.text ? { text: g.map((r) => String(r[opts.text!] ?? "")), hovertemplate: "%{text}<br>%{x}, %{y}<extra></extra>" } : {}),
+      ...(ci ? { error_y: intervalBars(g, opts.y, ci) } : {}),
+      ...(xCi ? { error_x: intervalBars(g, opts.x, xCi) } : {}),
+    }),
+  );
   return new Figure({ data: traces, layout: layoutFor(opts, opts.x, opts.y, { showlegend: traces.length > 1 }, undefined, opts.series) });
 }

@@ -136,7 +136,11 @@ async function withRenderer<T>(job: (page: Page) => Promise<T>): Promise<T> {
 
 function checkSize(size: ImageSize, what: string): Required<ImageSize> {
   const scale = size.scale ?? 1;
-  for (const [k, v] of [["width", size.width], ["height", size.height], ["scale", scale]] as const) {
+  for (const [k, v] of [
+    ["width", size.width],
+    ["height", size.height],
+    ["scale", scale],
+  ] as const) {
     if (!(Number.isFinite(v) && v > 0)) throw new RftlabError(`${what}: ${k} must be a positive number; got ${v}`);
   }
   return { width: size.width, height: size.height, scale };

@@ -4,7 +4,7 @@ import { writeFileAtomic } from "../io/atomic";
 import { ChromiumMissingError, renderPlotlyPng, renderPlotlySvg } from "./chromium";
 import { escapeHtml, scriptJson, uniqueDomId } from "./html";
 import { plotlyJsSource } from "./plotly-source";
-import { display, DisplayOptions, JUPYTER_DISPLAY, MimeBundle } from "./sink";
+import { display, type DisplayOptions, JUPYTER_DISPLAY, type MimeBundle } from "./sink";
 import { HOUSE_SIZE, houseTemplate } from "./theme";
 import { deepFreeze } from "../base/freeze";
 

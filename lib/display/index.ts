@@ -3,7 +3,9 @@
 import { installTableDisplay } from "./table";
 
 export {
-  display, displayBundle, isDisplayable
+  display,
+  displayBundle,
+  isDisplayable,
 } from "./sink";
 export type { MimeBundle, DisplayOptions, DisplaySink, Displayable } from "./sink";
 export { Figure, show, PLOTLY_MIME } from "./figure";
@@ -11,8 +13,12 @@ export type { PlotlySpec, PlotlyTrace, PlotlyLayout, FigureRenderOptions } from 
 export type { FigureOptions, ReferenceLine } from "./chart-layout";
 export { lineFigure, barFigure, heatmapFigure, histogramFigure, scatterFigure, emaSmooth } from "./charts";
 export type {
-  LineFigureOptions, BarFigureOptions, HeatmapFigureOptions, HeatmapMatrix,
-  HistogramFigureOptions, ScatterFigureOptions
+  LineFigureOptions,
+  BarFigureOptions,
+  HeatmapFigureOptions,
+  HeatmapMatrix,
+  HistogramFigureOptions,
+  ScatterFigureOptions,
 } from "./charts";
 export { renderPlotlyPng, renderPlotlySvg, closeRenderer, chromiumPath, ChromiumMissingError } from "./chromium";
 export type { ImageSize } from "./chromium";

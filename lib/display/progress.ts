@@ -78,7 +78,9 @@ export function progress(opts: ProgressOptions = {}): Progress {
     const eta = total !== undefined && rate > 0 ? (total - count) / rate : NaN;
     const counts = total !== undefined ? `${count}/${total}` : `${count}`;
     const pct = total ? ` ${Math.floor((100 * count) / total)}%` : "";
-    const timing = finished ? `${duration(secs)}` : `${rate.toFixed(rate < 10 ? 2 : 1)} it/s` + (Number.isNaN(eta) ? "" : ` eta ${duration(eta)}`);
+    const timing = finished
+      ? `${duration(secs)}`
+      : `${rate.toFixed(rate < 10 ? 2 : 1)} it/s` + (Number.isNaN(eta) ? "" : ` eta ${duration(eta)}`);
     return { counts, pct, timing, extra: infoText(info) };
   };
 
@@ -90,7 +92,9 @@ export function progress(opts: ProgressOptions = {}): Progress {
 
   const publish = (update: boolean) => {
     const s = stats();
-    const bar = total ? `<progress value="${Math.min(count, total)}" max="${total}" style="width:240px;vertical-align:middle"></progress> ` : "";
+    const bar = total
+      ? `<progress value="${Math.min(count, total)}" max="${total}" style="width:240px;vertical-align:middle"></progress> `
+      : "";
     const html =
       `<div class="rftlab-progress" style="font-family:monospace">${escapeHtml(label)} ${bar}` +
       `${escapeHtml(s.counts + s.pct + " · " + s.timing)}${s.extra ? " · " + escapeHtml(s.extra) : ""}</div>`;

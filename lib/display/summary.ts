@@ -1,5 +1,5 @@
 import { escapeHtml } from "./html";
-import { JUPYTER_DISPLAY, MimeBundle } from "./sink";
+import { JUPYTER_DISPLAY, type MimeBundle } from "./sink";
 import { formatCell } from "./table";
 
 /**
@@ -13,7 +13,10 @@ export function summaryBundle(text: string, details?: Record<string, unknown>): 
   const html = entries.length
     ? `<details class="rftlab-summary"><summary>${line}</summary><table style="margin-left:1.5em">` +
       entries
-        .map(([k, v]) => `<tr><td style="color:#555;padding:1px 8px">${escapeHtml(k)}</td><td style="padding:1px 8px">${escapeHtml(formatCell(v, 6, 200))}</td></tr>`)
+        .map(
+          ([k, v]) =>
+            `<tr><td style="color:#555;padding:1px 8px">${escapeHtml(k)}</td><td style="padding:1px 8px">${escapeHtml(formatCell(v, 6, 200))}</td></tr>`,
+        )
         .join("") +
       `</table></details>`
     : `<div class="rftlab-summary">${line}</div>`;

@@ -5,8 +5,8 @@
  */
 import { RftlabError } from "../errors";
 import { escapeHtml } from "./html";
-import { JUPYTER_DISPLAY, MimeBundle } from "./sink";
-import { TableInput, tabularView, TabularView } from "./tabular";
+import { JUPYTER_DISPLAY, type MimeBundle } from "./sink";
+import { type TableInput, tabularView, type TabularView } from "./tabular";
 
 export interface TableDisplayOptions {
   /** Rows shown at most: the first ⌈n/2⌉ and the last ⌊n/2⌋. Default 20. */
@@ -21,8 +21,10 @@ export interface TableDisplayOptions {
 
 function resolve(opts: TableDisplayOptions): Required<Omit<TableDisplayOptions, "title">> {
   const r = { maxRows: opts.maxRows ?? 20, digits: opts.digits ?? 4, maxCellChars: opts.maxCellChars ?? 80 };
-  if (!(Number.isInteger(r.maxRows) && r.maxRows >= 1)) throw new RftlabError(`tableBundle: maxRows must be an integer ≥ 1; got ${r.maxRows}`);
-  if (!(Number.isInteger(r.digits) && r.digits >= 1 && r.digits <= 17)) throw new RftlabError(`tableBundle: digits must be an integer in 1..17; got ${r.digits}`);
+  if (!(Number.isInteger(r.maxRows) && r.maxRows >= 1))
+    throw new RftlabError(`tableBundle: maxRows must be an integer ≥ 1; got ${r.maxRows}`);
+  if (!(Number.isInteger(r.digits) && r.digits >= 1 && r.digits <= 17))
+    throw new RftlabError(`tableBundle: digits must be an integer in 1..17; got ${r.digits}`);
   return r;
 }
 
@@ -94,7 +96,11 @@ export function tableBundle(data: TableInput, opts: TableDisplayOptions = {}): M
 
   // text/plain: padded columns, numbers right-aligned.
   const widths = headers.map((h, j) => Math.max(h.length, ...[...headRows, ...tailRows].map((c) => c[j].length)));
-  const line = (c: string[]) => c.map((s, j) => (numeric[j] ? s.padStart(widths[j]) : s.padEnd(widths[j]))).join("  ").trimEnd();
+  const line = (c: string[]) =>
+    c
+      .map((s, j) => (numeric[j] ? s.padStart(widths[j]) : s.padEnd(widths[j])))
+      .join("  ")
+      .trimEnd();
   const text = [caption, line(headers), ...headRows.map(line), ...(hidden ? [more] : []), ...tailRows.map(line)].join("\n");
 
   // text/html: escaped, with the numeric columns right-aligned.
@@ -113,7 +119,7 @@ export function tableBundle(data: TableInput, opts: TableDisplayOptions = {}): M
 }
 
 function addDisplay(proto: object | undefined): void {
-  if (!proto || Object.prototype.hasOwnProperty.call(proto, JUPYTER_DISPLAY)) return;
+  if (!proto || Object.hasOwn(proto, JUPYTER_DISPLAY)) return;
   Object.defineProperty(proto, JUPYTER_DISPLAY, {
     value: function (this: TableInput): MimeBundle {
       return tableBundle(this);

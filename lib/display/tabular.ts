@@ -47,7 +47,7 @@ export function tabularView(data: unknown, what: string): TabularView {
       if (r === null || typeof r !== "object" || Array.isArray(r)) {
         throw new RftlabError(`${what}: row ${i} is ${r === null ? "null" : typeof r}, expected an object such as {step: 1, reward: 0.5}`);
       }
-      for (const k of Object.keys(r)) if (!seen.has(k)) (seen.add(k), columns.push(k));
+      for (const k of Object.keys(r)) if (!seen.has(k)) seen.add(k), columns.push(k);
     }
     return { columns, numRows: rows.length, get: (row, col) => rows[row][columns[col]] };
   }
@@ -66,9 +66,7 @@ export function tabularView(data: unknown, what: string): TabularView {
       get: (row, col) => (flat ? data.values[row] : (data.values[row] as unknown[])[col]),
     };
   }
-  throw new RftlabError(
-    `${what}: expected an array of row objects, an arquero table or a danfo DataFrame; got ${describe(data)}`,
-  );
+  throw new RftlabError(`${what}: expected an array of row objects, an arquero table or a danfo DataFrame; got ${describe(data)}`);
 }
 
 function describe(x: unknown): string {

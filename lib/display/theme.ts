@@ -6,7 +6,16 @@
 
 /** Colour cycle: a colour-blind-friendly palette (Okabe–Ito order, slightly deepened for white paper). */
 export const HOUSE_COLORWAY = [
-  "#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#8C6D31", "#555555", "#B8A800", "#7B3294",
+  "#0072B2",
+  "#E69F00",
+  "#009E73",
+  "#D55E00",
+  "#CC79A7",
+  "#56B4E9",
+  "#8C6D31",
+  "#555555",
+  "#B8A800",
+  "#7B3294",
 ] as const;
 
 export const HOUSE_FONT = "Inter, 'Helvetica Neue', Arial, 'Liberation Sans', 'DejaVu Sans', sans-serif";
@@ -16,7 +25,11 @@ export const HOUSE_SIZE = { width: 800, height: 450 } as const;
 
 /** Sequential scale for heatmaps (accuracy, sparsity): white → deep blue. */
 export const HOUSE_SEQUENTIAL: [number, string][] = [
-  [0, "#f7fbff"], [0.25, "#c6dbef"], [0.5, "#6baed6"], [0.75, "#2171b5"], [1, "#08306b"],
+  [0, "#f7fbff"],
+  [0.25, "#c6dbef"],
+  [0.5, "#6baed6"],
+  [0.75, "#2171b5"],
+  [1, "#08306b"],
 ];
 
 const axis = {

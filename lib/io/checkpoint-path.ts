@@ -44,21 +44,38 @@ function isFile(p: string): boolean {
 /** A hub cache repo folder (has snapshots/) → its snapshot folder for refs/main (or the only snapshot). */
 export function resolveHubSnapshot(repoDir: string, revision = "main"): string {
   const snapshots = path.join(repoDir, "snapshots");
-  const available = isDir(snapshots) ? fs.readdirSync(snapshots).filter((s) => isDir(path.join(snapshots, s))).sort() : [];
+  const available = isDir(snapshots)
+    ? fs
+        .readdirSync(snapshots)
+        .filter((s) => isDir(path.join(snapshots, s)))
+        .sort()
+    : [];
   if (available.length === 0) {
-    throw new CheckpointError(repoDir, "hub cache folder has no snapshots/<revision> folder", "the download did not finish; download the model again");
+    throw new CheckpointError(
+      repoDir,
+      "hub cache folder has no snapshots/<revision> folder",
+      "the download did not finish; download the model again",
+    );
   }
   const ref = path.join(repoDir, "refs", revision);
   if (isFile(ref)) {
     const sha = fs.readFileSync(ref, "utf8").trim();
     const snap = path.join(snapshots, sha);
     if (!isDir(snap)) {
-      throw new CheckpointError(ref, `refs/${revision} names snapshot ${sha}, which is missing; snapshots present: ${available.join(", ")}`, "download the model again");
+      throw new CheckpointError(
+        ref,
+        `refs/${revision} names snapshot ${sha}, which is missing; snapshots present: ${available.join(", ")}`,
+        "download the model again",
+      );
     }
     return snap;
   }
   if (available.length === 1) return path.join(snapshots, available[0]);
-  throw new CheckpointError(repoDir, `no refs/${revision} and ${available.length} snapshots (${available.join(", ")})`, "pass the snapshot folder you want");
+  throw new CheckpointError(
+    repoDir,
+    `no refs/${revision} and ${available.length} snapshots (${available.join(", ")})`,
+    "pass the snapshot folder you want",
+  );
 }
 
 function readIndex(indexFile: string): SafetensorsIndex {
@@ -69,12 +86,18 @@ function readIndex(indexFile: string): SafetensorsIndex {
   }
   const { weight_map: wm, metadata } = json as Record<string, unknown>;
   if (typeof wm !== "object" || wm === null || Array.isArray(wm)) {
-    throw new CheckpointError(indexFile, `weight_map must be an object of tensor name → shard file; got ${JSON.stringify(wm)?.slice(0, 80)}`);
+    throw new CheckpointError(
+      indexFile,
+      `weight_map must be an object of tensor name → shard file; got ${JSON.stringify(wm)?.slice(0, 80)}`,
+    );
   }
   const weightMap = new Map<string, string>();
   for (const [name, shard] of Object.entries(wm)) {
     if (typeof shard !== "string" || shard === "" || path.isAbsolute(shard)) {
-      throw new CheckpointError(indexFile, `weight_map["${name}"] must be a shard file name relative to the index; got ${JSON.stringify(shard)}`);
+      throw new CheckpointError(
+        indexFile,
+        `weight_map["${name}"] must be a shard file name relative to the index; got ${JSON.stringify(shard)}`,
+      );
     }
     weightMap.set(name, path.join(dir, shard));
   }
@@ -82,7 +105,11 @@ function readIndex(indexFile: string): SafetensorsIndex {
   for (const shard of new Set(weightMap.values())) {
     if (!isFile(shard)) {
       const listed = [...weightMap].find(([, s]) => s === shard)![0];
-      throw new CheckpointError(indexFile, `missing shard ${path.basename(shard)} (holds "${listed}" and others)`, "download or copy the missing shard");
+      throw new CheckpointError(
+        indexFile,
+        `missing shard ${path.basename(shard)} (holds "${listed}" and others)`,
+        "download or copy the missing shard",
+      );
     }
   }
   const meta = typeof metadata === "object" && metadata !== null && !Array.isArray(metadata) ? (metadata as Record<string, unknown>) : {};
@@ -110,7 +137,9 @@ export function listCheckpointFolder(dir: string): CheckpointLocation {
     const broken = entries.filter((e) => e.endsWith(".safetensors"));
     throw new CheckpointError(
       dir,
-      broken.length ? `${broken.join(", ")} cannot be read (a broken link into the hub cache's blobs?)` : `no ${SINGLE_FILE}, ${INDEX_FILE} or other .safetensors file in this folder`,
+      broken.length
+        ? `${broken.join(", ")} cannot be read (a broken link into the hub cache's blobs?)`
+        : `no ${SINGLE_FILE}, ${INDEX_FILE} or other .safetensors file in this folder`,
       "pass a folder holding a safetensors checkpoint",
     );
   }
@@ -125,7 +154,11 @@ export function locateCheckpoint(p: string): CheckpointLocation {
     if (/^[\w.-]+\/[\w.-]+$/.test(p) && !p.startsWith(".")) {
       const repo = path.join(hubCacheRoot(), `models--${p.replace("/", "--")}`);
       if (isDir(repo)) return listCheckpointFolder(repo);
-      throw new CheckpointError(p, `no such file or folder, and no hub cache entry at ${repo}`, "download the model first, or set HF_HUB_CACHE / HF_HOME");
+      throw new CheckpointError(
+        p,
+        `no such file or folder, and no hub cache entry at ${repo}`,
+        "download the model first, or set HF_HUB_CACHE / HF_HOME",
+      );
     }
     throw new CheckpointError(abs, "no such file or folder");
   }

@@ -36,11 +36,13 @@ export interface Checkpoint {
 
 const DEFAULT_CHUNK = 64 << 20;
 
-
 /** Up to `k` names closest to `name`: substring matches first, then by edit distance. */
 export function closeNames(name: string, names: Iterable<string>, k = 3): string[] {
   const scored = [...names].map((n) => ({ n, d: n.includes(name) || name.includes(n) ? -1 : editDistance(name, n) }));
-  return scored.sort((a, b) => a.d - b.d || a.n.localeCompare(b.n)).slice(0, k).map((s) => s.n);
+  return scored
+    .sort((a, b) => a.d - b.d || a.n.localeCompare(b.n))
+    .slice(0, k)
+    .map((s) => s.n);
 }
 
 async function readHeader(fh: FileHandle, file: string) {
@@ -79,7 +81,10 @@ class SafetensorsCheckpoint implements Checkpoint {
     const t = this.byName.get(name);
     if (!t) {
       const close = closeNames(name, this.byName.keys());
-      throw new CheckpointError(this.path, `no tensor named "${name}" among ${this.byName.size} tensors${close.length ? `; close names: ${close.map((c) => `"${c}"`).join(", ")}` : ""}`);
+      throw new CheckpointError(
+        this.path,
+        `no tensor named "${name}" among ${this.byName.size} tensors${close.length ? `; close names: ${close.map((c) => `"${c}"`).join(", ")}` : ""}`,
+      );
     }
     return { t, fh: this.handles.get(t.file)! };
   }
@@ -127,7 +132,9 @@ class SafetensorsCheckpoint implements Checkpoint {
   async readInto(name: string, byteOffset: number, dst: Uint8Array): Promise<void> {
     const { t, fh } = this.lookup(name);
     if (!Number.isInteger(byteOffset) || byteOffset < 0 || byteOffset + dst.byteLength > t.byteLength) {
-      throw new RangeError(`readInto("${name}"): bytes ${byteOffset}..${byteOffset + dst.byteLength} are outside the tensor's ${t.byteLength} bytes; pass a range inside it`);
+      throw new RangeError(
+        `readInto("${name}"): bytes ${byteOffset}..${byteOffset + dst.byteLength} are outside the tensor's ${t.byteLength} bytes; pass a range inside it`,
+      );
     }
     await readFully(fh, t.offset + byteOffset, dst, t.file);
   }
@@ -161,10 +168,18 @@ export async function openCheckpoint(checkpointPath: string): Promise<Checkpoint
       Object.assign(metadata, header.metadata);
       for (const t of header.tensors) {
         const prev = byName.get(t.name);
-        if (prev) throw new CheckpointError(file, `tensor "${t.name}" is also stored in ${path.basename(prev.file)}`, "a checkpoint must hold each tensor once");
+        if (prev)
+          throw new CheckpointError(
+            file,
+            `tensor "${t.name}" is also stored in ${path.basename(prev.file)}`,
+            "a checkpoint must hold each tensor once",
+          );
         const mapped = loc.index?.weightMap.get(t.name);
         if (mapped !== undefined && mapped !== file) {
-          throw new CheckpointError(loc.index!.file, `weight_map puts "${t.name}" in ${path.basename(mapped)} but it is stored in ${path.basename(file)}`);
+          throw new CheckpointError(
+            loc.index!.file,
+            `weight_map puts "${t.name}" in ${path.basename(mapped)} but it is stored in ${path.basename(file)}`,
+          );
         }
         byName.set(t.name, t);
         ordered.push(t);
@@ -173,7 +188,11 @@ export async function openCheckpoint(checkpointPath: string): Promise<Checkpoint
     if (loc.index) {
       for (const [name, shard] of loc.index.weightMap) {
         if (!byName.has(name)) {
-          throw new CheckpointError(loc.index.file, `weight_map lists "${name}" in ${path.basename(shard)}, but that shard has no such tensor`, "the index and shards come from different saves");
+          throw new CheckpointError(
+            loc.index.file,
+            `weight_map lists "${name}" in ${path.basename(shard)}, but that shard has no such tensor`,
+            "the index and shards come from different saves",
+          );
         }
       }
     }

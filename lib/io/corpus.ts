@@ -19,17 +19,21 @@ function readJsonl(file: string): string[] {
   if (!fs.existsSync(file)) {
     throw new RftlabError(`corpus file ${file} does not exist; regenerate it with \`rftlab make-datasets --out <folder>\``);
   }
-  return fs.readFileSync(file, "utf8").split("\n").filter((l) => l !== "").map((line, i) => {
-    let row: unknown;
-    try {
-      row = JSON.parse(line);
-    } catch (e) {
-      throw new RftlabError(`${file}:${i + 1}: not valid JSON (${(e as Error).message}); each line must be {"text": "..."}`);
-    }
-    const text = (row as { text?: unknown }).text;
-    if (typeof text !== "string") throw new RftlabError(`${file}:${i + 1}: missing string field "text"`);
-    return text;
-  });
+  return fs
+    .readFileSync(file, "utf8")
+    .split("\n")
+    .filter((l) => l !== "")
+    .map((line, i) => {
+      let row: unknown;
+      try {
+        row = JSON.parse(line);
+      } catch (e) {
+        throw new RftlabError(`${file}:${i + 1}: not valid JSON (${(e as Error).message}); each line must be {"text": "..."}`);
+      }
+      const text = (row as { text?: unknown }).text;
+      if (typeof text !== "string") throw new RftlabError(`${file}:${i + 1}: missing string field "text"`);
+      return text;
+    });
 }
 
 /** Reads a corpus folder written by writeCorpus. */

@@ -74,7 +74,15 @@ export function decodeToFloat32(bytes: Uint8Array, dtype: SafetensorsDtype, out?
       break;
     }
     default: {
-      const Ctor = { F64: Float64Array, I32: Int32Array, U32: Uint32Array, I16: Int16Array, U16: Uint16Array, I8: Int8Array, U8: Uint8Array }[dtype];
+      const Ctor = {
+        F64: Float64Array,
+        I32: Int32Array,
+        U32: Uint32Array,
+        I16: Int16Array,
+        U16: Uint16Array,
+        I8: Int8Array,
+        U8: Uint8Array,
+      }[dtype];
       dst.set(new Ctor(buf, off, n));
     }
   }

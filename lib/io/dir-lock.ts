@@ -40,7 +40,9 @@ export async function withDirLock<T>(lock: string, fn: () => Promise<T>, { pollM
       continue;
     }
     if (Date.now() - start > timeoutMs) {
-      throw new RftlabError(`withDirLock: ${lock} is still held by another process after ${Math.round(timeoutMs / 1000)} s; if no rftlab process is running, delete that folder`);
+      throw new RftlabError(
+        `withDirLock: ${lock} is still held by another process after ${Math.round(timeoutMs / 1000)} s; if no rftlab process is running, delete that folder`,
+      );
     }
     await new Promise((r) => setTimeout(r, pollMs));
   }

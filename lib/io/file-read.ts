@@ -11,7 +11,11 @@ export async function readFully(fh: FileHandle, position: number, dst: Uint8Arra
     const want = Math.min(MAX_PIECE, dst.byteLength - done);
     const { bytesRead } = await fh.read(dst, done, want, position + done);
     if (bytesRead === 0) {
-      throw new CheckpointError(file, `unexpected end of file at byte ${position + done} (wanted ${dst.byteLength} bytes from ${position})`, "the file was truncated or changed while open");
+      throw new CheckpointError(
+        file,
+        `unexpected end of file at byte ${position + done} (wanted ${dst.byteLength} bytes from ${position})`,
+        "the file was truncated or changed while open",
+      );
     }
     done += bytesRead;
   }

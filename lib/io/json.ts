@@ -102,7 +102,7 @@ export function parseJsonText(text: string, file: string, what: string): unknown
     return JSON.parse(text);
   } catch {
     const at = jsonErrorOffset(text);
-    const pos = at < 0 ? 0 : at;
+    const pos = Math.max(at, 0);
     const found = pos >= text.length ? "end of input" : JSON.stringify(text.slice(pos, pos + 20));
     throw new CheckpointError(file, `${what} is not valid JSON: syntax error at ${lineColumn(text, pos)} (offset ${pos}) near ${found}`);
   }

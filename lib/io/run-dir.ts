@@ -21,14 +21,18 @@ export class RunDir {
     const json = JSON.stringify(config, null, 2) + "\n";
     if (fs.existsSync(cfgFile)) {
       if (!resume) {
-        throw new RftlabError(`run folder ${dir} already holds a run (config.json); pass resume: true (CLI --resume) or choose a new --out`);
+        throw new RftlabError(
+          `run folder ${dir} already holds a run (config.json); pass resume: true (CLI --resume) or choose a new --out`,
+        );
       }
       const old = fs.readFileSync(cfgFile, "utf8");
       if (old !== json) {
         const a = JSON.parse(old);
         const b = JSON.parse(json);
         const diff = Object.keys({ ...a, ...b }).filter((k) => JSON.stringify(a[k]) !== JSON.stringify(b[k]));
-        throw new RftlabError(`cannot resume ${dir}: config differs in ${diff.join(", ")}; resume with the saved config.json or start a new run`);
+        throw new RftlabError(
+          `cannot resume ${dir}: config differs in ${diff.join(", ")}; resume with the saved config.json or start a new run`,
+        );
       }
     } else {
       await writeFileAtomic(cfgFile, json);
@@ -63,7 +67,11 @@ export class RunDir {
     await fs.promises.rm(final, { recursive: true, force: true });
     await fs.promises.rename(tmp, final);
     await writeFileAtomic(path.join(this.dir, "latest"), name + "\n");
-    const old = fs.readdirSync(root).filter((n) => /^step-\d+$/.test(n)).sort().slice(0, -keep);
+    const old = fs
+      .readdirSync(root)
+      .filter((n) => /^step-\d+$/.test(n))
+      .sort()
+      .slice(0, -keep);
     for (const n of old) await fs.promises.rm(path.join(root, n), { recursive: true, force: true });
     return final;
   }
@@ -79,7 +87,10 @@ export class RunDir {
     for (const log of ["metrics", "completions"]) {
       const p = path.join(this.dir, `${log}.jsonl`);
       if (!fs.existsSync(p)) continue;
-      const keep = fs.readFileSync(p, "utf8").split("\n").filter((l) => l && (JSON.parse(l).step ?? 0) <= step);
+      const keep = fs
+        .readFileSync(p, "utf8")
+        .split("\n")
+        .filter((l) => l && (JSON.parse(l).step ?? 0) <= step);
       await writeFileAtomic(p, keep.map((l) => l + "\n").join(""));
     }
   }
@@ -88,6 +99,10 @@ export class RunDir {
   read(log: "metrics" | "completions"): Record<string, unknown>[] {
     const p = path.join(this.dir, `${log}.jsonl`);
     if (!fs.existsSync(p)) return [];
-    return fs.readFileSync(p, "utf8").split("\n").filter(Boolean).map((l) => JSON.parse(l));
+    return fs
+      .readFileSync(p, "utf8")
+      .split("\n")
+      .filter(Boolean)
+      .map((l) => JSON.parse(l));
   }
 }

@@ -6,17 +6,61 @@ import { CheckpointError } from "./checkpoint-error";
 import { parseJsonText } from "./json";
 
 export type SafetensorsDtype =
-  | "F64" | "F32" | "F16" | "BF16" | "I64" | "I32" | "I16" | "I8" | "U8" | "U16" | "U32" | "U64" | "BOOL" | "F8_E4M3" | "F8_E5M2";
+  | "F64"
+  | "F32"
+  | "F16"
+  | "BF16"
+  | "I64"
+  | "I32"
+  | "I16"
+  | "I8"
+  | "U8"
+  | "U16"
+  | "U32"
+  | "U64"
+  | "BOOL"
+  | "F8_E4M3"
+  | "F8_E5M2";
 
 /** Bytes per element of each dtype. */
 export const SAFETENSORS_ITEM_SIZE: Readonly<Record<SafetensorsDtype, number>> = {
-  F64: 8, F32: 4, F16: 2, BF16: 2, I64: 8, I32: 4, I16: 2, I8: 1, U8: 1, U16: 2, U32: 4, U64: 8, BOOL: 1, F8_E4M3: 1, F8_E5M2: 1,
+  F64: 8,
+  F32: 4,
+  F16: 2,
+  BF16: 2,
+  I64: 8,
+  I32: 4,
+  I16: 2,
+  I8: 1,
+  U8: 1,
+  U16: 2,
+  U32: 4,
+  U64: 8,
+  BOOL: 1,
+  F8_E4M3: 1,
+  F8_E5M2: 1,
 };
 
 export const SAFETENSORS_DTYPES = Object.keys(SAFETENSORS_ITEM_SIZE) as SafetensorsDtype[];
 
 /** The Rust writer's dtype order (largest alignment first); files are laid out by this, then by name. */
-const WRITE_ORDER: SafetensorsDtype[] = ["U64", "I64", "F64", "F32", "U32", "I32", "BF16", "F16", "U16", "I16", "F8_E4M3", "F8_E5M2", "I8", "U8", "BOOL"];
+const WRITE_ORDER: SafetensorsDtype[] = [
+  "U64",
+  "I64",
+  "F64",
+  "F32",
+  "U32",
+  "I32",
+  "BF16",
+  "F16",
+  "U16",
+  "I16",
+  "F8_E4M3",
+  "F8_E5M2",
+  "I8",
+  "U8",
+  "BOOL",
+];
 export function safetensorsWriteRank(dtype: SafetensorsDtype): number {
   return WRITE_ORDER.indexOf(dtype);
 }
@@ -45,17 +89,30 @@ export interface SafetensorsHeader {
 
 /** Validates the 8-byte prefix against the file size; returns the header length. */
 export function checkHeaderLength(prefix: Uint8Array, fileSize: number, file: string): number {
-  if (fileSize === 0) throw new CheckpointError(file, "empty file (0 bytes)", "the download or save was interrupted; fetch or write it again");
+  if (fileSize === 0)
+    throw new CheckpointError(file, "empty file (0 bytes)", "the download or save was interrupted; fetch or write it again");
   if (fileSize < 8 || prefix.length < 8) {
-    throw new CheckpointError(file, `truncated: ${fileSize} bytes, shorter than the 8-byte header length`, "the file is incomplete; fetch or write it again");
+    throw new CheckpointError(
+      file,
+      `truncated: ${fileSize} bytes, shorter than the 8-byte header length`,
+      "the file is incomplete; fetch or write it again",
+    );
   }
   const n = new DataView(prefix.buffer, prefix.byteOffset, 8).getBigUint64(0, true);
   if (n > BigInt(MAX_HEADER_BYTES)) {
-    throw new CheckpointError(file, `header length ${n} is absurdly large (limit ${MAX_HEADER_BYTES} bytes)`, "not a safetensors file, or a corrupted one");
+    throw new CheckpointError(
+      file,
+      `header length ${n} is absurdly large (limit ${MAX_HEADER_BYTES} bytes)`,
+      "not a safetensors file, or a corrupted one",
+    );
   }
   const len = Number(n);
   if (8 + len > fileSize) {
-    throw new CheckpointError(file, `header length ${len} goes beyond the end of the file (${fileSize} bytes)`, "the file is truncated or not safetensors");
+    throw new CheckpointError(
+      file,
+      `header length ${len} goes beyond the end of the file (${fileSize} bytes)`,
+      "the file is truncated or not safetensors",
+    );
   }
   if (len < 2) throw new CheckpointError(file, `header length ${len} is too small to hold a JSON object`);
   return len;
@@ -82,7 +139,10 @@ export function parseSafetensorsHeader(headerBytes: Uint8Array, fileSize: number
   }
   const json = parseJsonText(text, file, "safetensors header");
   if (!isPlainObject(json)) {
-    throw new CheckpointError(file, `header must be a JSON object; got ${Array.isArray(json) ? "an array" : json === null ? "null" : typeof json}`);
+    throw new CheckpointError(
+      file,
+      `header must be a JSON object; got ${Array.isArray(json) ? "an array" : json === null ? "null" : typeof json}`,
+    );
   }
   const dataStart = 8 + headerBytes.length;
   const dataBytes = fileSize - dataStart;
@@ -114,7 +174,11 @@ export function parseSafetensorsHeader(headerBytes: Uint8Array, fileSize: number
     const [begin, end] = offsets as number[];
     if (end < begin) throw new CheckpointError(file, `${where}: data_offsets [${begin}, ${end}] end before begin`);
     if (end > dataBytes) {
-      throw new CheckpointError(file, `${where}: data_offsets [${begin}, ${end}] out of range: the data region has ${dataBytes} bytes`, "the file is truncated");
+      throw new CheckpointError(
+        file,
+        `${where}: data_offsets [${begin}, ${end}] out of range: the data region has ${dataBytes} bytes`,
+        "the file is truncated",
+      );
     }
     const numel = (shape as number[]).reduce((a, b) => a * b, 1);
     const itemSize = SAFETENSORS_ITEM_SIZE[dtype as SafetensorsDtype];
@@ -124,7 +188,17 @@ export function parseSafetensorsHeader(headerBytes: Uint8Array, fileSize: number
         `${where}: ${end - begin} bytes at data_offsets [${begin}, ${end}] but shape ${JSON.stringify(shape)} × ${dtype} needs ${numel * itemSize}`,
       );
     }
-    raw.push({ name, dtype: dtype as SafetensorsDtype, shape: shape as number[], numel, file, offset: dataStart + begin, byteLength: end - begin, begin, end });
+    raw.push({
+      name,
+      dtype: dtype as SafetensorsDtype,
+      shape: shape as number[],
+      numel,
+      file,
+      offset: dataStart + begin,
+      byteLength: end - begin,
+      begin,
+      end,
+    });
   }
   // JSON.parse keeps the last of duplicate keys silently; the text tells whether a name appears twice.
   if (raw.length + (Object.hasOwn(json, "__metadata__") ? 1 : 0) < countTopLevelKeys(text)) {
@@ -135,15 +209,26 @@ export function parseSafetensorsHeader(headerBytes: Uint8Array, fileSize: number
   let cursor = 0;
   for (const t of raw) {
     if (t.begin < cursor) {
-      throw new CheckpointError(file, `tensor "${t.name}": data_offsets [${t.begin}, ${t.end}] overlap the previous tensor (which ends at ${cursor})`);
+      throw new CheckpointError(
+        file,
+        `tensor "${t.name}": data_offsets [${t.begin}, ${t.end}] overlap the previous tensor (which ends at ${cursor})`,
+      );
     }
     if (t.begin > cursor) {
-      throw new CheckpointError(file, `tensor "${t.name}": gap of ${t.begin - cursor} unused bytes before data_offsets [${t.begin}, ${t.end}]`, "safetensors requires tensors to be stored contiguously");
+      throw new CheckpointError(
+        file,
+        `tensor "${t.name}": gap of ${t.begin - cursor} unused bytes before data_offsets [${t.begin}, ${t.end}]`,
+        "safetensors requires tensors to be stored contiguously",
+      );
     }
     cursor = t.end;
   }
   if (cursor !== dataBytes) {
-    throw new CheckpointError(file, `${dataBytes - cursor} trailing bytes after the last tensor (data region ${dataBytes} bytes, tensors cover ${cursor})`, "the file is corrupted or was appended to");
+    throw new CheckpointError(
+      file,
+      `${dataBytes - cursor} trailing bytes after the last tensor (data region ${dataBytes} bytes, tensors cover ${cursor})`,
+      "the file is corrupted or was appended to",
+    );
   }
   return { metadata, tensors: raw.map(({ begin: _b, end: _e, ...t }) => t), dataStart };
 }

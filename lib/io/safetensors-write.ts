@@ -5,7 +5,13 @@ import path from "node:path";
 import { f32ToBf16, f32ToF16 } from "../tensor/dtype";
 import { writeChunksAtomic, writeFileAtomic } from "./atomic";
 import { INDEX_FILE, SINGLE_FILE } from "./checkpoint-path";
-import { encodeSafetensorsHeader, SAFETENSORS_DTYPES, SAFETENSORS_ITEM_SIZE, safetensorsWriteRank, type SafetensorsDtype } from "./safetensors-format";
+import {
+  encodeSafetensorsHeader,
+  SAFETENSORS_DTYPES,
+  SAFETENSORS_ITEM_SIZE,
+  safetensorsWriteRank,
+  type SafetensorsDtype,
+} from "./safetensors-format";
 
 export interface TensorToWrite {
   name: string;
@@ -16,7 +22,17 @@ export interface TensorToWrite {
    * Float64Array is written as F64 or rounded to f32 first; any other typed array whose element width
    * matches dtype is written as is (e.g. Uint16Array holding bf16 bits).
    */
-  data: Float32Array | Float64Array | Int32Array | BigInt64Array | Uint8Array | Uint16Array | Int8Array | Int16Array | Uint32Array | BigUint64Array;
+  data:
+    | Float32Array
+    | Float64Array
+    | Int32Array
+    | BigInt64Array
+    | Uint8Array
+    | Uint16Array
+    | Int8Array
+    | Int16Array
+    | Uint32Array
+    | BigUint64Array;
 }
 
 export interface ShardedWriteOptions {
@@ -43,10 +59,13 @@ function fromFloat32(src: Float32Array, dtype: SafetensorsDtype, name: string): 
       return Uint8Array.from(src, (x) => (x ? 1 : 0));
     case "F8_E4M3":
     case "F8_E5M2":
-      throw new RangeError(`writeSafetensors: tensor "${name}": encoding f32 to ${dtype} is not supported; pass the raw bytes as a Uint8Array`);
+      throw new RangeError(
+        `writeSafetensors: tensor "${name}": encoding f32 to ${dtype} is not supported; pass the raw bytes as a Uint8Array`,
+      );
   }
   const bad = src.findIndex((x) => !Number.isInteger(x));
-  if (bad >= 0) throw new RangeError(`writeSafetensors: tensor "${name}": dtype ${dtype} needs integer values; element ${bad} is ${src[bad]}`);
+  if (bad >= 0)
+    throw new RangeError(`writeSafetensors: tensor "${name}": dtype ${dtype} needs integer values; element ${bad} is ${src[bad]}`);
   const ctors = { I8: Int8Array, U8: Uint8Array, I16: Int16Array, U16: Uint16Array, I32: Int32Array, U32: Uint32Array } as const;
   if (dtype === "I64") return BigInt64Array.from(src, (x) => BigInt(x));
   if (dtype === "U64") return BigUint64Array.from(src, (x) => BigInt(x));
@@ -56,30 +75,37 @@ function fromFloat32(src: Float32Array, dtype: SafetensorsDtype, name: string): 
 /** The bytes stored for one tensor, after validating name, dtype, shape and length. */
 export function encodeTensor(t: TensorToWrite): Uint8Array {
   const where = `writeSafetensors: tensor "${t.name}"`;
-  if (!SAFETENSORS_DTYPES.includes(t.dtype)) throw new RangeError(`${where}: unknown dtype ${JSON.stringify(t.dtype)}; use one of ${SAFETENSORS_DTYPES.join(", ")}`);
+  if (!SAFETENSORS_DTYPES.includes(t.dtype))
+    throw new RangeError(`${where}: unknown dtype ${JSON.stringify(t.dtype)}; use one of ${SAFETENSORS_DTYPES.join(", ")}`);
   if (!Array.isArray(t.shape) || !t.shape.every((d) => Number.isSafeInteger(d) && d >= 0)) {
     throw new RangeError(`${where}: shape must be non-negative integers; got ${JSON.stringify(t.shape)}`);
   }
   const numel = t.shape.reduce((a, b) => a * b, 1);
-  if (t.data.length !== numel) throw new RangeError(`${where}: shape ${JSON.stringify(t.shape)} has ${numel} elements but data has ${t.data.length}`);
+  if (t.data.length !== numel)
+    throw new RangeError(`${where}: shape ${JSON.stringify(t.shape)} has ${numel} elements but data has ${t.data.length}`);
   const size = SAFETENSORS_ITEM_SIZE[t.dtype];
   if (t.data instanceof Float32Array) return bytesOf(fromFloat32(t.data, t.dtype, t.name));
   if (t.data instanceof Float64Array) return bytesOf(t.dtype === "F64" ? t.data : fromFloat32(Float32Array.from(t.data), t.dtype, t.name));
   if (t.data.BYTES_PER_ELEMENT !== size) {
-    throw new RangeError(`${where}: ${t.data.constructor.name} has ${t.data.BYTES_PER_ELEMENT}-byte elements but ${t.dtype} needs ${size}; pass a Float32Array to convert`);
+    throw new RangeError(
+      `${where}: ${t.data.constructor.name} has ${t.data.BYTES_PER_ELEMENT}-byte elements but ${t.dtype} needs ${size}; pass a Float32Array to convert`,
+    );
   }
   return bytesOf(t.data);
 }
 
 /** HF layout order: larger dtypes first (keeps every tensor aligned), then by name. */
 function sortForWrite(tensors: TensorToWrite[]): TensorToWrite[] {
-  return [...tensors].sort((a, b) => safetensorsWriteRank(a.dtype) - safetensorsWriteRank(b.dtype) || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  return [...tensors].sort(
+    (a, b) => safetensorsWriteRank(a.dtype) - safetensorsWriteRank(b.dtype) || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0),
+  );
 }
 
 function checkNames(tensors: TensorToWrite[], fn: string): void {
   const seen = new Set<string>();
   for (const t of tensors) {
-    if (typeof t.name !== "string" || t.name === "" || t.name === "__metadata__") throw new RangeError(`${fn}: invalid tensor name ${JSON.stringify(t.name)}`);
+    if (typeof t.name !== "string" || t.name === "" || t.name === "__metadata__")
+      throw new RangeError(`${fn}: invalid tensor name ${JSON.stringify(t.name)}`);
     if (seen.has(t.name)) throw new RangeError(`${fn}: duplicate tensor name "${t.name}"`);
     seen.add(t.name);
   }
@@ -88,7 +114,8 @@ function checkNames(tensors: TensorToWrite[], fn: string): void {
 /** Metadata every shard gets: {"format": "pt"} (which transformers requires) plus the caller's entries. */
 function shardMetadata(metadata: Record<string, string> | undefined): Record<string, string> {
   const m: Record<string, string> = { format: "pt", ...metadata };
-  for (const [k, v] of Object.entries(m)) if (typeof v !== "string") throw new RangeError(`writeSafetensors: metadata.${k} must be a string; got ${JSON.stringify(v)}`);
+  for (const [k, v] of Object.entries(m))
+    if (typeof v !== "string") throw new RangeError(`writeSafetensors: metadata.${k} must be a string; got ${JSON.stringify(v)}`);
   return m;
 }
 
@@ -100,14 +127,20 @@ export async function writeSafetensors(file: string, tensors: TensorToWrite[], m
   checkNames(tensors, "writeSafetensors");
   const sorted = sortForWrite(tensors);
   const encoded = sorted.map((t) => ({ t, byteLength: encodeTensorLength(t) }));
-  const header = encodeSafetensorsHeader(encoded.map(({ t, byteLength }) => ({ ...t, byteLength })), shardMetadata(metadata));
+  const header = encodeSafetensorsHeader(
+    encoded.map(({ t, byteLength }) => ({ ...t, byteLength })),
+    shardMetadata(metadata),
+  );
   const prefix = new Uint8Array(8);
   new DataView(prefix.buffer).setBigUint64(0, BigInt(header.length), true);
-  await writeChunksAtomic(file, (function* () {
-    yield prefix;
-    yield header;
-    for (const t of sorted) yield encodeTensor(t);
-  })());
+  await writeChunksAtomic(
+    file,
+    (function* () {
+      yield prefix;
+      yield header;
+      for (const t of sorted) yield encodeTensor(t);
+    })(),
+  );
 }
 
 function encodeTensorLength(t: TensorToWrite): number {
@@ -145,7 +178,8 @@ export async function writeShardedSafetensors(dir: string, tensors: TensorToWrit
   }
   shards.push(current);
   const n = shards.length;
-  const names = n === 1 ? [SINGLE_FILE] : shards.map((_, i) => `model-${String(i + 1).padStart(5, "0")}-of-${String(n).padStart(5, "0")}.safetensors`);
+  const names =
+    n === 1 ? [SINGLE_FILE] : shards.map((_, i) => `model-${String(i + 1).padStart(5, "0")}-of-${String(n).padStart(5, "0")}.safetensors`);
   const written: string[] = [];
   for (let i = 0; i < n; i++) {
     const file = path.join(dir, names[i]);
@@ -155,7 +189,11 @@ export async function writeShardedSafetensors(dir: string, tensors: TensorToWrit
   if (n > 1) {
     const weightMap: Record<string, string> = {};
     for (const [i, shard] of shards.entries()) for (const t of shard) weightMap[t.name] = names[i];
-    const sortedMap = Object.fromEntries(Object.keys(weightMap).sort().map((k) => [k, weightMap[k]]));
+    const sortedMap = Object.fromEntries(
+      Object.keys(weightMap)
+        .sort()
+        .map((k) => [k, weightMap[k]]),
+    );
     const index = path.join(dir, INDEX_FILE);
     await writeFileAtomic(index, JSON.stringify({ metadata: { total_size: total }, weight_map: sortedMap }, null, 2) + "\n");
     written.push(index);

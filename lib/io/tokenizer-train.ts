@@ -45,7 +45,9 @@ export function resolveBpeTrainConfig(partial: Partial<BpeTrainConfig> = {}): Bp
   const c = { ...DEFAULT_BPE_TRAIN_CONFIG, ...partial };
   const base = 256 + c.specialTokens.length + c.addedTokens.length;
   if (!Number.isInteger(c.vocabSize) || c.vocabSize < base) {
-    throw new RftlabError(`trainByteLevelBpe: vocabSize must be an integer ≥ ${base} (256 bytes + special + added tokens); got ${c.vocabSize}`);
+    throw new RftlabError(
+      `trainByteLevelBpe: vocabSize must be an integer ≥ ${base} (256 bytes + special + added tokens); got ${c.vocabSize}`,
+    );
   }
   const all = [...c.specialTokens, ...c.addedTokens];
   if (new Set(all).size !== all.length || all.some((t) => t === "")) {
@@ -170,10 +172,7 @@ export function trainByteLevelBpe(texts: readonly string[], partial: Partial<Bpe
     normalizer: null,
     pre_tokenizer: {
       type: "Sequence",
-      pretokenizers: [
-        { type: "Split", pattern: { Regex: BYTE_LEVEL_SPLIT_PATTERN }, behavior: "Isolated", invert: false },
-        byteLevel,
-      ],
+      pretokenizers: [{ type: "Split", pattern: { Regex: BYTE_LEVEL_SPLIT_PATTERN }, behavior: "Isolated", invert: false }, byteLevel],
     },
     post_processor: byteLevel,
     decoder: byteLevel,

@@ -94,7 +94,8 @@ function readJson(file: string): unknown {
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     throw new TokenizerLoadError(
-      code === "ENOENT" ? `tokenizer file ${file} does not exist; pass a tokenizer.json or a folder holding one`
+      code === "ENOENT"
+        ? `tokenizer file ${file} does not exist; pass a tokenizer.json or a folder holding one`
         : `cannot read tokenizer file ${file}: ${(e as Error).message}`,
     );
   }
@@ -111,8 +112,8 @@ function readJson(file: string): unknown {
  * Works offline.
  */
 export function loadTokenizer(fileOrFolder: string): Tokenizer {
-  const file = fs.existsSync(fileOrFolder) && fs.statSync(fileOrFolder).isDirectory()
-    ? path.join(fileOrFolder, "tokenizer.json") : fileOrFolder;
+  const file =
+    fs.existsSync(fileOrFolder) && fs.statSync(fileOrFolder).isDirectory() ? path.join(fileOrFolder, "tokenizer.json") : fileOrFolder;
   const json = readJson(file);
   if (!json || typeof json !== "object" || !("model" in json)) {
     throw new TokenizerLoadError(`tokenizer file ${file} has no "model" field; it is not a Hugging Face tokenizer.json`);

@@ -17,8 +17,8 @@ export function bidiagonalQr(s: Float64Array, e: Float64Array, n: number, u: Rot
   const csV = new Float64Array(n);
   const snV = new Float64Array(n);
   let p = n;
-  const eps = Math.pow(2, -52);
-  const tiny = Math.pow(2, -966);
+  const eps = 2 ** -52;
+  const tiny = 2 ** -966;
   let iter = 0;
   while (p > 0) {
     let k: number;
@@ -50,7 +50,8 @@ export function bidiagonalQr(s: Float64Array, e: Float64Array, n: number, u: Rot
       }
     }
     k++;
-    if (iter > 75 * n) throw new RftlabError(`svd: QR iteration did not converge for a bidiagonal of order ${n}; check the input for NaN/Inf`);
+    if (iter > 75 * n)
+      throw new RftlabError(`svd: QR iteration did not converge for a bidiagonal of order ${n}; check the input for NaN/Inf`);
 
     if (kase === 1) {
       // Deflate a negligible s[p-1].

@@ -12,51 +12,139 @@ const f64Load = (offset: number) => mem("f64.load", offset);
 const f64Store = (offset: number) => mem("f64.store", offset);
 
 // Params: a (byte address of the block's top-left), lda8 (bytes per column), rows4, cols4, w, c, k.
-const A = 0, LDA8 = 1, ROWS4 = 2, COLS4 = 3, W = 4, C = 5, K = 6;
+const A = 0,
+  LDA8 = 1,
+  ROWS4 = 2,
+  COLS4 = 3,
+  W = 4,
+  C = 5,
+  K = 6;
 // Locals: cb, rb, p, wp, cp, colAddr, addr (i32); acc0…acc7, w0, w1, cv (v128).
-const CB = 7, RB = 8, P = 9, WP = 10, CP = 11, COL = 12, ADDR = 13, ACC = 14, W0 = 22, W1 = 23, CV = 24;
+const CB = 7,
+  RB = 8,
+  P = 9,
+  WP = 10,
+  CP = 11,
+  COL = 12,
+  ADDR = 13,
+  ACC = 14,
+  W0 = 22,
+  W1 = 23,
+  CV = 24;
 
 const add = (local: number, by: number[]) => [...get(local), ...by, ...op("i32.add"), ...set(local)];
 /** Leaves the enclosing block (depth `depth`) when local `x` equals local `y`. */
-const breakIfEqual = (x: number, y: number, depth: number) => [...get(x), ...get(y), ...op("i32.sub"), ...op("i32.eqz"), ...asm.brIf(depth)];
+const breakIfEqual = (x: number, y: number, depth: number) => [
+  ...get(x),
+  ...get(y),
+  ...op("i32.sub"),
+  ...op("i32.eqz"),
+  ...asm.brIf(depth),
+];
 
 const subtractProductBody = [
-  ...i32(0), ...set(CB),
-  ...asm.block, ...asm.loop,
+  ...i32(0),
+  ...set(CB),
+  ...asm.block,
+  ...asm.loop,
   ...breakIfEqual(CB, COLS4, 1),
-  ...get(A), ...get(CB), ...get(LDA8), ...I32_MUL, ...i32(4), ...I32_MUL, ...op("i32.add"), ...set(COL),
-  ...i32(0), ...set(RB),
-  ...asm.block, ...asm.loop,
+  ...get(A),
+  ...get(CB),
+  ...get(LDA8),
+  ...I32_MUL,
+  ...i32(4),
+  ...I32_MUL,
+  ...op("i32.add"),
+  ...set(COL),
+  ...i32(0),
+  ...set(RB),
+  ...asm.block,
+  ...asm.loop,
   ...breakIfEqual(RB, ROWS4, 1),
   ...[0, 1, 2, 3, 4, 5, 6, 7].flatMap((t) => [...i32x4Const(0), ...set(ACC + t)]),
   // W is packed [row block][p][4 rows], C [column block][p][4 columns]: 32 bytes per step each.
-  ...get(W), ...get(RB), ...get(K), ...I32_MUL, ...i32(32), ...I32_MUL, ...op("i32.add"), ...set(WP),
-  ...get(C), ...get(CB), ...get(K), ...I32_MUL, ...i32(32), ...I32_MUL, ...op("i32.add"), ...set(CP),
-  ...get(K), ...set(P),
-  ...asm.block, ...asm.loop,
-  ...get(P), ...op("i32.eqz"), ...asm.brIf(1),
-  ...get(WP), ...v128Load(0), ...set(W0),
-  ...get(WP), ...v128Load(16), ...set(W1),
+  ...get(W),
+  ...get(RB),
+  ...get(K),
+  ...I32_MUL,
+  ...i32(32),
+  ...I32_MUL,
+  ...op("i32.add"),
+  ...set(WP),
+  ...get(C),
+  ...get(CB),
+  ...get(K),
+  ...I32_MUL,
+  ...i32(32),
+  ...I32_MUL,
+  ...op("i32.add"),
+  ...set(CP),
+  ...get(K),
+  ...set(P),
+  ...asm.block,
+  ...asm.loop,
+  ...get(P),
+  ...op("i32.eqz"),
+  ...asm.brIf(1),
+  ...get(WP),
+  ...v128Load(0),
+  ...set(W0),
+  ...get(WP),
+  ...v128Load(16),
+  ...set(W1),
   ...[0, 1, 2, 3].flatMap((j) => [
-    ...get(CP), ...f64Load(8 * j), ...op("f64x2.splat"), ...set(CV),
-    ...get(ACC + 2 * j), ...get(W0), ...get(CV), ...op("f64x2.mul"), ...op("f64x2.add"), ...set(ACC + 2 * j),
-    ...get(ACC + 2 * j + 1), ...get(W1), ...get(CV), ...op("f64x2.mul"), ...op("f64x2.add"), ...set(ACC + 2 * j + 1),
+    ...get(CP),
+    ...f64Load(8 * j),
+    ...op("f64x2.splat"),
+    ...set(CV),
+    ...get(ACC + 2 * j),
+    ...get(W0),
+    ...get(CV),
+    ...op("f64x2.mul"),
+    ...op("f64x2.add"),
+    ...set(ACC + 2 * j),
+    ...get(ACC + 2 * j + 1),
+    ...get(W1),
+    ...get(CV),
+    ...op("f64x2.mul"),
+    ...op("f64x2.add"),
+    ...set(ACC + 2 * j + 1),
   ]),
-  ...add(WP, i32(32)), ...add(CP, i32(32)), ...add(P, i32(-1)),
+  ...add(WP, i32(32)),
+  ...add(CP, i32(32)),
+  ...add(P, i32(-1)),
   ...asm.br(0),
-  ...asm.end, ...asm.end,
-  ...get(COL), ...get(RB), ...i32(32), ...I32_MUL, ...op("i32.add"), ...set(ADDR),
+  ...asm.end,
+  ...asm.end,
+  ...get(COL),
+  ...get(RB),
+  ...i32(32),
+  ...I32_MUL,
+  ...op("i32.add"),
+  ...set(ADDR),
   ...[0, 1, 2, 3].flatMap((j) => [
-    ...get(ADDR), ...get(ADDR), ...v128Load(0), ...get(ACC + 2 * j), ...op("f64x2.sub"), ...v128Store(0),
-    ...get(ADDR), ...get(ADDR), ...v128Load(16), ...get(ACC + 2 * j + 1), ...op("f64x2.sub"), ...v128Store(16),
+    ...get(ADDR),
+    ...get(ADDR),
+    ...v128Load(0),
+    ...get(ACC + 2 * j),
+    ...op("f64x2.sub"),
+    ...v128Store(0),
+    ...get(ADDR),
+    ...get(ADDR),
+    ...v128Load(16),
+    ...get(ACC + 2 * j + 1),
+    ...op("f64x2.sub"),
+    ...v128Store(16),
     ...add(ADDR, get(LDA8)),
   ]),
   ...add(RB, i32(1)),
   ...asm.br(0),
-  ...asm.end, ...asm.end,
+  ...asm.end,
+  ...asm.end,
   ...add(CB, i32(1)),
   ...asm.br(0),
-  ...asm.end, ...asm.end,
+  ...asm.end,
+  ...asm.end,
 ];
 
 const subtractProduct: WasmFunction = {
@@ -69,45 +157,84 @@ const subtractProduct: WasmFunction = {
 // Matrix-vector kernels over `groups` blocks of 8 columns and `pairs` row pairs. Params: a (byte address
 // of the first column's first row), lda8, pairs, groups, x (dot: the vector; axpy: the 8·groups
 // coefficients), y (dot: the 8·groups results; axpy: the vector added to).
-const MA = 0, MLDA8 = 1, PAIRS = 2, GROUPS = 3, MX = 4, MY = 5, G = 6, R = 7, OFF = 8, COLS = 9, V = 17, T = 25;
+const MA = 0,
+  MLDA8 = 1,
+  PAIRS = 2,
+  GROUPS = 3,
+  MX = 4,
+  MY = 5,
+  G = 6,
+  R = 7,
+  OFF = 8,
+  COLS = 9,
+  V = 17,
+  T = 25;
 const matvecLocals: WasmFunction["locals"] = [...Array<"i32">(11).fill("i32"), ...Array<"v128">(9).fill("v128")];
 const eight = [0, 1, 2, 3, 4, 5, 6, 7];
 
 /** Loops g over the groups (column pointers COLS+j), running beforeRows, perPair for each row pair (byte offset OFF), afterRows. */
 function overGroups(beforeRows: number[], perPair: number[], afterRows: number[]): number[] {
   return [
-    ...i32(0), ...set(G), ...get(MA), ...set(COLS),
-    ...asm.block, ...asm.loop,
+    ...i32(0),
+    ...set(G),
+    ...get(MA),
+    ...set(COLS),
+    ...asm.block,
+    ...asm.loop,
     ...breakIfEqual(G, GROUPS, 1),
     ...eight.slice(1).flatMap((j) => [...get(COLS + j - 1), ...get(MLDA8), ...op("i32.add"), ...set(COLS + j)]),
     ...beforeRows,
-    ...i32(0), ...set(R), ...i32(0), ...set(OFF),
-    ...asm.block, ...asm.loop,
+    ...i32(0),
+    ...set(R),
+    ...i32(0),
+    ...set(OFF),
+    ...asm.block,
+    ...asm.loop,
     ...breakIfEqual(R, PAIRS, 1),
     ...perPair,
-    ...add(R, i32(1)), ...add(OFF, i32(16)),
+    ...add(R, i32(1)),
+    ...add(OFF, i32(16)),
     ...asm.br(0),
-    ...asm.end, ...asm.end,
+    ...asm.end,
+    ...asm.end,
     ...afterRows,
-    ...get(COLS + 7), ...get(MLDA8), ...op("i32.add"), ...set(COLS),
+    ...get(COLS + 7),
+    ...get(MLDA8),
+    ...op("i32.add"),
+    ...set(COLS),
     ...add(G, i32(1)),
     ...asm.br(0),
-    ...asm.end, ...asm.end,
+    ...asm.end,
+    ...asm.end,
   ];
 }
 const column = (j: number) => [...get(COLS + j), ...get(OFF), ...op("i32.add"), ...v128Load(0)];
 
 /** y[8g + j] = Σ_rows a[column 8g + j]·x. */
 const dot8: WasmFunction = {
-  name: "dot8", params: ["i32", "i32", "i32", "i32", "i32", "i32"], locals: matvecLocals,
+  name: "dot8",
+  params: ["i32", "i32", "i32", "i32", "i32", "i32"],
+  locals: matvecLocals,
   body: overGroups(
     eight.flatMap((j) => [...i32x4Const(0), ...set(V + j)]),
     [
-      ...get(MX), ...get(OFF), ...op("i32.add"), ...v128Load(0), ...set(T),
+      ...get(MX),
+      ...get(OFF),
+      ...op("i32.add"),
+      ...v128Load(0),
+      ...set(T),
       ...eight.flatMap((j) => [...get(V + j), ...column(j), ...get(T), ...op("f64x2.mul"), ...op("f64x2.add"), ...set(V + j)]),
     ],
     [
-      ...eight.flatMap((j) => [...get(MY), ...get(V + j), ...asm.lane("f64x2.extract_lane", 0), ...get(V + j), ...asm.lane("f64x2.extract_lane", 1), ...op("f64.add"), ...f64Store(8 * j)]),
+      ...eight.flatMap((j) => [
+        ...get(MY),
+        ...get(V + j),
+        ...asm.lane("f64x2.extract_lane", 0),
+        ...get(V + j),
+        ...asm.lane("f64x2.extract_lane", 1),
+        ...op("f64.add"),
+        ...f64Store(8 * j),
+      ]),
       ...add(MY, i32(64)),
     ],
   ),
@@ -115,12 +242,19 @@ const dot8: WasmFunction = {
 
 /** y += Σ_j a[column 8g + j]·x[8g + j] over all groups. */
 const axpy8: WasmFunction = {
-  name: "axpy8", params: ["i32", "i32", "i32", "i32", "i32", "i32"], locals: matvecLocals,
+  name: "axpy8",
+  params: ["i32", "i32", "i32", "i32", "i32", "i32"],
+  locals: matvecLocals,
   body: overGroups(
     [...eight.flatMap((j) => [...get(MX), ...f64Load(8 * j), ...op("f64x2.splat"), ...set(V + j)]), ...add(MX, i32(64))],
     [
-      ...get(MY), ...get(OFF), ...op("i32.add"),
-      ...get(MY), ...get(OFF), ...op("i32.add"), ...v128Load(0),
+      ...get(MY),
+      ...get(OFF),
+      ...op("i32.add"),
+      ...get(MY),
+      ...get(OFF),
+      ...op("i32.add"),
+      ...v128Load(0),
       ...eight.flatMap((j) => [...column(j), ...get(V + j), ...op("f64x2.mul"), ...op("f64x2.add")]),
       ...v128Store(0),
     ],
@@ -132,28 +266,71 @@ const axpy8: WasmFunction = {
 // (x, y) ← (c·x + s·y, c·y − s·x), with column j's 8 values carried in four registers so each value is
 // loaded and stored once per sweep. Params: u (byte address of the first row in column k), lda8, count,
 // cs, sn (byte addresses of the cosines and sines, each stored twice: one v128 per rotation).
-const RU = 0, RLDA8 = 1, RCOUNT = 2, RCS = 3, RSN = 4, RADDR = 5, RNEXT = 6, VC = 7, VS = 8, VY = 9, VX = 10;
+const RU = 0,
+  RLDA8 = 1,
+  RCOUNT = 2,
+  RCS = 3,
+  RSN = 4,
+  RADDR = 5,
+  RNEXT = 6,
+  VC = 7,
+  VS = 8,
+  VY = 9,
+  VX = 10;
 const four = [0, 1, 2, 3];
 const rotateSweep: WasmFunction = {
-  name: "rotateSweep", params: ["i32", "i32", "i32", "i32", "i32"],
+  name: "rotateSweep",
+  params: ["i32", "i32", "i32", "i32", "i32"],
   locals: ["i32", "i32", ...Array<"v128">(8).fill("v128")],
   body: [
     ...four.flatMap((h) => [...get(RU), ...v128Load(16 * h), ...set(VX + h)]),
-    ...get(RU), ...set(RADDR),
-    ...asm.block, ...asm.loop,
-    ...get(RCOUNT), ...op("i32.eqz"), ...asm.brIf(1),
-    ...get(RCS), ...v128Load(0), ...set(VC),
-    ...get(RSN), ...v128Load(0), ...set(VS),
-    ...get(RADDR), ...get(RLDA8), ...op("i32.add"), ...set(RNEXT),
+    ...get(RU),
+    ...set(RADDR),
+    ...asm.block,
+    ...asm.loop,
+    ...get(RCOUNT),
+    ...op("i32.eqz"),
+    ...asm.brIf(1),
+    ...get(RCS),
+    ...v128Load(0),
+    ...set(VC),
+    ...get(RSN),
+    ...v128Load(0),
+    ...set(VS),
+    ...get(RADDR),
+    ...get(RLDA8),
+    ...op("i32.add"),
+    ...set(RNEXT),
     ...four.flatMap((h) => [
-      ...get(RNEXT), ...v128Load(16 * h), ...set(VY),
-      ...get(RADDR), ...get(VC), ...get(VX + h), ...op("f64x2.mul"), ...get(VS), ...get(VY), ...op("f64x2.mul"), ...op("f64x2.add"), ...v128Store(16 * h),
-      ...get(VC), ...get(VY), ...op("f64x2.mul"), ...get(VS), ...get(VX + h), ...op("f64x2.mul"), ...op("f64x2.sub"), ...set(VX + h),
+      ...get(RNEXT),
+      ...v128Load(16 * h),
+      ...set(VY),
+      ...get(RADDR),
+      ...get(VC),
+      ...get(VX + h),
+      ...op("f64x2.mul"),
+      ...get(VS),
+      ...get(VY),
+      ...op("f64x2.mul"),
+      ...op("f64x2.add"),
+      ...v128Store(16 * h),
+      ...get(VC),
+      ...get(VY),
+      ...op("f64x2.mul"),
+      ...get(VS),
+      ...get(VX + h),
+      ...op("f64x2.mul"),
+      ...op("f64x2.sub"),
+      ...set(VX + h),
     ]),
-    ...get(RNEXT), ...set(RADDR),
-    ...add(RCS, i32(16)), ...add(RSN, i32(16)), ...add(RCOUNT, i32(-1)),
+    ...get(RNEXT),
+    ...set(RADDR),
+    ...add(RCS, i32(16)),
+    ...add(RSN, i32(16)),
+    ...add(RCOUNT, i32(-1)),
     ...asm.br(0),
-    ...asm.end, ...asm.end,
+    ...asm.end,
+    ...asm.end,
     ...four.flatMap((h) => [...get(RADDR), ...get(VX + h), ...v128Store(16 * h)]),
   ],
 };
@@ -191,7 +368,11 @@ export class BidiagonalWorkspace {
   readonly c: Float64Array;
   private readonly kernels: Record<"subtractProduct" | "dot8" | "axpy8", Kernel>;
 
-  constructor(readonly m: number, readonly n: number, nb: number) {
+  constructor(
+    readonly m: number,
+    readonly n: number,
+    nb: number,
+  ) {
     const lens = [m * (n + 5), m * nb, n * nb, n, Math.ceil(m / 4) * 4 * 2 * nb, Math.ceil(n / 4) * 4 * 2 * nb];
     const total = lens.reduce((s, l) => s + l, 0);
     const memory = new WebAssembly.Memory({ initial: Math.ceil((8 * total) / 65536) });
@@ -212,7 +393,15 @@ export class BidiagonalWorkspace {
 
   /** a[r0:r0+rows, c0:c0+cols] −= W·Cᵀ for the packed w, c (inner dimension k). */
   subtractProduct(r0: number, c0: number, rows: number, cols: number, k: number): void {
-    this.kernels.subtractProduct(byteOf(this.a, c0 * this.m + r0), 8 * this.m, Math.ceil(rows / 4), Math.ceil(cols / 4), byteOf(this.w, 0), byteOf(this.c, 0), k);
+    this.kernels.subtractProduct(
+      byteOf(this.a, c0 * this.m + r0),
+      8 * this.m,
+      Math.ceil(rows / 4),
+      Math.ceil(cols / 4),
+      byteOf(this.w, 0),
+      byteOf(this.c, 0),
+      k,
+    );
   }
 
   /** y[yOff + j] = Σ_{r ∈ [r0, r1)} a[j·m + r]·a[xOff + r] for j ∈ [c0, c1): Aᵀu with u a column of `a`. */
@@ -260,7 +449,11 @@ export class RotatedColumns {
   private readonly sweep: Kernel;
 
   /** Copies `columnMajor` ([rows, cols]). */
-  constructor(columnMajor: Float64Array, readonly rows: number, readonly cols: number) {
+  constructor(
+    columnMajor: Float64Array,
+    readonly rows: number,
+    readonly cols: number,
+  ) {
     const table = 2 * QUEUED_SWEEPS * cols;
     const lda = (this.lda = rows + 8);
     const memory = new WebAssembly.Memory({ initial: Math.ceil((8 * (lda * cols + 2 * table)) / 65536) });
@@ -321,7 +514,9 @@ export class RotatedColumns {
     const { data: x, rows, cols, lda, queued } = this;
     const full = rows - (rows % 8);
     for (let r0 = 0; r0 < full; r0 += 8) {
-      queued.forEach(({ k, count }, q) => this.sweep(byteOf(x, k * lda + r0), 8 * lda, count, byteOf(this.cs, 2 * q * cols), byteOf(this.sn, 2 * q * cols)));
+      queued.forEach(({ k, count }, q) =>
+        this.sweep(byteOf(x, k * lda + r0), 8 * lda, count, byteOf(this.cs, 2 * q * cols), byteOf(this.sn, 2 * q * cols)),
+      );
     }
     for (let r = full; r < rows; r++) {
       queued.forEach(({ k, count }, q) => {

@@ -5,7 +5,18 @@
  */
 
 /** y[yOff + j] = Σ_{r ∈ [r0, r1)} a[j·lda + r]·x[xOff + r] for j ∈ [c0, c1) (Aᵀx over a block). */
-export function dotColumns(a: Float64Array, lda: number, r0: number, r1: number, c0: number, c1: number, x: Float64Array, xOff: number, y: Float64Array, yOff: number): void {
+export function dotColumns(
+  a: Float64Array,
+  lda: number,
+  r0: number,
+  r1: number,
+  c0: number,
+  c1: number,
+  x: Float64Array,
+  xOff: number,
+  y: Float64Array,
+  yOff: number,
+): void {
   let j = c0;
   // Eight independent sums: four would wait on the add latency rather than on memory.
   for (; j + 7 < c1; j += 8) {
@@ -17,7 +28,14 @@ export function dotColumns(a: Float64Array, lda: number, r0: number, r1: number,
     const o5 = o4 + lda;
     const o6 = o5 + lda;
     const o7 = o6 + lda;
-    let s0 = 0, s1 = 0, s2 = 0, s3 = 0, s4 = 0, s5 = 0, s6 = 0, s7 = 0;
+    let s0 = 0,
+      s1 = 0,
+      s2 = 0,
+      s3 = 0,
+      s4 = 0,
+      s5 = 0,
+      s6 = 0,
+      s7 = 0;
     for (let r = r0; r < r1; r++) {
       const w = x[xOff + r];
       s0 += a[o0 + r] * w;
@@ -47,7 +65,18 @@ export function dotColumns(a: Float64Array, lda: number, r0: number, r1: number,
 }
 
 /** y[yOff + r] += Σ_{j ∈ [c0, c1)} a[j·lda + r]·v[vOff + j] for r ∈ [r0, r1) (Av over a block). */
-export function axpyColumns(a: Float64Array, lda: number, r0: number, r1: number, c0: number, c1: number, v: Float64Array, vOff: number, y: Float64Array, yOff: number): void {
+export function axpyColumns(
+  a: Float64Array,
+  lda: number,
+  r0: number,
+  r1: number,
+  c0: number,
+  c1: number,
+  v: Float64Array,
+  vOff: number,
+  y: Float64Array,
+  yOff: number,
+): void {
   let j = c0;
   for (; j + 7 < c1; j += 8) {
     const o0 = j * lda;
@@ -59,9 +88,24 @@ export function axpyColumns(a: Float64Array, lda: number, r0: number, r1: number
     const o6 = o5 + lda;
     const o7 = o6 + lda;
     const vj = vOff + j;
-    const v0 = v[vj], v1 = v[vj + 1], v2 = v[vj + 2], v3 = v[vj + 3], v4 = v[vj + 4], v5 = v[vj + 5], v6 = v[vj + 6], v7 = v[vj + 7];
+    const v0 = v[vj],
+      v1 = v[vj + 1],
+      v2 = v[vj + 2],
+      v3 = v[vj + 3],
+      v4 = v[vj + 4],
+      v5 = v[vj + 5],
+      v6 = v[vj + 6],
+      v7 = v[vj + 7];
     for (let r = r0; r < r1; r++) {
-      y[yOff + r] += a[o0 + r] * v0 + a[o1 + r] * v1 + a[o2 + r] * v2 + a[o3 + r] * v3 + a[o4 + r] * v4 + a[o5 + r] * v5 + a[o6 + r] * v6 + a[o7 + r] * v7;
+      y[yOff + r] +=
+        a[o0 + r] * v0 +
+        a[o1 + r] * v1 +
+        a[o2 + r] * v2 +
+        a[o3 + r] * v3 +
+        a[o4 + r] * v4 +
+        a[o5 + r] * v5 +
+        a[o6 + r] * v6 +
+        a[o7 + r] * v7;
     }
   }
   for (; j < c1; j++) {

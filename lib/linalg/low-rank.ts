@@ -4,7 +4,7 @@
  */
 import { RftlabError } from "../errors";
 import { fillNormals, mulberry32 } from "../base/random";
-import { checkMatrix, Matrix, singularValues, svd, SvdResult } from "./svd";
+import { checkMatrix, type Matrix, singularValues, svd, type SvdResult } from "./svd";
 import { deepFreeze } from "../base/freeze";
 
 export { svd, singularValues } from "./svd";
@@ -115,7 +115,8 @@ export function truncatedSvd(a: Matrix, k: number, cfg: Partial<TruncatedSvdConf
   const { rows: m, cols: n } = a;
   const r = Math.min(m, n);
   if (!Number.isInteger(k) || k < 1 || k > r) throw new RftlabError(`truncatedSvd: k must be an integer in [1, min(m,n)=${r}]; got ${k}`);
-  if (!Number.isInteger(c.powerIters) || c.powerIters < 0) throw new RftlabError(`truncatedSvd: powerIters must be an integer ≥ 0; got ${c.powerIters}`);
+  if (!Number.isInteger(c.powerIters) || c.powerIters < 0)
+    throw new RftlabError(`truncatedSvd: powerIters must be an integer ≥ 0; got ${c.powerIters}`);
   const l = Math.min(r, k + Math.max(0, Math.floor(c.oversample)));
   if (l === r) return sliceSvd(svd(a), k);
   const omega = seededNormals(n * l, c.seed); // [n, l]

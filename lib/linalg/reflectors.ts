@@ -31,7 +31,15 @@ export function householder(x: Float64Array, off: number, len: number, stride: n
  * M = H_0·H_1·…·H_{count−1}·I[:, :cols] (LAPACK dorg2r), where H_k = I − tau[k]·w·wᵀ with w[k+offset] = 1,
  * w[r] = refl[k·ld + r] for r > k+offset and 0 above. Returns M column-major [rows, cols].
  */
-export function reflectorProduct(refl: Float64Array, ld: number, rows: number, count: number, offset: number, tau: Float64Array, cols: number): Float64Array {
+export function reflectorProduct(
+  refl: Float64Array,
+  ld: number,
+  rows: number,
+  count: number,
+  offset: number,
+  tau: Float64Array,
+  cols: number,
+): Float64Array {
   const q = new Float64Array(rows * cols);
   for (let j = 0; j < cols; j++) q[j * rows + j] = 1;
   const t = new Float64Array(BLOCK);

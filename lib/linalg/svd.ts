@@ -30,7 +30,9 @@ export interface SvdResult {
 
 export function checkMatrix(a: Matrix, fn: string): void {
   if (!Number.isInteger(a.rows) || !Number.isInteger(a.cols) || a.rows < 1 || a.cols < 1 || a.data.length !== a.rows * a.cols) {
-    throw new RftlabError(`${fn}: matrix must be rows×cols with data.length = rows·cols; got ${a.rows}×${a.cols} with ${a.data.length} values`);
+    throw new RftlabError(
+      `${fn}: matrix must be rows×cols with data.length = rows·cols; got ${a.rows}×${a.cols} with ${a.data.length} values`,
+    );
   }
 }
 
@@ -38,7 +40,12 @@ export function checkMatrix(a: Matrix, fn: string): void {
  * SVD of a column-major m×n array `a` (m ≥ n, overwritten): returns s (length n, descending) and,
  * when wanted, row-major U [m, n] and V [n, n].
  */
-function svdColumnMajor(a: Float64Array, m: number, n: number, wantVectors: boolean): { s: Float64Array; u: Float64Array | null; v: Float64Array | null } {
+function svdColumnMajor(
+  a: Float64Array,
+  m: number,
+  n: number,
+  wantVectors: boolean,
+): { s: Float64Array; u: Float64Array | null; v: Float64Array | null } {
   const { d, e, tauq, taup } = bidiagonalize(a, m, n);
   let u: RotatedColumns | null = null;
   let v: RotatedColumns | null = null;

@@ -41,13 +41,19 @@ export async function loadModel(folder: string): Promise<Transformer> {
       const spec = specs.get(name);
       if (!spec) {
         const near = closestName(name, specs.keys());
-        throw new CheckpointError(info.file, `tensor "${info.name}" is not a parameter of a ${config.family} model with this config.json`,
-          near ? `closest parameter: "${near}"` : undefined);
+        throw new CheckpointError(
+          info.file,
+          `tensor "${info.name}" is not a parameter of a ${config.family} model with this config.json`,
+          near ? `closest parameter: "${near}"` : undefined,
+        );
       }
       if (params.has(name)) throw new CheckpointError(info.file, `tensor "${info.name}" appears twice (as "${name}")`);
       if (info.shape.join() !== spec.shape.join()) {
-        throw new CheckpointError(info.file, `tensor "${info.name}" has shape [${info.shape}] but config.json implies [${spec.shape}]`,
-          "check hidden_size / num_heads / vocab_size in config.json");
+        throw new CheckpointError(
+          info.file,
+          `tensor "${info.name}" has shape [${info.shape}] but config.json implies [${spec.shape}]`,
+          "check hidden_size / num_heads / vocab_size in config.json",
+        );
       }
       const t = tf.tensor(await ckpt.readFloat32(info.name), spec.shape, "float32");
       params.set(name, tf.variable(t, true));
@@ -55,8 +61,11 @@ export async function loadModel(folder: string): Promise<Transformer> {
     }
     const missing = [...specs.keys()].filter((n) => !params.has(n));
     if (missing.length > 0) {
-      throw new CheckpointError(ckpt.path, `missing ${missing.length} parameter(s): ${missing.slice(0, 5).join(", ")}${missing.length > 5 ? ", ..." : ""}`,
-        config.tieEmbeddings ? undefined : "if the head shares the embedding, set tie_word_embeddings: true in config.json");
+      throw new CheckpointError(
+        ckpt.path,
+        `missing ${missing.length} parameter(s): ${missing.slice(0, 5).join(", ")}${missing.length > 5 ? ", ..." : ""}`,
+        config.tieEmbeddings ? undefined : "if the head shares the embedding, set tie_word_embeddings: true in config.json",
+      );
     }
     // Parameters in createModel's order whatever the file's: trainers iterate this map (gradient norms, updates),
     // so a model loaded from a checkpoint continues bit for bit like the one that wrote it.

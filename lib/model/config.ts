@@ -58,12 +58,50 @@ export interface ModelConfig {
 }
 
 const DEFAULT_FAMILY_CONFIG: Readonly<Record<ModelFamily, Partial<ModelConfig>>> = deepFreeze({
-  gpt2: { vocabSize: 50257, dModel: 768, nLayers: 12, nHeads: 12, maxPositions: 1024, normEps: 1e-5, ropeTheta: 10000,
-    tieEmbeddings: true, qkvBias: true, attnOutBias: true, mlpBias: true, activation: "gelu_new" },
-  llama: { vocabSize: 32000, dModel: 4096, nLayers: 32, nHeads: 32, maxPositions: 2048, normEps: 1e-6, ropeTheta: 10000,
-    tieEmbeddings: false, qkvBias: false, attnOutBias: false, mlpBias: false, activation: "silu" },
-  qwen2: { vocabSize: 151936, dModel: 896, nLayers: 24, nHeads: 14, nKvHeads: 2, dFF: 4864, maxPositions: 32768,
-    normEps: 1e-6, ropeTheta: 1000000, tieEmbeddings: true, qkvBias: true, attnOutBias: false, mlpBias: false, activation: "silu" },
+  gpt2: {
+    vocabSize: 50257,
+    dModel: 768,
+    nLayers: 12,
+    nHeads: 12,
+    maxPositions: 1024,
+    normEps: 1e-5,
+    ropeTheta: 10000,
+    tieEmbeddings: true,
+    qkvBias: true,
+    attnOutBias: true,
+    mlpBias: true,
+    activation: "gelu_new",
+  },
+  llama: {
+    vocabSize: 32000,
+    dModel: 4096,
+    nLayers: 32,
+    nHeads: 32,
+    maxPositions: 2048,
+    normEps: 1e-6,
+    ropeTheta: 10000,
+    tieEmbeddings: false,
+    qkvBias: false,
+    attnOutBias: false,
+    mlpBias: false,
+    activation: "silu",
+  },
+  qwen2: {
+    vocabSize: 151936,
+    dModel: 896,
+    nLayers: 24,
+    nHeads: 14,
+    nKvHeads: 2,
+    dFF: 4864,
+    maxPositions: 32768,
+    normEps: 1e-6,
+    ropeTheta: 1000000,
+    tieEmbeddings: true,
+    qkvBias: true,
+    attnOutBias: false,
+    mlpBias: false,
+    activation: "silu",
+  },
 });
 
 function fail(source: string, field: string, value: unknown, rule: string): never {
@@ -108,19 +146,28 @@ export function resolveModelConfig(partial: Partial<ModelConfig> & { family: Mod
   if (d.eosTokenId !== undefined) c.eosTokenId = d.eosTokenId;
   if (d.eosTokenIds !== undefined) c.eosTokenIds = d.eosTokenIds;
 
-  if (!(typeof c.normEps === "number" && c.normEps > 0 && c.normEps < 1)) fail(source, "normEps", c.normEps, "must be in (0, 1), e.g. 1e-5");
+  if (!(typeof c.normEps === "number" && c.normEps > 0 && c.normEps < 1))
+    fail(source, "normEps", c.normEps, "must be in (0, 1), e.g. 1e-5");
   if (!(typeof c.ropeTheta === "number" && c.ropeTheta > 1)) fail(source, "ropeTheta", c.ropeTheta, "must be a number > 1, e.g. 10000");
   for (const k of ["tieEmbeddings", "qkvBias", "attnOutBias", "mlpBias"] as const) {
     if (typeof c[k] !== "boolean") fail(source, k, c[k], "must be true or false");
   }
   if (!ACTIVATIONS.includes(c.activation)) fail(source, "activation", c.activation, `must be one of ${ACTIVATIONS.join(", ")}`);
   if (c.nHeads % c.nKvHeads !== 0) {
-    fail(source, "nKvHeads", c.nKvHeads, `must divide nHeads = ${c.nHeads} (grouped-query attention shares each K/V head among nHeads/nKvHeads query heads)`);
+    fail(
+      source,
+      "nKvHeads",
+      c.nKvHeads,
+      `must divide nHeads = ${c.nHeads} (grouped-query attention shares each K/V head among nHeads/nKvHeads query heads)`,
+    );
   }
   if (c.family === "gpt2") {
-    if (c.nKvHeads !== c.nHeads) fail(source, "nKvHeads", c.nKvHeads, `must equal nHeads = ${c.nHeads} for GPT-2 (no grouped-query attention)`);
-    if (c.headDim * c.nHeads !== c.dModel) fail(source, "dModel", c.dModel, `must equal nHeads·headDim = ${c.nHeads}·${c.headDim} for GPT-2 (fused c_attn)`);
-    if (!c.qkvBias || !c.attnOutBias || !c.mlpBias) fail(source, "qkvBias/attnOutBias/mlpBias", [c.qkvBias, c.attnOutBias, c.mlpBias], "must all be true for GPT-2");
+    if (c.nKvHeads !== c.nHeads)
+      fail(source, "nKvHeads", c.nKvHeads, `must equal nHeads = ${c.nHeads} for GPT-2 (no grouped-query attention)`);
+    if (c.headDim * c.nHeads !== c.dModel)
+      fail(source, "dModel", c.dModel, `must equal nHeads·headDim = ${c.nHeads}·${c.headDim} for GPT-2 (fused c_attn)`);
+    if (!c.qkvBias || !c.attnOutBias || !c.mlpBias)
+      fail(source, "qkvBias/attnOutBias/mlpBias", [c.qkvBias, c.attnOutBias, c.mlpBias], "must all be true for GPT-2");
     if (c.ropeScaling) fail(source, "ropeScaling", c.ropeScaling, "is not used by GPT-2 (learned positions); remove it");
   } else {
     if (c.headDim % 2 !== 0) fail(source, "headDim", c.headDim, "must be even for RoPE (pairs of dimensions rotate together)");
@@ -140,7 +187,8 @@ export function resolveModelConfig(partial: Partial<ModelConfig> & { family: Mod
   }
   for (const k of ["bosTokenId", "eosTokenId"] as const) {
     const v = c[k];
-    if (v !== undefined && !(Number.isInteger(v) && v >= 0 && v < c.vocabSize)) fail(source, k, v, `must be an integer in [0, vocabSize = ${c.vocabSize})`);
+    if (v !== undefined && !(Number.isInteger(v) && v >= 0 && v < c.vocabSize))
+      fail(source, k, v, `must be an integer in [0, vocabSize = ${c.vocabSize})`);
   }
   return c;
 }
@@ -183,21 +231,25 @@ export function configFromHf(json: Record<string, unknown>, source = "config.jso
   const ids = tokenIds(json, source);
   if (type === "gpt2") {
     const act = (json.activation_function ?? "gelu_new") as Activation;
-    if (json.scale_attn_by_inverse_layer_idx === true) fail(source, "scale_attn_by_inverse_layer_idx", true, "is not supported; must be false");
+    if (json.scale_attn_by_inverse_layer_idx === true)
+      fail(source, "scale_attn_by_inverse_layer_idx", true, "is not supported; must be false");
     if (json.scale_attn_weights === false) fail(source, "scale_attn_weights", false, "is not supported; must be true");
-    return resolveModelConfig({
-      family: "gpt2",
-      vocabSize: json.vocab_size as number,
-      dModel: json.n_embd as number,
-      nLayers: json.n_layer as number,
-      nHeads: json.n_head as number,
-      dFF: (json.n_inner ?? undefined) as number | undefined,
-      maxPositions: json.n_positions as number,
-      normEps: (json.layer_norm_epsilon ?? 1e-5) as number,
-      tieEmbeddings: (json.tie_word_embeddings ?? true) as boolean,
-      activation: act,
-      ...ids,
-    }, source);
+    return resolveModelConfig(
+      {
+        family: "gpt2",
+        vocabSize: json.vocab_size as number,
+        dModel: json.n_embd as number,
+        nLayers: json.n_layer as number,
+        nHeads: json.n_head as number,
+        dFF: (json.n_inner ?? undefined) as number | undefined,
+        maxPositions: json.n_positions as number,
+        normEps: (json.layer_norm_epsilon ?? 1e-5) as number,
+        tieEmbeddings: (json.tie_word_embeddings ?? true) as boolean,
+        activation: act,
+        ...ids,
+      },
+      source,
+    );
   }
   if (type === "llama" || type === "qwen2") {
     const act = json.hidden_act ?? "silu";
@@ -207,26 +259,29 @@ export function configFromHf(json: Record<string, unknown>, source = "config.jso
     }
     const ropeParams = (json.rope_parameters ?? {}) as Record<string, unknown>;
     const bias = type === "llama" ? Boolean(json.attention_bias ?? false) : undefined;
-    return resolveModelConfig({
-      family: type,
-      vocabSize: json.vocab_size as number,
-      dModel: json.hidden_size as number,
-      nLayers: json.num_hidden_layers as number,
-      nHeads: json.num_attention_heads as number,
-      nKvHeads: (json.num_key_value_heads ?? json.num_attention_heads) as number,
-      headDim: (json.head_dim ?? undefined) as number | undefined,
-      dFF: json.intermediate_size as number,
-      maxPositions: json.max_position_embeddings as number,
-      normEps: (json.rms_norm_eps ?? 1e-6) as number,
-      ropeTheta: (json.rope_theta ?? ropeParams.rope_theta ?? 10000) as number,
-      ropeScaling: ropeScalingFromHf(json.rope_scaling !== undefined ? json : { rope_scaling: json.rope_parameters ?? null }, source),
-      tieEmbeddings: (json.tie_word_embeddings ?? false) as boolean,
-      qkvBias: type === "qwen2" ? true : bias,
-      attnOutBias: type === "qwen2" ? false : bias,
-      mlpBias: type === "llama" ? Boolean(json.mlp_bias ?? false) : false,
-      activation: "silu",
-      ...ids,
-    }, source);
+    return resolveModelConfig(
+      {
+        family: type,
+        vocabSize: json.vocab_size as number,
+        dModel: json.hidden_size as number,
+        nLayers: json.num_hidden_layers as number,
+        nHeads: json.num_attention_heads as number,
+        nKvHeads: (json.num_key_value_heads ?? json.num_attention_heads) as number,
+        headDim: (json.head_dim ?? undefined) as number | undefined,
+        dFF: json.intermediate_size as number,
+        maxPositions: json.max_position_embeddings as number,
+        normEps: (json.rms_norm_eps ?? 1e-6) as number,
+        ropeTheta: (json.rope_theta ?? ropeParams.rope_theta ?? 10000) as number,
+        ropeScaling: ropeScalingFromHf(json.rope_scaling !== undefined ? json : { rope_scaling: json.rope_parameters ?? null }, source),
+        tieEmbeddings: (json.tie_word_embeddings ?? false) as boolean,
+        qkvBias: type === "qwen2" ? true : bias,
+        attnOutBias: type === "qwen2" ? false : bias,
+        mlpBias: type === "llama" ? Boolean(json.mlp_bias ?? false) : false,
+        activation: "silu",
+        ...ids,
+      },
+      source,
+    );
   }
   return fail(source, "model_type", type, `is not supported; rftlab reads "gpt2", "llama" and "qwen2" checkpoints`);
 }
@@ -239,22 +294,55 @@ export function configToHf(c: ModelConfig, torchDtype: "float32" | "bfloat16" | 
   else if (c.eosTokenId !== undefined) ids.eos_token_id = c.eosTokenId;
   if (c.family === "gpt2") {
     return {
-      model_type: "gpt2", architectures: ["GPT2LMHeadModel"], vocab_size: c.vocabSize, n_embd: c.dModel, n_layer: c.nLayers,
-      n_head: c.nHeads, n_inner: c.dFF, n_positions: c.maxPositions, n_ctx: c.maxPositions, layer_norm_epsilon: c.normEps,
-      activation_function: c.activation, tie_word_embeddings: c.tieEmbeddings, scale_attn_weights: true,
-      resid_pdrop: 0, embd_pdrop: 0, attn_pdrop: 0, torch_dtype: torchDtype, ...ids,
+      model_type: "gpt2",
+      architectures: ["GPT2LMHeadModel"],
+      vocab_size: c.vocabSize,
+      n_embd: c.dModel,
+      n_layer: c.nLayers,
+      n_head: c.nHeads,
+      n_inner: c.dFF,
+      n_positions: c.maxPositions,
+      n_ctx: c.maxPositions,
+      layer_norm_epsilon: c.normEps,
+      activation_function: c.activation,
+      tie_word_embeddings: c.tieEmbeddings,
+      scale_attn_weights: true,
+      resid_pdrop: 0,
+      embd_pdrop: 0,
+      attn_pdrop: 0,
+      torch_dtype: torchDtype,
+      ...ids,
     };
   }
   const s = c.ropeScaling;
-  const ropeScaling = !s ? null : s.type === "linear" ? { rope_type: "linear", factor: s.factor } : {
-    rope_type: "llama3", factor: s.factor, low_freq_factor: s.lowFreqFactor, high_freq_factor: s.highFreqFactor,
-    original_max_position_embeddings: s.originalMaxPositions,
-  };
+  const ropeScaling = !s
+    ? null
+    : s.type === "linear"
+      ? { rope_type: "linear", factor: s.factor }
+      : {
+          rope_type: "llama3",
+          factor: s.factor,
+          low_freq_factor: s.lowFreqFactor,
+          high_freq_factor: s.highFreqFactor,
+          original_max_position_embeddings: s.originalMaxPositions,
+        };
   const common = {
-    vocab_size: c.vocabSize, hidden_size: c.dModel, intermediate_size: c.dFF, num_hidden_layers: c.nLayers,
-    num_attention_heads: c.nHeads, num_key_value_heads: c.nKvHeads, head_dim: c.headDim, max_position_embeddings: c.maxPositions,
-    rms_norm_eps: c.normEps, rope_theta: c.ropeTheta, rope_scaling: ropeScaling, tie_word_embeddings: c.tieEmbeddings,
-    hidden_act: "silu", attention_dropout: 0, torch_dtype: torchDtype, ...ids,
+    vocab_size: c.vocabSize,
+    hidden_size: c.dModel,
+    intermediate_size: c.dFF,
+    num_hidden_layers: c.nLayers,
+    num_attention_heads: c.nHeads,
+    num_key_value_heads: c.nKvHeads,
+    head_dim: c.headDim,
+    max_position_embeddings: c.maxPositions,
+    rms_norm_eps: c.normEps,
+    rope_theta: c.ropeTheta,
+    rope_scaling: ropeScaling,
+    tie_word_embeddings: c.tieEmbeddings,
+    hidden_act: "silu",
+    attention_dropout: 0,
+    torch_dtype: torchDtype,
+    ...ids,
   };
   if (c.family === "qwen2") {
     return { model_type: "qwen2", architectures: ["Qwen2ForCausalLM"], ...common, use_sliding_window: false };

@@ -1,4 +1,4 @@
-import { tf } from "../tensor/tf";
+import type { tf } from "../tensor/tf";
 import { RftlabError, closestName } from "../errors";
 
 /**
@@ -38,8 +38,6 @@ const LAYER_KINDS: Record<string, string> = {
   resid_post: "hook_resid_post", // [B, T, D]
 };
 
-
-
 function suggestion(name: string, candidates: Iterable<string>): string {
   const c = closestName(name, candidates);
   return c === undefined ? "" : ` (did you mean "${c}"?)`;
@@ -63,7 +61,9 @@ export function activationName(kind: string, layer?: number): string {
   }
   if (kind in GLOBAL_KINDS) {
     if (layer !== undefined && kind !== "normalized") {
-      throw new RftlabError(`activationName: "${kind}" is not per layer; call activationName("${kind}") without a layer (got layer ${layer})`);
+      throw new RftlabError(
+        `activationName: "${kind}" is not per layer; call activationName("${kind}") without a layer (got layer ${layer})`,
+      );
     }
     return GLOBAL_KINDS[kind];
   }
@@ -100,7 +100,8 @@ export function resolveHooks(hooks: HookMap | undefined, valid: readonly string[
   const set = new Set(valid);
   for (const [name, fn] of m) {
     if (!set.has(name)) throw new RftlabError(`hooks: this model has no hook point "${name}"${suggestion(name, valid)}`);
-    if (typeof fn !== "function") throw new RftlabError(`hooks: the value for "${name}" must be a function (t) => t | void; got ${typeof fn}`);
+    if (typeof fn !== "function")
+      throw new RftlabError(`hooks: the value for "${name}" must be a function (t) => t | void; got ${typeof fn}`);
   }
   return m;
 }

@@ -1,4 +1,4 @@
-import { tf } from "../tensor/tf";
+import type { tf } from "../tensor/tf";
 
 /**
  * Keys and values of past positions for incremental decoding, per layer [B, Hkv, S, hd] (after RoPE).

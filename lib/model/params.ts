@@ -32,20 +32,38 @@ export interface LayerNames {
 export function layerNames(c: ModelConfig, l: number): LayerNames {
   if (c.family === "gpt2") {
     const p = `h.${l}`;
-    return { norm1: `${p}.ln_1`, norm2: `${p}.ln_2`, q: `${p}.attn.c_attn`, o: `${p}.attn.c_proj`, fc: `${p}.mlp.c_fc`, down: `${p}.mlp.c_proj` };
+    return {
+      norm1: `${p}.ln_1`,
+      norm2: `${p}.ln_2`,
+      q: `${p}.attn.c_attn`,
+      o: `${p}.attn.c_proj`,
+      fc: `${p}.mlp.c_fc`,
+      down: `${p}.mlp.c_proj`,
+    };
   }
   const p = `model.layers.${l}`;
   return {
-    norm1: `${p}.input_layernorm`, norm2: `${p}.post_attention_layernorm`,
-    q: `${p}.self_attn.q_proj`, k: `${p}.self_attn.k_proj`, v: `${p}.self_attn.v_proj`, o: `${p}.self_attn.o_proj`,
-    fc: `${p}.mlp.gate_proj`, up: `${p}.mlp.up_proj`, down: `${p}.mlp.down_proj`,
+    norm1: `${p}.input_layernorm`,
+    norm2: `${p}.post_attention_layernorm`,
+    q: `${p}.self_attn.q_proj`,
+    k: `${p}.self_attn.k_proj`,
+    v: `${p}.self_attn.v_proj`,
+    o: `${p}.self_attn.o_proj`,
+    fc: `${p}.mlp.gate_proj`,
+    up: `${p}.mlp.up_proj`,
+    down: `${p}.mlp.down_proj`,
   };
 }
 
 /** Names of the embedding, final norm and head tensors. */
 export function globalNames(c: ModelConfig): { embed: string; pos?: string; normFinal: string; head: string } {
-  if (c.family === "gpt2") return { embed: "wte.weight", pos: "wpe.weight", normFinal: "ln_f", head: c.tieEmbeddings ? "wte.weight" : "lm_head.weight" };
-  return { embed: "model.embed_tokens.weight", normFinal: "model.norm", head: c.tieEmbeddings ? "model.embed_tokens.weight" : "lm_head.weight" };
+  if (c.family === "gpt2")
+    return { embed: "wte.weight", pos: "wpe.weight", normFinal: "ln_f", head: c.tieEmbeddings ? "wte.weight" : "lm_head.weight" };
+  return {
+    embed: "model.embed_tokens.weight",
+    normFinal: "model.norm",
+    head: c.tieEmbeddings ? "model.embed_tokens.weight" : "lm_head.weight",
+  };
 }
 
 /** Every parameter of the model in HF order, names and layouts. */
@@ -61,7 +79,12 @@ export function paramSpecs(c: ModelConfig): ParamSpec[] {
   // weight + optional bias; `inF`/`outF` are the math dimensions, the layout decides the stored order.
   const lin = (name: string, inF: number, outF: number, bias: boolean, residual = false) => {
     const conv = c.family === "gpt2";
-    specs.push({ name: `${name}.weight`, shape: conv ? [inF, outF] : [outF, inF], init: residual ? "residual" : "normal", layout: conv ? "conv1d" : "linear" });
+    specs.push({
+      name: `${name}.weight`,
+      shape: conv ? [inF, outF] : [outF, inF],
+      init: residual ? "residual" : "normal",
+      layout: conv ? "conv1d" : "linear",
+    });
     if (bias) specs.push({ name: `${name}.bias`, shape: [outF], init: "zeros" });
   };
   for (let l = 0; l < c.nLayers; l++) {

@@ -82,7 +82,12 @@ export function resolvePretrainConfig(partial: Partial<PretrainConfig> & { model
   const c = { ...DEFAULT_PRETRAIN_CONFIG, ...partial } as PretrainConfig;
   const posInt = (v: number) => Number.isInteger(v) && v > 0;
   const nonNegInt = (v: number) => Number.isInteger(v) && v >= 0;
-  check(typeof c.model === "object" && c.model !== null && typeof c.model.family === "string", "model", c.model, 'an object with a family ("llama", "qwen2" or "gpt2")');
+  check(
+    typeof c.model === "object" && c.model !== null && typeof c.model.family === "string",
+    "model",
+    c.model,
+    'an object with a family ("llama", "qwen2" or "gpt2")',
+  );
   check(Number.isInteger(c.seed), "seed", c.seed, "an integer");
   for (const k of ["contextLength", "batchSize", "steps", "evalEvery"] as const) check(posInt(c[k]), k, c[k], "a positive integer");
   for (const k of ["evalWindows", "checkpointEvery", "warmupSteps"] as const) check(nonNegInt(c[k]), k, c[k], "an integer ≥ 0");
@@ -181,7 +186,11 @@ export function nextTokenLoss(logits: tf.Tensor3D, targets: tf.Tensor2D): tf.Sca
     const [B, T, V] = logits.shape;
     const logp = tf.logSoftmax(logits.reshape([B * T, V])); // [B·T, V]
     const onehot = tf.oneHot(targets.reshape([B * T]), V); // [B·T, V]
-    return logp.mul(onehot).sum().neg().div(B * T) as tf.Scalar;
+    return logp
+      .mul(onehot)
+      .sum()
+      .neg()
+      .div(B * T) as tf.Scalar;
   });
 }
 
@@ -190,7 +199,8 @@ async function evaluate(model: Transformer, stream: Int32Array, c: PretrainConfi
   const T = c.contextLength;
   let starts = Array.from({ length: Math.floor((stream.length - 1) / T) }, (_, i) => i * T);
   if (c.evalWindows > 0) starts = starts.slice(0, c.evalWindows);
-  if (starts.length === 0) throw new RftlabError(`pretrain: the held-out split has ${stream.length} tokens, fewer than contextLength + 1 = ${T + 1}`);
+  if (starts.length === 0)
+    throw new RftlabError(`pretrain: the held-out split has ${stream.length} tokens, fewer than contextLength + 1 = ${T + 1}`);
   let total = 0;
   for (let i = 0; i < starts.length; i += c.batchSize) {
     const { x, y } = windows(stream, starts.slice(i, i + c.batchSize), T);
@@ -214,11 +224,17 @@ async function saveTrainingState(dir: string, model: Transformer, opt: AdamW, st
     ];
   });
   await writeSafetensors(path.join(dir, "optimizer.safetensors"), tensors);
-  await writeFileAtomic(path.join(dir, "trainer_state.json"), JSON.stringify({ step, stepCount: s.stepCount, paramSteps: s.paramSteps }) + "\n");
+  await writeFileAtomic(
+    path.join(dir, "trainer_state.json"),
+    JSON.stringify({ step, stepCount: s.stepCount, paramSteps: s.paramSteps }) + "\n",
+  );
 }
 
 async function loadTrainingState(dir: string, opt: AdamW): Promise<void> {
-  const meta = readJsonFile<{ stepCount: number; paramSteps: Record<string, number> }>(path.join(dir, "trainer_state.json"), "trainer_state.json");
+  const meta = readJsonFile<{ stepCount: number; paramSteps: Record<string, number> }>(
+    path.join(dir, "trainer_state.json"),
+    "trainer_state.json",
+  );
   const ckpt = await openCheckpoint(path.join(dir, "optimizer.safetensors"));
   try {
     const state: AdamWState = { stepCount: meta.stepCount, paramSteps: meta.paramSteps, expAvg: {}, expAvgSq: {}, config: opt.config };
@@ -254,14 +270,18 @@ export async function pretrain(
   const test = tokenStream(corpus.test, tokenizer);
   const T = config.contextLength;
   const B = config.batchSize;
-  if (train.length < T + 2) throw new RftlabError(`pretrain: the corpus has ${train.length} training tokens, fewer than contextLength + 2 = ${T + 2}`);
-  const modelConfig = resolveModelConfig({
-    maxPositions: T,
-    bosTokenId: tokenizer.bosId,
-    eosTokenId: tokenizer.eosId,
-    ...config.model,
-    vocabSize: tokenizer.vocabSize,
-  }, "PretrainConfig.model");
+  if (train.length < T + 2)
+    throw new RftlabError(`pretrain: the corpus has ${train.length} training tokens, fewer than contextLength + 2 = ${T + 2}`);
+  const modelConfig = resolveModelConfig(
+    {
+      maxPositions: T,
+      bosTokenId: tokenizer.bosId,
+      eosTokenId: tokenizer.eosId,
+      ...config.model,
+      vocabSize: tokenizer.vocabSize,
+    },
+    "PretrainConfig.model",
+  );
 
   const runDir = await RunDir.open(path.join(out, "run"), config, { resume: opts.resume ?? false });
   const latest = runDir.latest();
@@ -275,7 +295,13 @@ export async function pretrain(
       await runDir.truncateLogs(step);
     }
     const resumedFrom = step;
-    const schedule = { peakLr: config.peakLr, minLr: config.minLr, warmupSteps: config.warmupSteps, totalSteps: config.steps, decay: "cosine" as const };
+    const schedule = {
+      peakLr: config.peakLr,
+      minLr: config.minLr,
+      warmupSteps: config.warmupSteps,
+      totalSteps: config.steps,
+      decay: "cosine" as const,
+    };
     const vars = [...model.params.values()];
     let trainMs = 0;
     let evalLoss = NaN;
@@ -296,7 +322,12 @@ export async function pretrain(
       const stepMs = performance.now() - ts;
       trainMs += stepMs;
       const metrics: PretrainMetrics = {
-        step, loss, grad_norm: clipped.norm, learning_rate: lr, num_tokens: step * B * T, step_time: stepMs / 1000,
+        step,
+        loss,
+        grad_norm: clipped.norm,
+        learning_rate: lr,
+        num_tokens: step * B * T,
+        step_time: stepMs / 1000,
       };
       if (step % config.evalEvery === 0 || step === config.steps) metrics.eval_loss = evalLoss = await evaluate(model, test, config);
       await runDir.append("metrics", [metrics]);
@@ -313,7 +344,10 @@ export async function pretrain(
     await finishRunFolder(out);
     const trainSeconds = trainMs / 1000;
     return {
-      model, tokenizer, config, evalLoss,
+      model,
+      tokenizer,
+      config,
+      evalLoss,
       tokensPerSecond: trainSeconds > 0 ? ((step - resumedFrom) * B * T) / trainSeconds : 0,
       wallSeconds: (performance.now() - t0) / 1000,
       resumedFrom,

@@ -65,7 +65,8 @@ export async function ensurePretrainedTiny(opts: PretrainedTinyOptions = {}): Pr
     };
     // One builder per entry: another process pretraining the same model finishes first and this one reuses it.
     const built = await withDirLock(`${dir}.lock`, async () =>
-      isFinishedModelFolder(dir) ? undefined : pretrain(resolved, { out: dir, resume: true, onProgress: opts.onProgress }));
+      isFinishedModelFolder(dir) ? undefined : pretrain(resolved, { out: dir, resume: true, onProgress: opts.onProgress }),
+    );
     if (built) return { model: built.model, tokenizer: built.tokenizer, dir, config, cached };
   }
   return { model: await loadModel(dir), tokenizer: loadTokenizer(dir), dir, config, cached };

@@ -145,15 +145,20 @@ export class Transformer {
     const n = this.numParams();
     const size = n >= 1e9 ? `${(n / 1e9).toFixed(2)}B` : n >= 1e6 ? `${(n / 1e6).toFixed(2)}M` : `${(n / 1e3).toFixed(1)}K`;
     const heads = c.nKvHeads === c.nHeads ? `${c.nHeads} heads` : `${c.nHeads}/${c.nKvHeads} q/kv heads`;
-    return `Transformer(${c.family}): ${size} params, ${c.nLayers} layers, d=${c.dModel}, ${heads}, dFF=${c.dFF}, vocab ${c.vocabSize}, ` +
-      `${c.tieEmbeddings ? "tied" : "untied"} head`;
+    return (
+      `Transformer(${c.family}): ${size} params, ${c.nLayers} layers, d=${c.dModel}, ${heads}, dFF=${c.dFF}, vocab ${c.vocabSize}, ` +
+      `${c.tieEmbeddings ? "tied" : "untied"} head`
+    );
   }
 
   private checkIds(ids: tf.Tensor2D, cache: KVCache | undefined): void {
     if (!(ids instanceof tf.Tensor) || ids.rank !== 2) {
-      throw new RftlabError(`Transformer.forward: ids must be a 2-D int32 tensor [B, T]; got ${ids instanceof tf.Tensor ? `shape [${ids.shape}]` : typeof ids}`);
+      throw new RftlabError(
+        `Transformer.forward: ids must be a 2-D int32 tensor [B, T]; got ${ids instanceof tf.Tensor ? `shape [${ids.shape}]` : typeof ids}`,
+      );
     }
-    if (ids.dtype !== "int32") throw new RftlabError(`Transformer.forward: ids must be int32; got ${ids.dtype} (tf.tensor2d(rows, undefined, "int32"))`);
+    if (ids.dtype !== "int32")
+      throw new RftlabError(`Transformer.forward: ids must be int32; got ${ids.dtype} (tf.tensor2d(rows, undefined, "int32"))`);
     const [B, T] = ids.shape;
     if (T === 0) throw new RftlabError("Transformer.forward: ids has no positions (T = 0)");
     const V = this.config.vocabSize;
@@ -162,16 +167,21 @@ export class Transformer {
       const data = ids.dataSync();
       for (let i = 0; i < data.length; i++) {
         if (data[i] < 0 || data[i] >= V) {
-          throw new RftlabError(`Transformer.forward: token id ${data[i]} at [${Math.floor(i / T)}, ${i % T}] is outside [0, vocabSize = ${V})`);
+          throw new RftlabError(
+            `Transformer.forward: token id ${data[i]} at [${Math.floor(i / T)}, ${i % T}] is outside [0, vocabSize = ${V})`,
+          );
         }
       }
     }
     const past = cache?.length ?? 0;
     const limit = cache ? cache.maxLen : this.config.family === "gpt2" ? this.config.maxPositions : Infinity;
     if (past + T > limit) {
-      throw new RftlabError(`Transformer.forward: ${past} cached + ${T} new positions exceed ${cache ? "the cache's maxLen" : "maxPositions"} = ${limit}`);
+      throw new RftlabError(
+        `Transformer.forward: ${past} cached + ${T} new positions exceed ${cache ? "the cache's maxLen" : "maxPositions"} = ${limit}`,
+      );
     }
-    if (cache && cache.batch !== B) throw new RftlabError(`Transformer.forward: ids have batch ${B} but the cache was made for batch ${cache.batch}`);
+    if (cache && cache.batch !== B)
+      throw new RftlabError(`Transformer.forward: ids have batch ${B} but the cache was made for batch ${cache.batch}`);
   }
 
   private run(ids: tf.Tensor2D, cache: KVCache | undefined, hooks: Map<string, HookFn> | undefined, lastOnly: boolean): tf.Tensor {
@@ -255,8 +265,13 @@ export class Transformer {
 
   /** Causal self-attention with grouped-query heads. a [B, T, D] → out [B, T, D]; k, v [B, Hkv, S, hd]. */
   private attention(
-    l: number, a: tf.Tensor, B: number, T: number, rope: { cos: tf.Tensor; sin: tf.Tensor } | undefined,
-    mask: tf.Tensor | undefined, past: { k: tf.Tensor4D; v: tf.Tensor4D } | undefined,
+    l: number,
+    a: tf.Tensor,
+    B: number,
+    T: number,
+    rope: { cos: tf.Tensor; sin: tf.Tensor } | undefined,
+    mask: tf.Tensor | undefined,
+    past: { k: tf.Tensor4D; v: tf.Tensor4D } | undefined,
     hook: (name: string, t: tf.Tensor, canonical?: number[]) => tf.Tensor,
   ): { out: tf.Tensor; k: tf.Tensor4D; v: tf.Tensor4D } {
     const c = this.config;

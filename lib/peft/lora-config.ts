@@ -31,7 +31,8 @@ export function resolveLoraConfig(family: ModelFamily, partial: Partial<LoraConf
   if (!Number.isInteger(c.r) || c.r < 1) bad("r", "an integer ≥ 1", c.r);
   if (!(c.alpha > 0)) bad("alpha", "> 0", c.alpha);
   if (!(c.dropout >= 0 && c.dropout < 1)) bad("dropout", "in [0, 1)", c.dropout);
-  if (!Array.isArray(c.targetModules) || c.targetModules.length === 0) bad("targetModules", "a non-empty array of module names", c.targetModules);
+  if (!Array.isArray(c.targetModules) || c.targetModules.length === 0)
+    bad("targetModules", "a non-empty array of module names", c.targetModules);
   const unknown = c.targetModules.filter((m) => !LORA_TARGETS[family].includes(m));
   if (unknown.length) bad("targetModules", `names from ${LORA_TARGETS[family].join(", ")} for a ${family} model`, unknown);
   return c;

@@ -33,13 +33,20 @@ export class LoraAdapter {
   /** Dropout is applied only while training is true. */
   training = false;
 
-  constructor(readonly model: Transformer, partial: Partial<LoraConfig> = {}) {
+  constructor(
+    readonly model: Transformer,
+    partial: Partial<LoraConfig> = {},
+  ) {
     this.config = resolveLoraConfig(model.config.family, partial);
     this.scaling = loraScaling(this.config);
     const rng = createRng(this.config.seed);
-    const targets = model.paramNames().filter((n) => n.endsWith(".weight") && this.config.targetModules.some((m) => n.endsWith(`.${m}.weight`)));
+    const targets = model
+      .paramNames()
+      .filter((n) => n.endsWith(".weight") && this.config.targetModules.some((m) => n.endsWith(`.${m}.weight`)));
     if (targets.length === 0) {
-      throw new RftlabError(`LoRA: no parameter matches targetModules ${JSON.stringify(this.config.targetModules)} in this ${model.config.family} model`);
+      throw new RftlabError(
+        `LoRA: no parameter matches targetModules ${JSON.stringify(this.config.targetModules)} in this ${model.config.family} model`,
+      );
     }
     const r = this.config.r;
     this.modules = targets.map((weightName) => {
@@ -164,7 +171,12 @@ export class LoraAdapter {
 
   /** Saves adapter_model.safetensors + adapter_config.json in PEFT's layout (loadable by peft.PeftModel). */
   async save(folder: string, baseModel = ""): Promise<void> {
-    const tensors = [...this.params()].map(([name, v]) => ({ name, dtype: "F32" as const, shape: v.shape, data: v.dataSync() as Float32Array }));
+    const tensors = [...this.params()].map(([name, v]) => ({
+      name,
+      dtype: "F32" as const,
+      shape: v.shape,
+      data: v.dataSync() as Float32Array,
+    }));
     await writeSafetensors(path.join(folder, "adapter_model.safetensors"), tensors, { format: "pt" });
     const c = this.config;
     const peftConfig = {

@@ -14,7 +14,11 @@ export type ParamMasks = Map<string, Uint8Array | Float32Array>;
 export class GradientMasker {
   protected readonly masks = new Map<string, tf.Tensor>();
 
-  constructor(protected readonly model: Transformer, masks: ParamMasks, readonly passUnmasked = false) {
+  constructor(
+    protected readonly model: Transformer,
+    masks: ParamMasks,
+    readonly passUnmasked = false,
+  ) {
     for (const [name, m] of masks) this.masks.set(name, this.upload(name, m));
   }
 
@@ -22,7 +26,9 @@ export class GradientMasker {
   protected upload(name: string, m: Uint8Array | Float32Array): tf.Tensor {
     const p = this.model.param(name);
     if (m.length !== p.size) {
-      throw new RftlabError(`GradientMasker: mask for ${name} has ${m.length} entries but the parameter has ${p.size} (shape [${p.shape}])`);
+      throw new RftlabError(
+        `GradientMasker: mask for ${name} has ${m.length} entries but the parameter has ${p.size} (shape [${p.shape}])`,
+      );
     }
     return tf.tensor(Float32Array.from(m), p.shape);
   }
@@ -64,7 +70,10 @@ export function randomMasks(model: Transformer, density: number, seed = 0, names
   const out: ParamMasks = new Map();
   for (const name of names ?? model.paramNames().filter((n) => model.param(n).rank === 2)) {
     const size = model.param(name).size;
-    out.set(name, Uint8Array.from({ length: size }, () => (rng.next() < density ? 1 : 0)));
+    out.set(
+      name,
+      Uint8Array.from({ length: size }, () => (rng.next() < density ? 1 : 0)),
+    );
   }
   return out;
 }
@@ -77,8 +86,14 @@ export function wholeParamMasks(model: Transformer, trainable: Iterable<string>)
 }
 
 const HFT_GROUPS: Record<string, { attn: string[]; mlp: string[] }> = {
-  llama: { attn: ["self_attn.q_proj", "self_attn.k_proj", "self_attn.v_proj", "self_attn.o_proj"], mlp: ["mlp.gate_proj", "mlp.up_proj", "mlp.down_proj"] },
-  qwen2: { attn: ["self_attn.q_proj", "self_attn.k_proj", "self_attn.v_proj", "self_attn.o_proj"], mlp: ["mlp.gate_proj", "mlp.up_proj", "mlp.down_proj"] },
+  llama: {
+    attn: ["self_attn.q_proj", "self_attn.k_proj", "self_attn.v_proj", "self_attn.o_proj"],
+    mlp: ["mlp.gate_proj", "mlp.up_proj", "mlp.down_proj"],
+  },
+  qwen2: {
+    attn: ["self_attn.q_proj", "self_attn.k_proj", "self_attn.v_proj", "self_attn.o_proj"],
+    mlp: ["mlp.gate_proj", "mlp.up_proj", "mlp.down_proj"],
+  },
   // GPT-2 has 2 attention and 2 MLP matrices: the analogue freezes one of each.
   gpt2: { attn: ["attn.c_attn", "attn.c_proj"], mlp: ["mlp.c_fc", "mlp.c_proj"] },
 };
@@ -111,5 +126,8 @@ export function hftFrozenWeights(model: Transformer, seed = 0): string[] {
 /** HFT as gradient masks: every parameter trains except the frozen weights. */
 export function hftMasks(model: Transformer, seed = 0): ParamMasks {
   const frozen = new Set(hftFrozenWeights(model, seed));
-  return wholeParamMasks(model, model.paramNames().filter((n) => !frozen.has(n)));
+  return wholeParamMasks(
+    model,
+    model.paramNames().filter((n) => !frozen.has(n)),
+  );
 }

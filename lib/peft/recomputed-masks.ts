@@ -1,4 +1,3 @@
-import { tf } from "../tensor/tf";
 import type { AdamW } from "../tensor/optim";
 import type { Transformer } from "../model";
 import { RftlabError } from "../errors";
@@ -22,7 +21,9 @@ export const DEFAULT_MASK_RECOMPUTE_CONFIG: Readonly<MaskRecomputeConfig> = deep
 export function resolveMaskRecomputeConfig(partial: Partial<MaskRecomputeConfig> = {}): MaskRecomputeConfig {
   const c = { ...DEFAULT_MASK_RECOMPUTE_CONFIG, ...partial };
   if (!Number.isInteger(c.updateInterval) || c.updateInterval < 1) {
-    throw new RftlabError(`MaskRecomputeConfig.updateInterval must be an integer ≥ 1 (optimizer steps); got ${c.updateInterval}. Use a value above the run's steps to keep the mask fixed.`);
+    throw new RftlabError(
+      `MaskRecomputeConfig.updateInterval must be an integer ≥ 1 (optimizer steps); got ${c.updateInterval}. Use a value above the run's steps to keep the mask fixed.`,
+    );
   }
   return c;
 }
@@ -47,7 +48,12 @@ export class RecomputingGradientMasker extends GradientMasker {
   readonly recomputes: MaskRecompute[] = [];
   private current: ParamMasks;
 
-  constructor(model: Transformer, masks: ParamMasks, private readonly maskFn: MaskFn, config: Partial<MaskRecomputeConfig> = {}) {
+  constructor(
+    model: Transformer,
+    masks: ParamMasks,
+    private readonly maskFn: MaskFn,
+    config: Partial<MaskRecomputeConfig> = {},
+  ) {
     super(model, masks);
     this.config = resolveMaskRecomputeConfig(config);
     this.current = new Map(masks);

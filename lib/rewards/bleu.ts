@@ -7,8 +7,16 @@ import type { RewardFn } from "./types";
  * symbols off, split `.`/`,` unless between digits, split a dash after a digit. Case is kept.
  */
 export function tokenize13a(text: string): string[] {
-  let s = text.replace(/<skipped>/g, "").replace(/-\n/g, "").replace(/\n/g, " ");
-  if (s.includes("&")) s = s.replace(/&quot;/g, '"').replace(/&amp;/g, "&").replace(/&lt;/g, "<").replace(/&gt;/g, ">");
+  let s = text
+    .replace(/<skipped>/g, "")
+    .replace(/-\n/g, "")
+    .replace(/\n/g, " ");
+  if (s.includes("&"))
+    s = s
+      .replace(/&quot;/g, '"')
+      .replace(/&amp;/g, "&")
+      .replace(/&lt;/g, "<")
+      .replace(/&gt;/g, ">");
   s = ` ${s} `
     .replace(/([{-~[-` -&(-+:-@/])/g, " $1 ")
     .replace(/([^0-9])([.,])/g, "$1 $2 ")
@@ -51,7 +59,9 @@ export const BLEU_MAX_ORDER = 4;
  */
 export function corpusBleu(hypotheses: readonly string[], references: readonly (readonly string[])[]): BleuStats {
   if (hypotheses.length !== references.length) {
-    throw new RftlabError(`corpusBleu: ${hypotheses.length} hypotheses but ${references.length} reference lists; pass one list of references per hypothesis`);
+    throw new RftlabError(
+      `corpusBleu: ${hypotheses.length} hypotheses but ${references.length} reference lists; pass one list of references per hypothesis`,
+    );
   }
   const matches = new Array<number>(BLEU_MAX_ORDER).fill(0);
   const totals = new Array<number>(BLEU_MAX_ORDER).fill(0);

@@ -24,14 +24,22 @@ export interface OverlongPenaltyOptions {
  */
 export function overlongPenaltyReward({ maxCompletionLength, cacheLength }: OverlongPenaltyOptions): RewardFn {
   if (!(Number.isInteger(maxCompletionLength) && maxCompletionLength > 0)) {
-    throw new RftlabError(`overlongPenaltyReward: maxCompletionLength must be a positive integer (L_max, tokens); got ${maxCompletionLength}`);
+    throw new RftlabError(
+      `overlongPenaltyReward: maxCompletionLength must be a positive integer (L_max, tokens); got ${maxCompletionLength}`,
+    );
   }
   if (!(Number.isInteger(cacheLength) && cacheLength > 0 && cacheLength <= maxCompletionLength)) {
-    throw new RftlabError(`overlongPenaltyReward: cacheLength must be an integer in [1, maxCompletionLength=${maxCompletionLength}] (L_cache); got ${cacheLength}`);
+    throw new RftlabError(
+      `overlongPenaltyReward: cacheLength must be an integer in [1, maxCompletionLength=${maxCompletionLength}] (L_cache); got ${cacheLength}`,
+    );
   }
   return (ctx) => {
     const ids = ctx.completionIds;
-    if (!ids) warnOnce("overlong-no-ids", "overlongPenaltyReward: ctx.completionIds is missing; counting whitespace-separated words instead of tokens");
+    if (!ids)
+      warnOnce(
+        "overlong-no-ids",
+        "overlongPenaltyReward: ctx.completionIds is missing; counting whitespace-separated words instead of tokens",
+      );
     return ctx.completions.map((c, i) => {
       const len = ids ? ids[i].length : c.split(/\s+/).filter((w) => w.length > 0).length;
       return overlongPenalty(len, maxCompletionLength, cacheLength);

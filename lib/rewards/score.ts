@@ -58,7 +58,7 @@ function checkScores(name: string, out: unknown, rows: number): number[] {
 }
 
 function shorten(s: unknown, n = 200): string {
-  const t = typeof s === "string" ? s : JSON.stringify(s) ?? String(s);
+  const t = typeof s === "string" ? s : (JSON.stringify(s) ?? String(s));
   return t.length > n ? t.slice(0, n) + "…" : t;
 }
 
@@ -76,11 +76,14 @@ export async function scoreRewards(
   const rows = ctx.completions.length;
   if (fns.length === 0) throw new RftlabError("scoreRewards: fns is empty; pass at least one {name, fn, weight}");
   if (ctx.prompts.length !== rows) {
-    throw new RftlabError(`scoreRewards: ctx.prompts has ${ctx.prompts.length} rows but ctx.completions has ${rows}; pass one prompt per completion`);
+    throw new RftlabError(
+      `scoreRewards: ctx.prompts has ${ctx.prompts.length} rows but ctx.completions has ${rows}; pass one prompt per completion`,
+    );
   }
   const names = new Set<string>();
   for (const f of fns) {
-    if (names.has(f.name)) throw new RftlabError(`scoreRewards: reward name "${f.name}" is used twice; names key the metrics, make them unique`);
+    if (names.has(f.name))
+      throw new RftlabError(`scoreRewards: reward name "${f.name}" is used twice; names key the metrics, make them unique`);
     names.add(f.name);
   }
   if (groupSize !== undefined && (!Number.isInteger(groupSize) || groupSize < 1 || rows % groupSize !== 0)) {

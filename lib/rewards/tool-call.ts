@@ -72,7 +72,9 @@ export function jsonEqual(a: unknown, b: unknown): boolean {
   }
   const ka = Object.keys(a);
   const kb = Object.keys(b);
-  return ka.length === kb.length && ka.every((k) => k in b && jsonEqual((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]));
+  return (
+    ka.length === kb.length && ka.every((k) => k in b && jsonEqual((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]))
+  );
 }
 
 /**
@@ -83,10 +85,16 @@ export function jsonEqual(a: unknown, b: unknown): boolean {
  * prediction contributes 0.
  */
 export function toolCallCorrectness(predicted: readonly ToolCall[], truth: readonly ToolCall[]): number {
-  if (predicted.length === truth.length && predicted.every((p, i) => p.name === truth[i].name && jsonEqual(p.arguments, truth[i].arguments))) {
+  if (
+    predicted.length === truth.length &&
+    predicted.every((p, i) => p.name === truth[i].name && jsonEqual(p.arguments, truth[i].arguments))
+  ) {
     return 3;
   }
-  let s = multisetJaccard(predicted.map((p) => p.name), truth.map((g) => g.name));
+  let s = multisetJaccard(
+    predicted.map((p) => p.name),
+    truth.map((g) => g.name),
+  );
   let sMax = 1;
   for (const g of truth) {
     const gKeys = Object.keys(g.arguments);
@@ -137,7 +145,9 @@ export function toolCallReward({ referenceColumn = "tool_calls" }: ToolCallRewar
   return (ctx) => {
     const col = ctx[referenceColumn];
     if (!Array.isArray(col)) {
-      throw new RftlabError(`toolCallReward: dataset column "${referenceColumn}" is ${col === undefined ? "missing" : typeof col}; pass the expected tool calls per row in that column or set referenceColumn`);
+      throw new RftlabError(
+        `toolCallReward: dataset column "${referenceColumn}" is ${col === undefined ? "missing" : typeof col}; pass the expected tool calls per row in that column or set referenceColumn`,
+      );
     }
     return ctx.completions.map((comp, i) => {
       if (col[i] === null || col[i] === undefined) return null;

@@ -22,7 +22,11 @@ export interface AdvantageConfig {
 }
 
 /** Reward scaling of each estimator when `scaleRewards` is not given (see AdvantageConfig.scaleRewards). */
-const SCALE_REWARDS_OF: Readonly<Record<AdvantageEstimator, RewardScaling>> = deepFreeze({ grpo: "group", rloo: "none", reinforce: "none" });
+const SCALE_REWARDS_OF: Readonly<Record<AdvantageEstimator, RewardScaling>> = deepFreeze({
+  grpo: "group",
+  rloo: "none",
+  reinforce: "none",
+});
 
 /**
  * Defaults of the fields that have one (groupSize has none; baseline defaults to the group mean).
@@ -48,10 +52,14 @@ export function resolveAdvantageConfig(partial: Partial<AdvantageConfig> & { gro
     throw new RftlabError(`computeAdvantages: groupSize (G) must be a positive integer; got ${groupSize}`);
   }
   if (estimator === "rloo" && groupSize < 2) {
-    throw new RftlabError(`computeAdvantages: estimator "rloo" needs groupSize ≥ 2 (leave-one-out baseline over G−1 others); got ${groupSize}`);
+    throw new RftlabError(
+      `computeAdvantages: estimator "rloo" needs groupSize ≥ 2 (leave-one-out baseline over G−1 others); got ${groupSize}`,
+    );
   }
   if (baseline !== undefined && (estimator !== "reinforce" || !Number.isFinite(baseline))) {
-    throw new RftlabError(`computeAdvantages: baseline applies to estimator "reinforce" only and must be finite; got baseline ${baseline} with estimator "${estimator}"`);
+    throw new RftlabError(
+      `computeAdvantages: baseline applies to estimator "reinforce" only and must be finite; got baseline ${baseline} with estimator "${estimator}"`,
+    );
   }
   return { groupSize, estimator, scaleRewards, baseline };
 }

@@ -38,7 +38,8 @@ export const DEFAULT_DPO_LOSS_CONFIG: Readonly<DpoLossConfig> = deepFreeze({ bet
 export function resolveDpoLossConfig(partial: Partial<DpoLossConfig> = {}): DpoLossConfig {
   const c: DpoLossConfig = { ...DEFAULT_DPO_LOSS_CONFIG, ...partial };
   if (!(c.beta > 0)) throw new RftlabError(`dpoLoss: beta (β) must be > 0; got ${c.beta}`);
-  if (!["sigmoid", "ipo", "hinge"].includes(c.lossType)) throw new RftlabError(`dpoLoss: lossType must be "sigmoid", "ipo" or "hinge"; got ${JSON.stringify(c.lossType)}`);
+  if (!["sigmoid", "ipo", "hinge"].includes(c.lossType))
+    throw new RftlabError(`dpoLoss: lossType must be "sigmoid", "ipo" or "hinge"; got ${JSON.stringify(c.lossType)}`);
   if ((c.chosenLengths === undefined) !== (c.rejectedLengths === undefined)) {
     throw new RftlabError("dpoLoss: pass both chosenLengths and rejectedLengths (per-token averaging for ipo), or neither");
   }

@@ -40,16 +40,20 @@ export function resolvePolicyLossConfig(partial: Partial<PolicyLossConfig> = {})
   const fail = (msg: string) => {
     throw new RftlabError(`policyLoss: ${msg}`);
   };
-  if (!["grpo", "bnpo", "dr_grpo", "dapo"].includes(c.lossType)) fail(`lossType must be "grpo", "bnpo", "dr_grpo" or "dapo"; got ${JSON.stringify(c.lossType)}`);
-  if (!["token", "sequence"].includes(c.importanceLevel)) fail(`importanceLevel must be "token" or "sequence"; got ${JSON.stringify(c.importanceLevel)}`);
+  if (!["grpo", "bnpo", "dr_grpo", "dapo"].includes(c.lossType))
+    fail(`lossType must be "grpo", "bnpo", "dr_grpo" or "dapo"; got ${JSON.stringify(c.lossType)}`);
+  if (!["token", "sequence"].includes(c.importanceLevel))
+    fail(`importanceLevel must be "token" or "sequence"; got ${JSON.stringify(c.importanceLevel)}`);
   if (!(c.epsilonLow >= 0 && c.epsilonLow < 1)) fail(`epsilonLow (ε_low) must be in [0, 1); got ${c.epsilonLow}`);
   if (!(c.epsilonHigh >= 0)) fail(`epsilonHigh (ε_high) must be ≥ 0; got ${c.epsilonHigh}`);
   if (!(c.beta >= 0)) fail(`beta (β, KL coefficient) must be ≥ 0; got ${c.beta}`);
   if (c.maxCompletionLength !== undefined && !(Number.isInteger(c.maxCompletionLength) && c.maxCompletionLength > 0)) {
     fail(`maxCompletionLength must be a positive integer; got ${c.maxCompletionLength}`);
   }
-  if (c.activeTokens !== undefined && !(c.activeTokens > 0)) fail(`activeTokens must be > 0 (completion tokens in the generation batch); got ${c.activeTokens}`);
-  if (c.activeTokens !== undefined && c.lossType !== "dapo") fail(`activeTokens only applies to lossType "dapo"; got lossType "${c.lossType}"`);
+  if (c.activeTokens !== undefined && !(c.activeTokens > 0))
+    fail(`activeTokens must be > 0 (completion tokens in the generation batch); got ${c.activeTokens}`);
+  if (c.activeTokens !== undefined && c.lossType !== "dapo")
+    fail(`activeTokens only applies to lossType "dapo"; got lossType "${c.lossType}"`);
   return c;
 }
 
@@ -95,7 +99,8 @@ export function policyLoss(inputs: PolicyLossInputs, config: Partial<PolicyLossC
   checkShape(oldLogp, [B, T], "oldLogp", "policyLoss");
   checkShape(mask, [B, T], "mask", "policyLoss");
   if (refLogp) checkShape(refLogp, [B, T], "refLogp", "policyLoss");
-  if (c.beta > 0 && !refLogp) throw new RftlabError(`policyLoss: beta = ${c.beta} > 0 needs refLogp (log π_ref, [B, T]); pass it or set beta = 0`);
+  if (c.beta > 0 && !refLogp)
+    throw new RftlabError(`policyLoss: beta = ${c.beta} > 0 needs refLogp (log π_ref, [B, T]); pass it or set beta = 0`);
   return tf.tidy(() => {
     const m = mask.toFloat(); // [B, T]
     const adv = asFloatVector(inputs.advantages, "advantages", "policyLoss", B).reshape([B, 1]); // [B, 1]
@@ -117,8 +122,14 @@ export function policyLoss(inputs: PolicyLossInputs, config: Partial<PolicyLossC
     else if (c.lossType === "bnpo") loss = perToken.sum().div(m.sum().maximum(1));
     else if (c.lossType === "dr_grpo") loss = perToken.sum().div(B * (c.maxCompletionLength ?? T));
     else loss = perToken.sum().div(c.activeTokens ?? m.sum().maximum(1));
-    const low = ratio.less(1 - c.epsilonLow).logicalAnd(adv.less(0)).toFloat(); // [B, T] or [B, 1]
-    const high = ratio.greater(1 + c.epsilonHigh).logicalAnd(adv.greater(0)).toFloat();
+    const low = ratio
+      .less(1 - c.epsilonLow)
+      .logicalAnd(adv.less(0))
+      .toFloat(); // [B, T] or [B, 1]
+    const high = ratio
+      .greater(1 + c.epsilonHigh)
+      .logicalAnd(adv.greater(0))
+      .toFloat();
     const metrics: Record<string, tf.Scalar> = {
       "clip_ratio/low_mean": maskedMean(low, m),
       "clip_ratio/high_mean": maskedMean(high, m),

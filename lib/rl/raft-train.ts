@@ -49,12 +49,14 @@ export function resolveRaftConfig(partial: RaftConfigInput = {}): RaftConfig {
   const c: RaftConfig = { ...d, ...partial, sampling: { ...d.sampling, ...partial.sampling }, adamw: { ...d.adamw, ...partial.adamw } };
   resolveOptimConfig("RaftConfig", c);
   const int = (f: "promptsPerStep" | "numGenerations" | "numIterations", min: number) => {
-    if (!Number.isInteger(c[f]) || c[f] < min) throw new RftlabError(`RaftConfig.${f} must be an integer ≥ ${min}; got ${JSON.stringify(c[f])}`);
+    if (!Number.isInteger(c[f]) || c[f] < min)
+      throw new RftlabError(`RaftConfig.${f} must be an integer ≥ ${min}; got ${JSON.stringify(c[f])}`);
   };
   int("promptsPerStep", 1);
   int("numGenerations", 1);
   int("numIterations", 1);
-  if (c.minReward !== null && !Number.isFinite(c.minReward)) throw new RftlabError(`RaftConfig.minReward must be a finite number or null; got ${JSON.stringify(c.minReward)}`);
+  if (c.minReward !== null && !Number.isFinite(c.minReward))
+    throw new RftlabError(`RaftConfig.minReward must be a finite number or null; got ${JSON.stringify(c.minReward)}`);
   raftSelect([], { keep: c.keep }); // validates keep
   resolveSampleConfig({ ...c.sampling, numGenerations: c.numGenerations });
   return c;
@@ -77,9 +79,12 @@ export interface RaftTrainArgs extends Omit<PolicyTrainArgs, "config" | "referen
 export async function raftTrain(args: RaftTrainArgs): Promise<RunResult & { config: RaftConfig }> {
   const cfg = resolveRaftConfig(args.config);
   const { model, tokenizer, data, rewards, masker, isCorrect } = args;
-  if (data.length === 0 || typeof data[0]?.prompt !== "string") throw new RftlabError('raftTrain: training data must be a non-empty array of rows with a string "prompt"');
+  if (data.length === 0 || typeof data[0]?.prompt !== "string")
+    throw new RftlabError('raftTrain: training data must be a non-empty array of rows with a string "prompt"');
   if (cfg.requireCorrect && typeof isCorrect !== "function") {
-    throw new RftlabError("raftTrain: config.requireCorrect = true (expert iteration) needs isCorrect(row, completion); pass it or set requireCorrect = false");
+    throw new RftlabError(
+      "raftTrain: config.requireCorrect = true (expert iteration) needs isCorrect(row, completion); pass it or set requireCorrect = false",
+    );
   }
   const trainable = args.trainable ?? model.params;
   const optimizer = new AdamW(trainable, { ...cfg.adamw, lr: cfg.lr });
@@ -104,11 +109,21 @@ export async function raftTrain(args: RaftTrainArgs): Promise<RunResult & { conf
     metrics["completions/clipped_ratio"] = g.truncated.filter(Boolean).length / g.truncated.length;
     metrics["raft/kept_fraction"] = kept.length / g.lengths.length;
     if (kept.length === 0) return { metrics: { ...metrics, loss: 0, grad_norm: 0, num_tokens: 0 } };
-    const packed = packSequences(kept.map((i) => r.promptIds[i]), kept.map((i) => g.completionIds[i]));
+    const packed = packSequences(
+      kept.map((i) => r.promptIds[i]),
+      kept.map((i) => g.completionIds[i]),
+    );
     try {
       let last: Awaited<ReturnType<typeof accumulatedStep>> | undefined;
       for (let it = 0; it < cfg.numIterations; it++) {
-        last = await accumulatedStep({ trainable, optimizer, lr, maxGradNorm: cfg.maxGradNorm, masker, microBatches: sftMicroBatchLosses(model, packed, cfg.microBatchSize) });
+        last = await accumulatedStep({
+          trainable,
+          optimizer,
+          lr,
+          maxGradNorm: cfg.maxGradNorm,
+          masker,
+          microBatches: sftMicroBatchLosses(model, packed, cfg.microBatchSize),
+        });
       }
       Object.assign(metrics, { loss: last!.loss, grad_norm: last!.gradNorm, num_tokens: packed.activeTokens });
       const completions = kept.map((i) => ({
@@ -123,7 +138,14 @@ export async function raftTrain(args: RaftTrainArgs): Promise<RunResult & { conf
     }
   };
   try {
-    const run = await runLoop({ config: { trainer: "raft", ...cfg }, totalSteps: cfg.steps, trainable, optimizer, step, options: { saveEvery: cfg.saveEvery, ...args.options } });
+    const run = await runLoop({
+      config: { trainer: "raft", ...cfg },
+      totalSteps: cfg.steps,
+      trainable,
+      optimizer,
+      step,
+      options: { saveEvery: cfg.saveEvery, ...args.options },
+    });
     return { ...run, config: cfg };
   } finally {
     optimizer.dispose();

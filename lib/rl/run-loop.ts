@@ -44,7 +44,11 @@ export async function runLoop(args: {
     history.push(row);
     if (run) {
       await run.append("metrics", [row]);
-      if (completions) await run.append("completions", completions.map((c) => ({ step: s, ...c })));
+      if (completions)
+        await run.append(
+          "completions",
+          completions.map((c) => ({ step: s, ...c })),
+        );
       if (s % saveEvery === 0 || s === totalSteps) await run.saveCheckpoint(s, (dir) => writeCheckpoint(dir, s, trainable, optimizer));
     }
     options.onStep?.(s, row);

@@ -31,7 +31,8 @@ export const DEFAULT_DPO_CONFIG: Readonly<DpoConfig> = deepFreeze({ ...DEFAULT_S
 export function resolveSftConfig(partial: Partial<SftConfig> = {}): SftConfig {
   const d = DEFAULT_SFT_CONFIG;
   const c = resolveOptimConfig("SftConfig", { ...d, ...partial, adamw: { ...d.adamw, ...partial.adamw } });
-  if (!Number.isInteger(c.batchSize) || c.batchSize < 1) throw new RftlabError(`SftConfig.batchSize must be an integer ≥ 1; got ${c.batchSize}`);
+  if (!Number.isInteger(c.batchSize) || c.batchSize < 1)
+    throw new RftlabError(`SftConfig.batchSize must be an integer ≥ 1; got ${c.batchSize}`);
   return c;
 }
 
@@ -65,7 +66,14 @@ async function supervisedLoop(
     const { losses, tokens, cleanup } = microBatchLosses(stepRows(args.data.length, cfg.batchSize, cfg.seed, s), s);
     try {
       const lr = lrAt(s - 1, schedule);
-      const r = await accumulatedStep({ trainable, optimizer, lr, maxGradNorm: cfg.maxGradNorm, masker: args.masker, microBatches: losses });
+      const r = await accumulatedStep({
+        trainable,
+        optimizer,
+        lr,
+        maxGradNorm: cfg.maxGradNorm,
+        masker: args.masker,
+        microBatches: losses,
+      });
       const metrics: StepMetrics = { loss: r.loss, grad_norm: r.gradNorm, learning_rate: lr, num_tokens: tokens };
       for (const [k, vs] of Object.entries(r.metrics)) metrics[k] = vs.reduce((a, b) => a + b, 0) / vs.length;
       return { metrics };
@@ -74,7 +82,14 @@ async function supervisedLoop(
     }
   };
   try {
-    const run = await runLoop({ config: { trainer: name, ...cfg }, totalSteps: cfg.steps, trainable, optimizer, step, options: { saveEvery: cfg.saveEvery, ...args.options } });
+    const run = await runLoop({
+      config: { trainer: name, ...cfg },
+      totalSteps: cfg.steps,
+      trainable,
+      optimizer,
+      step,
+      options: { saveEvery: cfg.saveEvery, ...args.options },
+    });
     return { ...run, config: cfg };
   } finally {
     optimizer.dispose();
@@ -105,7 +120,10 @@ export async function sftTrain(args: SupervisedArgs<SftRow, Partial<SftConfig>>)
   const { model, tokenizer, data } = args;
   return supervisedLoop("sft", cfg, args, (idx) => {
     const rows = idx.map((i) => data[i]);
-    const b = packSequences(rows.map((r) => tokenizer.encode(r.prompt)), rows.map((r) => tokenizer.encode(r.completion)));
+    const b = packSequences(
+      rows.map((r) => tokenizer.encode(r.prompt)),
+      rows.map((r) => tokenizer.encode(r.completion)),
+    );
     return { losses: sftMicroBatchLosses(model, b, cfg.microBatchSize), tokens: b.activeTokens, cleanup: () => disposeBatch(b) };
   });
 }
@@ -125,7 +143,8 @@ export async function dpoTrain(
 ): Promise<RunResult & { config: DpoConfig }> {
   const cfg = resolveDpoConfig(args.config);
   const { model, tokenizer, data, reference } = args;
-  if (typeof reference !== "function") throw new RftlabError("dpoTrain: reference must be a function ids → logits (the frozen reference policy)");
+  if (typeof reference !== "function")
+    throw new RftlabError("dpoTrain: reference must be a function ids → logits (the frozen reference policy)");
   const run = await supervisedLoop("dpo", cfg, { ...args, config: undefined }, (idx) => {
     const rows = idx.map((i) => data[i]);
     const prompts = rows.map((r) => tokenizer.encode(r.prompt));
@@ -133,16 +152,28 @@ export async function dpoTrain(
     const rejected = rows.map((r) => tokenizer.encode(r.rejected));
     const bc = packSequences(prompts, chosen);
     const br = packSequences(prompts, rejected);
-    const seqSum = (lp: tf.Tensor2D, b: PackedBatch, mb: number[]) => lp.mul(b.mask.slice([mb[0], 0], [mb.length, -1])).sum(1) as tf.Tensor1D;
+    const seqSum = (lp: tf.Tensor2D, b: PackedBatch, mb: number[]) =>
+      lp.mul(b.mask.slice([mb[0], 0], [mb.length, -1])).sum(1) as tf.Tensor1D;
     const mbs = microBatches(rows.length, cfg.microBatchSize);
-    const refs = mbs.map((mb) =>
-      tf.tidy(() => [seqSum(packedLogp(reference, bc, mb), bc, mb), seqSum(packedLogp(reference, br, mb), br, mb)]) as [tf.Tensor1D, tf.Tensor1D],
+    const refs = mbs.map(
+      (mb) =>
+        tf.tidy(() => [seqSum(packedLogp(reference, bc, mb), bc, mb), seqSum(packedLogp(reference, br, mb), br, mb)]) as [
+          tf.Tensor1D,
+          tf.Tensor1D,
+        ],
     );
     const losses = mbs.map((mb, k) => (): MicroBatchLoss => {
       const fwd = (ids: tf.Tensor2D) => model.forward(ids);
       const r = dpoLoss(
-        { policyChosen: seqSum(packedLogp(fwd, bc, mb), bc, mb), policyRejected: seqSum(packedLogp(fwd, br, mb), br, mb), refChosen: refs[k][0], refRejected: refs[k][1] },
-        cfg.dpo.lossType === "ipo" ? { ...cfg.dpo, chosenLengths: mb.map((i) => chosen[i].length), rejectedLengths: mb.map((i) => rejected[i].length) } : cfg.dpo,
+        {
+          policyChosen: seqSum(packedLogp(fwd, bc, mb), bc, mb),
+          policyRejected: seqSum(packedLogp(fwd, br, mb), br, mb),
+          refChosen: refs[k][0],
+          refRejected: refs[k][1],
+        },
+        cfg.dpo.lossType === "ipo"
+          ? { ...cfg.dpo, chosenLengths: mb.map((i) => chosen[i].length), rejectedLengths: mb.map((i) => rejected[i].length) }
+          : cfg.dpo,
       );
       return { loss: r.loss.mul(mb.length / rows.length) as tf.Scalar, metrics: r.metrics };
     });

@@ -6,7 +6,10 @@ import { RftlabError } from "../errors";
  * α) and for μ = 1 callers that pass `oldLogp: stopGradient(logp)`.
  */
 export function stopGradient<T extends tf.Tensor>(x: T): T {
-  const f = tf.customGrad(((a: tf.Tensor) => ({ value: a.clone(), gradFunc: (dy: tf.Tensor) => tf.zerosLike(dy) })) as unknown as Parameters<typeof tf.customGrad>[0]);
+  const f = tf.customGrad(((a: tf.Tensor) => ({
+    value: a.clone(),
+    gradFunc: (dy: tf.Tensor) => tf.zerosLike(dy),
+  })) as unknown as Parameters<typeof tf.customGrad>[0]);
   return f(x) as T;
 }
 

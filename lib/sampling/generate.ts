@@ -64,12 +64,25 @@ export async function generate(
   });
   const G = cfg.numGenerations;
   const promptIndex = prompts.flatMap((_, i) => Array<number>(G).fill(i));
-  const rows = promptIndex.map((i) => ({ prompt: prompts[i], ids: [] as number[], logp: [] as number[], done: false, stopped: false, text: undefined as string | undefined }));
+  const rows = promptIndex.map((i) => ({
+    prompt: prompts[i],
+    ids: [] as number[],
+    logp: [] as number[],
+    done: false,
+    stopped: false,
+    text: undefined as string | undefined,
+  }));
   const byLength = new Map<number, number[]>();
   rows.forEach((r, i) => byLength.set(r.prompt.length, [...(byLength.get(r.prompt.length) ?? []), i]));
   const rng = createRng(cfg.seed);
   for (const members of [...byLength.values()]) {
-    await decodeGroup(model, members.map((i) => rows[i]), cfg, rng, opts);
+    await decodeGroup(
+      model,
+      members.map((i) => rows[i]),
+      cfg,
+      rng,
+      opts,
+    );
   }
   return {
     config: cfg,
@@ -98,7 +111,10 @@ async function decodeGroup(model: Transformer, group: Row[], cfg: SampleConfig, 
   const cache = model.newCache(N, T + cfg.maxNewTokens);
   const stopIds = new Set(cfg.stopTokenIds);
   try {
-    let input = tokenIds(group.flatMap((r) => r.prompt), [N, T]); // [N, T] then [N, 1]
+    let input = tokenIds(
+      group.flatMap((r) => r.prompt),
+      [N, T],
+    ); // [N, T] then [N, 1]
     for (let step = 0; step < cfg.maxNewTokens; step++) {
       const logp = tf.tidy(() => {
         const last = model.forwardLast(input, cache); // [N, V]

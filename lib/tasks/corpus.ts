@@ -71,9 +71,7 @@ export function generateCorpus(partial: Partial<CorpusConfig> = {}): { train: st
   let chars = 0;
   while (chars < config.chars) {
     const r = rng.fork();
-    const doc = r.next() < config.englishFraction
-      ? (r.int(0, 1) ? story(r) : factParagraph(r))
-      : taskDocument(r, r.choice(config.tasks));
+    const doc = r.next() < config.englishFraction ? (r.int(0, 1) ? story(r) : factParagraph(r)) : taskDocument(r, r.choice(config.tasks));
     docs.push(doc);
     chars += doc.length;
   }

@@ -9,7 +9,6 @@ export const TASKS: Readonly<Record<string, TaskSpec>> = Object.fromEntries(
   [addTask, mulTask, linearTask, maxTask, sortTask, countTask, reverseTask].map((t) => [t.name, t]),
 );
 
-
 /** Looks a task up by name; unknown names throw with the list and the closest name. */
 export function getTask(name: string): TaskSpec {
   const spec = TASKS[name];

@@ -43,7 +43,10 @@ function pkgVersion(name: string): string | undefined {
 }
 
 async function tryTensorflow(skipped: string[]): Promise<{ provider: string; gpu: boolean } | undefined> {
-  for (const [pkg, gpu] of [["@tensorflow/tfjs-node-gpu", true], ["@tensorflow/tfjs-node", false]] as const) {
+  for (const [pkg, gpu] of [
+    ["@tensorflow/tfjs-node-gpu", true],
+    ["@tensorflow/tfjs-node", false],
+  ] as const) {
     const { mod, why } = tryRequire(pkg);
     if (!mod) {
       skipped.push(why!);

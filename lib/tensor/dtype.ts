@@ -50,8 +50,10 @@ function f16DecodeTable(): Float32Array {
     const sign = (h & 0x8000) << 16;
     const exp = (h >>> 10) & 0x1f;
     const mant = h & 0x3ff;
-    if (exp === 0) t[h] = (sign ? -1 : 1) * mant * 2 ** -24; // zero and subnormals
-    else if (exp === 0x1f) bits[h] = sign | 0x7f800000 | (mant << 13); // inf, nan (payload kept)
+    if (exp === 0)
+      t[h] = (sign ? -1 : 1) * mant * 2 ** -24; // zero and subnormals
+    else if (exp === 0x1f)
+      bits[h] = sign | 0x7f800000 | (mant << 13); // inf, nan (payload kept)
     else bits[h] = sign | ((exp + 112) << 23) | (mant << 13);
   }
   f16Table = t;
@@ -78,7 +80,7 @@ function f16FromBits(x: number): number {
     // A carry out of the mantissa bumps the exponent, and past 0x7bff lands exactly on inf (0x7c00).
     const h = (e << 10) | (mant >>> 13);
     const rem = mant & 0x1fff;
-    return sign | (rem > 0x1000 || (rem === 0x1000 && (h & 1)) ? h + 1 : h);
+    return sign | (rem > 0x1000 || (rem === 0x1000 && h & 1) ? h + 1 : h);
   }
   // Subnormal result: value / 2^-24 = (1.mant) * 2^(exp-126), so shift the 24-bit significand by 126 - exp.
   const s = 126 - exp;
@@ -87,7 +89,7 @@ function f16FromBits(x: number): number {
   const h = m >>> s;
   const rem = m & ((1 << s) - 1);
   const half = 1 << (s - 1);
-  return sign | (rem > half || (rem === half && (h & 1)) ? h + 1 : h);
+  return sign | (rem > half || (rem === half && h & 1) ? h + 1 : h);
 }
 
 export function f32ToF16(src: Float32Array, out?: Uint16Array): Uint16Array {

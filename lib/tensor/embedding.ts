@@ -14,7 +14,8 @@ import { RftlabError } from "../errors";
  */
 export function embeddingLookup(table: tf.Tensor2D, ids: tf.Tensor): tf.Tensor {
   if (table.rank !== 2) throw new RftlabError(`embeddingLookup: table must be 2-D [V, D]; got shape [${table.shape}]`);
-  if (ids.dtype !== "int32") throw new RftlabError(`embeddingLookup: ids must be int32; got ${ids.dtype} (use tf.tensor(ids, shape, "int32"))`);
+  if (ids.dtype !== "int32")
+    throw new RftlabError(`embeddingLookup: ids must be int32; got ${ids.dtype} (use tf.tensor(ids, shape, "int32"))`);
   const outShape = [...ids.shape, table.shape[1]];
   if (tf.getKernel("UnsortedSegmentSum", tf.getBackend())) {
     return tf.tidy(() => tf.gather(table, ids.flatten()).reshape(outShape));

@@ -3,8 +3,7 @@
 import { tf } from "./tf";
 import { fusedKernelsActive } from "./wasm/fused-kernels";
 
-const run = (name: string, inputs: tf.NamedTensorMap, attrs: tf.NamedAttrMap = {}) =>
-  tf.engine().runKernel(name, inputs, attrs);
+const run = (name: string, inputs: tf.NamedTensorMap, attrs: tf.NamedAttrMap = {}) => tf.engine().runKernel(name, inputs, attrs);
 
 type CustomGradFunc = Parameters<typeof tf.customGrad>[0];
 

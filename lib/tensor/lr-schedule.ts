@@ -26,16 +26,15 @@ export const DEFAULT_LR_SCHEDULE_CONFIG: Readonly<Omit<LrScheduleConfig, "peakLr
 });
 
 /** Fills defaults and validates; errors name the field, the value and the fix. */
-export function resolveLrScheduleConfig(
-  partial: Partial<LrScheduleConfig> & { peakLr: number },
-): LrScheduleConfig {
+export function resolveLrScheduleConfig(partial: Partial<LrScheduleConfig> & { peakLr: number }): LrScheduleConfig {
   const cfg: LrScheduleConfig = { totalSteps: 0, ...DEFAULT_LR_SCHEDULE_CONFIG, ...partial };
   const fail = (msg: string) => {
     throw new RftlabError(`LrScheduleConfig.${msg}`);
   };
   if (!(Number.isFinite(cfg.peakLr) && cfg.peakLr >= 0)) fail(`peakLr must be a finite number ≥ 0; got ${cfg.peakLr}`);
   if (!(Number.isInteger(cfg.warmupSteps) && cfg.warmupSteps >= 0)) fail(`warmupSteps must be an integer ≥ 0; got ${cfg.warmupSteps}`);
-  if (!["cosine", "linear", "constant"].includes(cfg.decay)) fail(`decay must be "cosine", "linear" or "constant"; got ${JSON.stringify(cfg.decay)}`);
+  if (!["cosine", "linear", "constant"].includes(cfg.decay))
+    fail(`decay must be "cosine", "linear" or "constant"; got ${JSON.stringify(cfg.decay)}`);
   if (!(Number.isFinite(cfg.minLr) && cfg.minLr >= 0 && cfg.minLr <= cfg.peakLr)) {
     fail(`minLr must be in [0, peakLr=${cfg.peakLr}]; got ${cfg.minLr}`);
   }

@@ -149,7 +149,9 @@ export class AdamW {
     const slot = this.slots.get(key) ?? this.slots.get(this.byVariableName.get(key) ?? "");
     if (!slot) {
       const some = [...this.slots.keys()].slice(0, 5).join(", ");
-      throw new RftlabError(`AdamW.step: gradient "${key}" matches no parameter (known: ${some}, …); key grads by parameter name or variable.name`);
+      throw new RftlabError(
+        `AdamW.step: gradient "${key}" matches no parameter (known: ${some}, …); key grads by parameter name or variable.name`,
+      );
     }
     return slot;
   }
@@ -218,7 +220,8 @@ export class AdamW {
       const m = state.expAvg[name];
       const v = state.expAvgSq[name];
       const t = state.paramSteps[name];
-      if (!m || !v || t === undefined) throw new RftlabError(`AdamW.setState: the state has no entry for parameter "${name}"; was it saved from the same model?`);
+      if (!m || !v || t === undefined)
+        throw new RftlabError(`AdamW.setState: the state has no entry for parameter "${name}"; was it saved from the same model?`);
       if (m.length !== s.param.size || v.length !== s.param.size) {
         throw new RftlabError(`AdamW.setState: "${name}" has ${m.length} saved values, the parameter has ${s.param.size}`);
       }

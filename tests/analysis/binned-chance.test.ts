@@ -26,13 +26,19 @@ describe("magnitude-binned chance overlap", () => {
     const a = Uint8Array.from({ length: 50 }, () => (rng.next() < 0.3 ? 1 : 0));
     const b = Uint8Array.from({ length: 50 }, () => (rng.next() < 0.6 ? 1 : 0));
     const mag = Float32Array.from({ length: 50 }, () => rng.normal());
-    for (const [m, bins] of [[mag, 1], [new Float32Array(50).fill(1), 20]] as const) {
+    for (const [m, bins] of [
+      [mag, 1],
+      [new Float32Array(50).fill(1), 20],
+    ] as const) {
       const r = maskOverlap({ a, b }, { magnitudes: m, bins, binning: "pooled" }).rows[0];
       expectClose(r.binnedChance, r.chance, { atol: 1e-12, what: `bins ${bins}` });
     }
     // Ties share a bin: 20 requested, 1 non-empty.
     const bins = magnitudeBins([new Float32Array(50).fill(1)], { bins: 20 });
-    assert.deepEqual([...bins.sizes].filter((s) => s > 0), [50]);
+    assert.deepEqual(
+      [...bins.sizes].filter((s) => s > 0),
+      [50],
+    );
   });
 
   test("per tensor vs pooled on a MaskMap (hand-worked)", () => {
@@ -40,13 +46,22 @@ describe("magnitude-binned chance overlap", () => {
       ["x", { shape: [2], data: new Float32Array([0.1, 0.2]) }],
       ["y", { shape: [2], data: new Float32Array([5, 6]) }],
     ]);
-    const i1: MaskMap = new Map([["x", new Uint8Array([1, 1])], ["y", new Uint8Array([0, 1])]]);
-    const i2: MaskMap = new Map([["x", new Uint8Array([1, 0])], ["y", new Uint8Array([0, 0])]]);
+    const i1: MaskMap = new Map([
+      ["x", new Uint8Array([1, 1])],
+      ["y", new Uint8Array([0, 1])],
+    ]);
+    const i2: MaskMap = new Map([
+      ["x", new Uint8Array([1, 0])],
+      ["y", new Uint8Array([0, 0])],
+    ]);
     // Per tensor (1 bin each): (2·1/2 + 1·0/2) / 3 = 1/3. Pooled, 1 bin: density of I2 = 1/4.
     const perTensor = maskOverlap({ i1, i2 }, { magnitudes: theta0, bins: 1 }).rows[0];
     const pooled = maskOverlap({ i1, i2 }, { magnitudes: theta0, bins: 1, binning: "pooled" }).rows[0];
     expectClose([perTensor.binnedChance, pooled.binnedChance, pooled.chance], [1 / 3, 1 / 4, 1 / 4], { what: "binned chance" });
-    assert.throws(() => maskOverlap({ i1, i2 }, { magnitudes: new Map([["x", theta0.get("x")!]]) }), /"y" of the masks is missing from magnitudes/);
+    assert.throws(
+      () => maskOverlap({ i1, i2 }, { magnitudes: new Map([["x", theta0.get("x")!]]) }),
+      /"y" of the masks is missing from magnitudes/,
+    );
     assert.throws(() => binCounts([new Uint8Array(3)], magnitudeBins([new Float32Array(2)])), /part 0 has 3 mask entries but 2 magnitudes/);
   });
 

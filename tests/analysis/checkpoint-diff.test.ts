@@ -8,7 +8,11 @@ import { referenceScript, runPython, torchAvailable } from "../helpers/python";
 import { tmpDir } from "../helpers/tmp";
 import { expectClose } from "../helpers/expect";
 
-interface Counts { numel: number; unchanged: number; exactZero: number }
+interface Counts {
+  numel: number;
+  unchanged: number;
+  exactZero: number;
+}
 interface Ref {
   paths: Record<"f32" | "bf16", { base: string; tuned: string }>;
   results: { pair: "f32" | "bf16"; tol: number; precision: DiffPrecision; tensors: Record<string, Counts> }[];
@@ -25,7 +29,9 @@ const CASES = [
   { pair: "bf16", tol: 1e-4, precision: "fp16" },
 ];
 
-describe("diffCheckpoints against torch (bf16 and f32 checkpoints, sharded tuned)", { skip: !torchAvailable() && "torch not available" }, () => {
+describe("diffCheckpoints against torch (bf16 and f32 checkpoints, sharded tuned)", {
+  skip: !torchAvailable() && "torch not available",
+}, () => {
   let ref: Ref;
   before(() => {
     ref = runPython<Ref>(referenceScript("analysis-metrics.py"), { dir: path.join(tmpDir(), "ckpt"), seed: 1, cases: CASES });
@@ -64,7 +70,12 @@ describe("diffCheckpoints against torch (bf16 and f32 checkpoints, sharded tuned
     const wt = await weightsFromCheckpoint(tuned);
     for (const r of ref.results.filter((x) => x.pair === "f32")) {
       const rep = updateSparsity(wb, wt, { tol: r.tol, precision: r.precision });
-      for (const row of rep.rows) assert.deepEqual({ numel: row.numel, unchanged: row.unchanged, exactZero: row.exactZero }, r.tensors[row.name], `${r.precision} ${row.name}`);
+      for (const row of rep.rows)
+        assert.deepEqual(
+          { numel: row.numel, unchanged: row.unchanged, exactZero: row.exactZero },
+          r.tensors[row.name],
+          `${r.precision} ${row.name}`,
+        );
     }
     // The precision effect of spec §1: the bf16 cast hides sub-spacing updates, so sparsity rises.
     const fp32 = updateSparsity(wb, wt, { tol: 0, precision: "fp32" }).overall.sparsity;

@@ -42,7 +42,10 @@ describe("intruder controls", () => {
     for (let seed = 0; seed < 8; seed++) {
       const picks = randomNonIntruderSelections(sel, seed)[0].indices;
       assert.equal(picks.length, 2);
-      assert.ok(picks.every((i) => i >= 2 && i < 5), `picks ${picks}`);
+      assert.ok(
+        picks.every((i) => i >= 2 && i < 5),
+        `picks ${picks}`,
+      );
       seen.add(picks.join(","));
     }
     assert.ok(seen.size > 1, "different seeds pick different directions");
@@ -72,14 +75,21 @@ describe("intruder controls", () => {
     const [intr] = directionEnergy(sel);
     const s = sel[0].tunedSvd.s;
     const total = s.reduce((a, x) => a + x * x, 0);
-    expectClose([intr.directions, intr.energy, intr.energyShare], [2, s[0] ** 2 + s[1] ** 2, (s[0] ** 2 + s[1] ** 2) / total], { rtol: 1e-12, what: "intruder energy" });
+    expectClose([intr.directions, intr.energy, intr.energyShare], [2, s[0] ** 2 + s[1] ** 2, (s[0] ** 2 + s[1] ** 2) / total], {
+      rtol: 1e-12,
+      what: "intruder energy",
+    });
     assert.ok(directionEnergy(randomNonIntruderSelections(sel, 0))[0].energy < intr.energy);
     const k2 = intruderSelections(base, tuned, { k: 2 });
     assert.deepEqual(randomNonIntruderSelections(k2, 0)[0].indices, []);
   });
 
   test("scaleUpdate: W₀ + λ·ΔW on the named tensors, the others keep W_ft; inputs untouched", () => {
-    const mk = (x: number[], y: number[]): WeightMap => new Map([["x", { shape: [2], data: new Float32Array(x) }], ["y", { shape: [1], data: new Float32Array(y) }]]);
+    const mk = (x: number[], y: number[]): WeightMap =>
+      new Map([
+        ["x", { shape: [2], data: new Float32Array(x) }],
+        ["y", { shape: [1], data: new Float32Array(y) }],
+      ]);
     const base = mk([1, 2], [0]);
     const tuned = mk([3, 2], [1]);
     const all = scaleUpdate(base, tuned, 0.5);
@@ -89,6 +99,9 @@ describe("intruder controls", () => {
     assert.notEqual(onlyX.get("y")!.data, tuned.get("y")!.data);
     assert.deepEqual(Array.from(tuned.get("x")!.data), [3, 2]);
     assert.throws(() => scaleUpdate(base, tuned, NaN), /lambda must be finite; got NaN/);
-    assert.throws(() => scaleDirections(base, [{ ...intruderSelections(planted().base, planted().tuned, { k: 3 })[0] }], 0), /"model.layers.0.mlp.up_proj.weight" of the selections is missing/);
+    assert.throws(
+      () => scaleDirections(base, [{ ...intruderSelections(planted().base, planted().tuned, { k: 3 })[0] }], 0),
+      /"model.layers.0.mlp.up_proj.weight" of the selections is missing/,
+    );
   });
 });

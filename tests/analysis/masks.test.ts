@@ -1,6 +1,18 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { graft, graftMaskFromScores, graftTopSMask, maskDensity, principalMaskOf, principalMasks, randomMask, roundGraftMask, subnetworkMasks, topKMask, resolvePrincipalMaskConfig } from "../../lib/analysis";
+import {
+  graft,
+  graftMaskFromScores,
+  graftTopSMask,
+  maskDensity,
+  principalMaskOf,
+  principalMasks,
+  randomMask,
+  roundGraftMask,
+  subnetworkMasks,
+  topKMask,
+  resolvePrincipalMaskConfig,
+} from "../../lib/analysis";
 import { matmulF64 } from "../../lib/linalg/low-rank";
 import { seededNormals } from "../../lib/linalg/low-rank";
 import type { WeightMap } from "../../lib/analysis";
@@ -10,7 +22,10 @@ describe("masks", () => {
   test("topKMask keeps exactly k largest |x|, ties by lower index", () => {
     assert.deepEqual(Array.from(topKMask([1, -5, 3, 3, 0], 2)), [0, 1, 1, 0, 0]);
     assert.deepEqual(Array.from(topKMask([2, 2, 2], 2)), [1, 1, 0]);
-    assert.equal(randomMask(100, 17, 4).reduce((a, b) => a + b, 0), 17);
+    assert.equal(
+      randomMask(100, 17, 4).reduce((a, b) => a + b, 0),
+      17,
+    );
   });
 
   test("LIFT principal mask: k = (m+n)·r; equals the magnitude mask on an exactly rank-r matrix", () => {
@@ -20,7 +35,10 @@ describe("masks", () => {
     const data = Float32Array.from(matmulF64(seededNormals(m * r, 1), seededNormals(r * n, 2), m, r, n));
     const w = { shape: [m, n], data };
     const p = principalMaskOf(w, { rank: r, loraRank: 1, randomized: false });
-    assert.equal(p.reduce((a, b) => a + b, 0), m + n);
+    assert.equal(
+      p.reduce((a, b) => a + b, 0),
+      m + n,
+    );
     assert.deepEqual(Array.from(p), Array.from(principalMaskOf(w, { rank: r, loraRank: 1, method: "magnitude" })));
     // Randomized rank-r reconstruction of an exactly rank-r matrix is exact too.
     assert.deepEqual(Array.from(principalMaskOf(w, { rank: r, loraRank: 1, randomized: true })), Array.from(p));
@@ -30,7 +48,15 @@ describe("masks", () => {
   });
 
   test("principalMasks skips head, embeddings, norms and biases", () => {
-    const t = (shape: number[]) => ({ shape, data: Float32Array.from(seededNormals(shape.reduce((a, b) => a * b, 1), 3)) });
+    const t = (shape: number[]) => ({
+      shape,
+      data: Float32Array.from(
+        seededNormals(
+          shape.reduce((a, b) => a * b, 1),
+          3,
+        ),
+      ),
+    });
     const w: WeightMap = new Map([
       ["model.embed_tokens.weight", t([10, 4])],
       ["model.layers.0.self_attn.q_proj.weight", t([4, 4])],
@@ -42,15 +68,39 @@ describe("masks", () => {
   });
 
   test("subnetwork and grafting masks by hand", () => {
-    const base: WeightMap = new Map([["a", { shape: [4], data: new Float32Array([0, 0, 0, 0]) }], ["b", { shape: [2], data: new Float32Array([1, 1]) }]]);
-    const tuned: WeightMap = new Map([["a", { shape: [4], data: new Float32Array([0.5, 0, -3, 0]) }], ["b", { shape: [2], data: new Float32Array([1, 3]) }]]);
+    const base: WeightMap = new Map([
+      ["a", { shape: [4], data: new Float32Array([0, 0, 0, 0]) }],
+      ["b", { shape: [2], data: new Float32Array([1, 1]) }],
+    ]);
+    const tuned: WeightMap = new Map([
+      ["a", { shape: [4], data: new Float32Array([0.5, 0, -3, 0]) }],
+      ["b", { shape: [2], data: new Float32Array([1, 3]) }],
+    ]);
     const sub = subnetworkMasks(base, tuned);
-    assert.deepEqual([Array.from(sub.get("a")!), Array.from(sub.get("b")!)], [[1, 0, 1, 0], [0, 1]]);
+    assert.deepEqual(
+      [Array.from(sub.get("a")!), Array.from(sub.get("b")!)],
+      [
+        [1, 0, 1, 0],
+        [0, 1],
+      ],
+    );
     expectClose(maskDensity(sub), 3 / 6, { what: "density" });
     const top2 = graftTopSMask(base, tuned, 2);
-    assert.deepEqual([Array.from(top2.get("a")!), Array.from(top2.get("b")!)], [[0, 0, 1, 0], [0, 1]]);
+    assert.deepEqual(
+      [Array.from(top2.get("a")!), Array.from(top2.get("b")!)],
+      [
+        [0, 0, 1, 0],
+        [0, 1],
+      ],
+    );
     const g = graft(base, tuned, top2);
-    assert.deepEqual([Array.from(g.get("a")!.data), Array.from(g.get("b")!.data)], [[0, 0, -3, 0], [1, 3]]);
+    assert.deepEqual(
+      [Array.from(g.get("a")!.data), Array.from(g.get("b")!.data)],
+      [
+        [0, 0, -3, 0],
+        [1, 3],
+      ],
+    );
     assert.deepEqual(Array.from(base.get("a")!.data), [0, 0, 0, 0]);
   });
 

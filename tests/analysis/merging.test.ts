@@ -1,6 +1,16 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { breadcrumbsMask, breadcrumbsMerge, linesMerge, linesScale, mergeModels, taskArithmetic, tiesMerge, trimTopK, resolveMergeConfig } from "../../lib/analysis";
+import {
+  breadcrumbsMask,
+  breadcrumbsMerge,
+  linesMerge,
+  linesScale,
+  mergeModels,
+  taskArithmetic,
+  tiesMerge,
+  trimTopK,
+  resolveMergeConfig,
+} from "../../lib/analysis";
 import type { WeightMap } from "../../lib/analysis";
 import { expectClose } from "../helpers/expect";
 
@@ -23,7 +33,11 @@ describe("merging", () => {
     // τ2 = [-1, -2, 4, 0.1] → keep top 2: [0, -2, 4, 0]
     // τ3 = [-2, 1, -1, 3]  → keep top 2: [-2, 0, 0, 3]
     // sums: [1, -2, 6, 3] → signs [+, −, +, +]; agreeing means: [3, -2, (2+4)/2, 3]
-    const t = [[3, -1, 2, 0.5], [-1, -2, 4, 0.1], [-2, 1, -1, 3]].map((v) => one("w", [4], v));
+    const t = [
+      [3, -1, 2, 0.5],
+      [-1, -2, 4, 0.1],
+      [-2, 1, -1, 3],
+    ].map((v) => one("w", [4], v));
     assert.deepEqual(Array.from(trimTopK(new Float32Array([3, -1, 2, 0.5]), 0.5)), [3, 0, 2, 0]);
     expectClose(get(tiesMerge(base, t, { density: 0.5, lambda: 1 })), [3, -2, 3, 3], { what: "ties" });
     expectClose(get(tiesMerge(base, t, { density: 0.5, lambda: 0.5 })), [1.5, -1, 1.5, 1.5], { what: "ties λ" });
@@ -37,7 +51,11 @@ describe("merging", () => {
     // Row 2: drop 10; keep 1 then two zeros (ties by lower index): indices 9, 1, 2.
     assert.deepEqual(Array.from(m.subarray(10)), [0, 1, 1, 0, 0, 0, 0, 0, 0, 1]);
     const base = one("w", [2, 10], new Array(20).fill(1));
-    const tuned = one("w", [2, 10], Array.from(tau, (x) => 1 + x));
+    const tuned = one(
+      "w",
+      [2, 10],
+      Array.from(tau, (x) => 1 + x),
+    );
     const merged = get(breadcrumbsMerge(base, [tuned], { gamma: 0.1, beta: 0.3, lambda: 0.5 }));
     expectClose(merged.slice(0, 10), [1, 1, 1, 5, 1, -2.5, 1, 4, 1, 1], { what: "row 1" });
     expectClose(merged[19], 1.5, { what: "row 2 kept" });
@@ -52,7 +70,11 @@ describe("merging", () => {
     ]);
     const tuned: WeightMap = new Map([...base].map(([k, v]) => [k, { shape: v.shape, data: new Float32Array([2]) }]));
     const m = linesMerge(base, [tuned], { alpha: 0.2 }); // β = 0.8, L = 3
-    expectClose([...m.values()].map((t) => t.data[0]), [0.4, 0.4, 2 * 0.6, 2], { what: "lines" });
+    expectClose(
+      [...m.values()].map((t) => t.data[0]),
+      [0.4, 0.4, 2 * 0.6, 2],
+      { what: "lines" },
+    );
     expectClose(linesScale("h.3.mlp.c_fc.weight", 0.1, 0.5, 5), 0.1 + (0.5 * 3) / 4, { what: "scale" });
     assert.equal(get(mergeModels(one("w", [1], [1]), [one("w", [1], [3])], { method: "lines", alpha: 0.5 }))[0], 2);
   });

@@ -37,7 +37,11 @@ describe("module classification", () => {
     ];
     for (const [name, type, layer] of cases) assert.deepEqual([moduleType(name), layerIndex(name)], [type, layer], name);
     assert.ok(isBuffer("h.0.attn.bias") && isBuffer("h.0.attn.masked_bias") && !isBuffer("h.0.attn.c_attn.bias"));
-    assert.ok(isBlockMatrix("h.0.attn.c_attn.weight", [8, 24]) && !isBlockMatrix("lm_head.weight", [8, 8]) && !isBlockMatrix("h.0.ln_1.weight", [8]));
+    assert.ok(
+      isBlockMatrix("h.0.attn.c_attn.weight", [8, 24]) &&
+        !isBlockMatrix("lm_head.weight", [8, 8]) &&
+        !isBlockMatrix("h.0.ln_1.weight", [8]),
+    );
   });
 });
 
@@ -48,7 +52,12 @@ describe("weights", () => {
   });
 
   test("weightsFromModel copies variables without leaking tensors", () => {
-    const v = tf.variable(tf.tensor2d([[1, 2], [3, 4]]));
+    const v = tf.variable(
+      tf.tensor2d([
+        [1, 2],
+        [3, 4],
+      ]),
+    );
     const before = tf.memory().numTensors;
     const w = weightsFromModel({ params: new Map([["model.layers.0.mlp.up_proj.weight", v]]) });
     assert.equal(tf.memory().numTensors, before);

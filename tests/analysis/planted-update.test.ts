@@ -13,7 +13,7 @@ test("plantedTensor: tuned differs from base in exactly round(fraction·numel) e
   const b = plantedTensor("w", [7, 11], cfg, "base");
   const t = plantedTensor("w", [7, 11], cfg, "tuned");
   let changed = 0;
-  for (let i = 0; i < b.data.length; i++) if (b.data[i] !== t.data[i]) (changed++, assert.equal(b.data[i] ^ t.data[i], 1));
+  for (let i = 0; i < b.data.length; i++) if (b.data[i] !== t.data[i]) changed++, assert.equal(b.data[i] ^ t.data[i], 1);
   assert.equal(changed, Math.round(0.3 * 77));
   assert.equal(t.planted, changed);
   assert.equal(plantedTensor("norm", [16], cfg, "tuned").planted, 0);

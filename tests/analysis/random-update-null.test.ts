@@ -1,6 +1,12 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { compareToNull, randomUpdateNull, randomUpdateNullControl, resolveRandomUpdateNullConfig, updateSparsity } from "../../lib/analysis";
+import {
+  compareToNull,
+  randomUpdateNull,
+  randomUpdateNullControl,
+  resolveRandomUpdateNullConfig,
+  updateSparsity,
+} from "../../lib/analysis";
 import type { WeightMap } from "../../lib/analysis";
 import { createRng } from "../../lib/base/random";
 import { expectClose } from "../helpers/expect";
@@ -12,7 +18,10 @@ const NORM = "model.layers.0.input_layernorm.weight";
 function theta0(n: number, seed: number): WeightMap {
   const rng = createRng(seed);
   const q = Float32Array.from({ length: n }, () => (rng.next() < 0.5 ? -1 : 1) * 10 ** (-3 + 2.5 * rng.next()));
-  return new Map([[Q, { shape: [n / 50, 50], data: q }], [NORM, { shape: [8], data: new Float32Array(8).fill(1) }]]);
+  return new Map([
+    [Q, { shape: [n / 50, 50], data: q }],
+    [NORM, { shape: [8], data: new Float32Array(8).fill(1) }],
+  ]);
 }
 
 /** θ₀ plus an update of the given RMS on the entries `where` picks (others untouched). */
@@ -63,7 +72,10 @@ describe("random-update null", () => {
   test("compareToNull: hand-worked summary and Monte-Carlo p-values", () => {
     const c = compareToNull(5, [4, 1, 3, 2]);
     // mean 2.5; sd √((2.25+0.25+0.25+2.25)/3) = √(5/3); quantiles (type 7): 1 + 0.075, 3 + 0.925.
-    expectClose([c.nullMean, c.nullSd, c.nullLo, c.nullHi, c.z], [2.5, Math.sqrt(5 / 3), 1.075, 3.925, 2.5 / Math.sqrt(5 / 3)], { atol: 1e-12, what: "summary" });
+    expectClose([c.nullMean, c.nullSd, c.nullLo, c.nullHi, c.z], [2.5, Math.sqrt(5 / 3), 1.075, 3.925, 2.5 / Math.sqrt(5 / 3)], {
+      atol: 1e-12,
+      what: "summary",
+    });
     assert.deepEqual([c.n, c.pAbove, c.pBelow], [4, 1 / 5, 1]);
     assert.equal(compareToNull(2, [2]).pAbove, 1);
     assert.ok(Number.isNaN(compareToNull(2, [2]).nullSd));

@@ -40,10 +40,15 @@ describe("update sparsity", () => {
     const rep = updateSparsity(base, tuned, { precision: "native", tol: 0 });
     assert.deepEqual(Array.from(base.get("model.layers.0.self_attn.q_proj.weight")!.data), before);
     const layers = rep.perLayer.objects() as { layer: number; meanSparsity: number; pooledSparsity: number }[];
-    assert.deepEqual(layers.map((r) => r.layer), [0, 1]);
+    assert.deepEqual(
+      layers.map((r) => r.layer),
+      [0, 1],
+    );
     expectClose(layers[0].meanSparsity, (0.75 + 1) / 2, { what: "layer 0 mean sparsity" });
     expectClose(layers[0].pooledSparsity, 5 / 6, { what: "layer 0 pooled" });
-    const mods = Object.fromEntries((rep.perModule.objects() as { module: string; pooledSparsity: number }[]).map((r) => [r.module, r.pooledSparsity]));
+    const mods = Object.fromEntries(
+      (rep.perModule.objects() as { module: string; pooledSparsity: number }[]).map((r) => [r.module, r.pooledSparsity]),
+    );
     expectClose(mods.q, 3 / 6, { what: "q pooled" });
     assert.equal(mods.norm, 1);
     assert.deepEqual([rep.overall.numel, rep.overall.unchanged], [9, 6]);

@@ -33,7 +33,11 @@ describe("subnetwork agreement on and off the mask", () => {
   });
 
   test("randomMasksLike: same count per tensor, other positions, seeded", () => {
-    const like: MaskMap = new Map([["a", Uint8Array.from({ length: 200 }, (_, i) => (i < 30 ? 1 : 0))], ["b", new Uint8Array(50).fill(1)], ["c", new Uint8Array(10)]]);
+    const like: MaskMap = new Map([
+      ["a", Uint8Array.from({ length: 200 }, (_, i) => (i < 30 ? 1 : 0))],
+      ["b", new Uint8Array(50).fill(1)],
+      ["c", new Uint8Array(10)],
+    ]);
     const r = randomMasksLike(like, 3);
     const ones = (m: Uint8Array) => m.reduce((s, v) => s + v, 0);
     assert.deepEqual([...r.values()].map(ones), [30, 50, 0]);

@@ -13,11 +13,14 @@ type Dtype = "BF16" | "F16" | "F32";
 const DTYPES: Dtype[] = ["BF16", "F16", "F32"];
 
 const F32_EDGES = [
-  0, 0x80000000, 0x7f800000, 0xff800000, 0x7fc00000, 0x7f800001, 0xffc00001, 0x00000001, 0x807fffff, 0x00800000,
-  0x38800000, 0x387fffff, 0x38000000, 0x477fe000, 0x477fefff, 0x477ff000, 0xc77ff000, 0x33800000, 0x33000000, 0x33000001,
-  0x7f7fffff, 0xff7fffff, 0x3f808000, 0x3f818000, 0x3f800000, 0x3f800001, 0x3727c5ac, 0xb727c5ac,
+  0, 0x80000000, 0x7f800000, 0xff800000, 0x7fc00000, 0x7f800001, 0xffc00001, 0x00000001, 0x807fffff, 0x00800000, 0x38800000, 0x387fffff,
+  0x38000000, 0x477fe000, 0x477fefff, 0x477ff000, 0xc77ff000, 0x33800000, 0x33000000, 0x33000001, 0x7f7fffff, 0xff7fffff, 0x3f808000,
+  0x3f818000, 0x3f800000, 0x3f800001, 0x3727c5ac, 0xb727c5ac,
 ];
-const U16_EDGES = [0x0000, 0x8000, 0x7f80, 0xff80, 0x7fc0, 0x7f81, 0x0001, 0x8001, 0x007f, 0x7c00, 0xfc00, 0x7e00, 0x7c01, 0x03ff, 0x0400, 0x7bff, 0x7f7f, 0x3c00, 0x3c01];
+const U16_EDGES = [
+  0x0000, 0x8000, 0x7f80, 0xff80, 0x7fc0, 0x7f81, 0x0001, 0x8001, 0x007f, 0x7c00, 0xfc00, 0x7e00, 0x7c01, 0x03ff, 0x0400, 0x7bff, 0x7f7f,
+  0x3c00, 0x3c01,
+];
 
 function rng(seed: number): () => number {
   let s = seed >>> 0;
@@ -64,9 +67,14 @@ function viaCounter(simd: boolean, b: Uint8Array, bd: Dtype, t: Uint8Array, td: 
 
 describe("UpdateCounter: SIMD count equals the scalar definition", () => {
   test("castFor skips the rounding that leaves stored values unchanged", () => {
-    assert.deepEqual(DTYPES.map((d) => DIFF_PRECISIONS.map((p) => castFor(d, p))), [
-      [null, "fp16", null, null], [ "bf16", null, null, null], ["bf16", "fp16", null, null],
-    ]);
+    assert.deepEqual(
+      DTYPES.map((d) => DIFF_PRECISIONS.map((p) => castFor(d, p))),
+      [
+        [null, "fp16", null, null],
+        ["bf16", null, null, null],
+        ["bf16", "fp16", null, null],
+      ],
+    );
   });
 
   for (const bd of DTYPES) {
@@ -101,7 +109,11 @@ describe("UpdateCounter: SIMD count equals the scalar definition", () => {
       }
       for (const precision of DIFF_PRECISIONS) {
         const bytes = [new Uint8Array(b.buffer), new Uint8Array(t.buffer)] as const;
-        assert.deepEqual(viaCounter(true, bytes[0], d, bytes[1], d, precision, 1e-5), definition(bytes[0], d, bytes[1], d, precision, 1e-5), `${d} ${precision}`);
+        assert.deepEqual(
+          viaCounter(true, bytes[0], d, bytes[1], d, precision, 1e-5),
+          definition(bytes[0], d, bytes[1], d, precision, 1e-5),
+          `${d} ${precision}`,
+        );
       }
     }
   });

@@ -105,7 +105,20 @@ describe("analysis CLI commands", () => {
 
   test("merge writes a checkpoint: task arithmetic with λ", async () => {
     const out = path.join(dir, "merged");
-    const r = cli(["merge", "--base", base, "--method", "task-arithmetic", "--tuned", `${tuned},${tuned2}`, "--lambda", "0.5", "--out", out, "--json"]);
+    const r = cli([
+      "merge",
+      "--base",
+      base,
+      "--method",
+      "task-arithmetic",
+      "--tuned",
+      `${tuned},${tuned2}`,
+      "--lambda",
+      "0.5",
+      "--out",
+      out,
+      "--json",
+    ]);
     assert.equal(r.status, 0, r.stderr);
     const info = JSON.parse(r.stdout);
     assert.equal(info.tensors, 3);

@@ -9,10 +9,14 @@ import { tmpDir } from "../helpers/tmp";
 const mainJs = path.join(__dirname, "..", "..", "lib", "cli", "main.js");
 
 function rftlab(...args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, ["-e", `require(${JSON.stringify(mainJs)}).main(${JSON.stringify(args)}).then((c) => process.exit(c))`], {
-    encoding: "utf8",
-    timeout: 60_000,
-  });
+  const r = spawnSync(
+    process.execPath,
+    ["-e", `require(${JSON.stringify(mainJs)}).main(${JSON.stringify(args)}).then((c) => process.exit(c))`],
+    {
+      encoding: "utf8",
+      timeout: 60_000,
+    },
+  );
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -35,9 +39,19 @@ describe("rftlab inspect", () => {
     assert.equal(r.status, 0, r.stderr);
     const out = JSON.parse(r.stdout);
     assert.equal(out.path, dir);
-    assert.deepEqual(out.files, ["model-00001-of-00003.safetensors", "model-00002-of-00003.safetensors", "model-00003-of-00003.safetensors"]);
+    assert.deepEqual(out.files, [
+      "model-00001-of-00003.safetensors",
+      "model-00002-of-00003.safetensors",
+      "model-00003-of-00003.safetensors",
+    ]);
     assert.deepEqual(out.metadata, { format: "pt", step: "10" });
-    assert.deepEqual(out.tensors[0], { name: "model.embed_tokens.weight", dtype: "BF16", shape: [8, 4], numel: 32, file: "model-00001-of-00003.safetensors" });
+    assert.deepEqual(out.tensors[0], {
+      name: "model.embed_tokens.weight",
+      dtype: "BF16",
+      shape: [8, 4],
+      numel: 32,
+      file: "model-00001-of-00003.safetensors",
+    });
     assert.equal(out.tensors.length, 3);
     assert.equal(out.numParams, 68);
     assert.equal(out.totalBytes, 64 + 16 + 64);

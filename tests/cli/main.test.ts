@@ -17,7 +17,10 @@ test("auto without tfjs-node falls back to wasm and says why", () => {
   assert.equal(r.code, 0, r.stderr);
   const info = JSON.parse(r.stdout);
   assert.equal(info.backend, "wasm");
-  assert.ok(info.skipped.some((s: string) => s.includes("tfjs-node-gpu")), info.skipped.join("; "));
+  assert.ok(
+    info.skipped.some((s: string) => s.includes("tfjs-node-gpu")),
+    info.skipped.join("; "),
+  );
 });
 
 test("cpu backend can be forced", () => {

@@ -6,7 +6,7 @@ import { after, describe, test } from "node:test";
 import { heatmapFigure, lineFigure } from "../../lib/display/charts";
 import { ChromiumMissingError, closeRenderer, renderPlotlyPng } from "../../lib/display/chromium";
 import { Figure, PLOTLY_MIME, show } from "../../lib/display/figure";
-import { JUPYTER_DISPLAY, MimeBundle, setDisplaySink } from "../../lib/display/sink";
+import { JUPYTER_DISPLAY, type MimeBundle, setDisplaySink } from "../../lib/display/sink";
 import { tmpDir } from "../helpers/tmp";
 import { decodePng, inkStats, pixelAt, pngSize } from "./png";
 
@@ -87,7 +87,14 @@ describe("with Chromium", () => {
   });
 
   test("heatmap annotations are drawn as text in the SVG", async () => {
-    const svg = await heatmapFigure({ z: [[0.91, 0.42], [0.85, 0.88]], x: ["A", "B"], y: ["1", "2"] }).toSVG();
+    const svg = await heatmapFigure({
+      z: [
+        [0.91, 0.42],
+        [0.85, 0.88],
+      ],
+      x: ["A", "B"],
+      y: ["1", "2"],
+    }).toSVG();
     for (const v of ["0.91", "0.42", "0.85", "0.88"]) assert.ok(svg.includes(`>${v}<`), v);
   });
 

@@ -1,11 +1,14 @@
 import assert from "node:assert/strict";
 import { afterEach, describe, test } from "node:test";
 import { progress, progressMode } from "../../lib/display/progress";
-import { DisplayOptions, MimeBundle, setDisplaySink } from "../../lib/display/sink";
+import { type DisplayOptions, type MimeBundle, setDisplaySink } from "../../lib/display/sink";
 
 function fakeStream(isTTY: boolean) {
   const chunks: string[] = [];
-  return { chunks, isTTY, write: (s: string) => (chunks.push(s), true) } as unknown as NodeJS.WritableStream & { chunks: string[]; isTTY: boolean };
+  return { chunks, isTTY, write: (s: string) => (chunks.push(s), true) } as unknown as NodeJS.WritableStream & {
+    chunks: string[];
+    isTTY: boolean;
+  };
 }
 
 function withEnv(vars: Record<string, string | undefined>, fn: () => void): void {
@@ -57,7 +60,7 @@ describe("progress", () => {
     p.done("acc=0.5");
     assert.equal(s.chunks.length, 2);
     assert.equal(s.chunks[0], "eval: started, 100 total\n");
-    assert.match(s.chunks[1], /^eval 100\/100 100% \d+\.\ds  acc=0.5\n$/);
+    assert.match(s.chunks[1], /^eval 100\/100 100% \d+\.\ds {2}acc=0.5\n$/);
   });
 
   test("silent writes nothing; unknown totals show counts only", () => {

@@ -1,7 +1,14 @@
 import assert from "node:assert/strict";
 import { afterEach, describe, test } from "node:test";
 import {
-  display, displayBundle, DisplayOptions, getDisplaySink, isDisplayable, JUPYTER_DISPLAY, MimeBundle, setDisplaySink,
+  display,
+  displayBundle,
+  type DisplayOptions,
+  getDisplaySink,
+  isDisplayable,
+  JUPYTER_DISPLAY,
+  type MimeBundle,
+  setDisplaySink,
 } from "../../lib/display/sink";
 import { summaryBundle, summaryDisplay } from "../../lib/display/summary";
 
@@ -44,8 +51,14 @@ describe("display sink", () => {
 
   test("without a sink display prints text/plain to stdout", () => {
     const obj = { [JUPYTER_DISPLAY]: () => ({ "text/plain": "Model: 2 layers", "text/html": "<i>x</i>" }) };
-    assert.equal(captureStdout(() => display(obj)), "Model: 2 layers\n");
-    assert.equal(captureStdout(() => display("plain string")), "plain string\n");
+    assert.equal(
+      captureStdout(() => display(obj)),
+      "Model: 2 layers\n",
+    );
+    assert.equal(
+      captureStdout(() => display("plain string")),
+      "plain string\n",
+    );
   });
 
   test("values without a display method fall back to util.inspect text", () => {
@@ -65,7 +78,10 @@ describe("summaryBundle", () => {
   });
 
   test("without details it is a single element; summaryDisplay wraps it as a displayable value", () => {
-    assert.equal(summaryBundle("run a1")["text/html"], '<div class="rftlab-summary"><code style="white-space:pre-wrap">run a1</code></div>');
+    assert.equal(
+      summaryBundle("run a1")["text/html"],
+      '<div class="rftlab-summary"><code style="white-space:pre-wrap">run a1</code></div>',
+    );
     const d = summaryDisplay("ckpt step 100");
     assert.equal(String(d), "ckpt step 100");
     assert.equal(displayBundle(d)["text/plain"], "ckpt step 100");

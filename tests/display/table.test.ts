@@ -12,7 +12,7 @@ describe("tableBundle", () => {
     const html = String(b["text/html"]);
     assert.ok(!html.includes("<script>") && !html.includes("<col>"));
     assert.ok(html.includes("&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;"));
-    assert.ok(html.includes("<th style=\"text-align:left;padding:2px 8px\">&lt;col&gt;</th>"));
+    assert.ok(html.includes('<th style="text-align:left;padding:2px 8px">&lt;col&gt;</th>'));
   });
 
   test("head and tail rows around '… N more rows', in text and HTML", () => {
@@ -68,7 +68,10 @@ describe("installTableDisplay", () => {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const dfd = require("danfojs-node");
     installTableDisplay({ danfo: dfd });
-    const df = new dfd.DataFrame([{ a: 1, b: "x<y" }, { a: 2, b: "z" }]);
+    const df = new dfd.DataFrame([
+      { a: 1, b: "x<y" },
+      { a: 2, b: "z" },
+    ]);
     const b = displayBundle(df);
     assert.deepEqual(String(b["text/plain"]).split("\n"), ["Table: 2 cols x 2 rows", "   a  b", "0  1  x<y", "1  2  z"]);
     assert.match(String(b["text/html"]), /x&lt;y/);

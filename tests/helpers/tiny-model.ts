@@ -4,7 +4,17 @@ import type { RewardFn } from "../../lib/rewards";
 /** A tiny random model for fast tests (deterministic per seed). */
 export function tinyModel(family: ModelFamily = "llama", seed = 0, overrides: Record<string, unknown> = {}): Transformer {
   return createModel(
-    resolveModelConfig({ family, vocabSize: 32, dModel: 16, nLayers: 2, nHeads: 2, nKvHeads: family === "gpt2" ? 2 : 1, dFF: 32, maxPositions: 64, ...overrides }),
+    resolveModelConfig({
+      family,
+      vocabSize: 32,
+      dModel: 16,
+      nLayers: 2,
+      nHeads: 2,
+      nKvHeads: family === "gpt2" ? 2 : 1,
+      dFF: 32,
+      maxPositions: 64,
+      ...overrides,
+    }),
     { seed },
   );
 }
@@ -33,4 +43,5 @@ export const tinyPrompts = [
 ];
 
 /** Share of digits in each completion: partial credit that varies within every group. */
-export const digitShare: RewardFn = (ctx) => ctx.completions.map((c) => [...c].filter((ch) => /\d/.test(ch)).length / Math.max(1, c.length));
+export const digitShare: RewardFn = (ctx) =>
+  ctx.completions.map((c) => [...c].filter((ch) => /\d/.test(ch)).length / Math.max(1, c.length));

@@ -55,8 +55,9 @@ describe("locating checkpoints", () => {
       assert.deepEqual(Array.from(await ckpt.readFloat32("a")), [1, -1]);
       await ckpt.close();
     } finally {
-      for (const [k, v] of Object.entries(saved)) if (v === undefined) delete process.env[k];
-      else process.env[k] = v;
+      for (const [k, v] of Object.entries(saved))
+        if (v === undefined) delete process.env[k];
+        else process.env[k] = v;
     }
   });
 

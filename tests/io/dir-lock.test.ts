@@ -9,12 +9,17 @@ import { tmpDir } from "../helpers/tmp";
 test("withDirLock: concurrent holders run one after the other and the lock is removed", async () => {
   const lock = path.join(tmpDir(), "entry.lock");
   const events: string[] = [];
-  const job = (name: string) => withDirLock(lock, async () => {
-    events.push(`${name} in`);
-    await new Promise((r) => setTimeout(r, 30));
-    events.push(`${name} out`);
-    return name;
-  }, { pollMs: 5 });
+  const job = (name: string) =>
+    withDirLock(
+      lock,
+      async () => {
+        events.push(`${name} in`);
+        await new Promise((r) => setTimeout(r, 30));
+        events.push(`${name} out`);
+        return name;
+      },
+      { pollMs: 5 },
+    );
   assert.deepEqual(await Promise.all([job("a"), job("b")]), ["a", "b"]);
   assert.deepEqual(events, ["a in", "a out", "b in", "b out"]);
   assert.equal(fs.existsSync(lock), false);
@@ -26,7 +31,12 @@ test("withDirLock: a lock left by a dead process is taken over; a throwing holde
   const dead = spawnSync(process.execPath, ["-e", "process.stdout.write(String(process.pid))"]).stdout.toString();
   fs.writeFileSync(path.join(lock, "pid"), dead);
   assert.equal(await withDirLock(lock, async () => 42, { pollMs: 5, timeoutMs: 2000 }), 42);
-  await assert.rejects(withDirLock(lock, async () => { throw new Error("boom"); }), /boom/);
+  await assert.rejects(
+    withDirLock(lock, async () => {
+      throw new Error("boom");
+    }),
+    /boom/,
+  );
   assert.equal(fs.existsSync(lock), false);
 });
 
@@ -34,6 +44,9 @@ test("withDirLock: a live holder that never finishes gives a timeout error namin
   const lock = path.join(tmpDir(), "entry.lock");
   fs.mkdirSync(lock);
   fs.writeFileSync(path.join(lock, "pid"), String(process.pid)); // this very process: alive
-  await assert.rejects(withDirLock(lock, async () => 1, { pollMs: 5, timeoutMs: 50 }), (e: Error) => e.message.includes(lock) && /delete that folder/.test(e.message));
+  await assert.rejects(
+    withDirLock(lock, async () => 1, { pollMs: 5, timeoutMs: 50 }),
+    (e: Error) => e.message.includes(lock) && /delete that folder/.test(e.message),
+  );
   fs.rmSync(lock, { recursive: true });
 });

@@ -20,13 +20,19 @@ describe("readJsonFile", () => {
     fs.writeFileSync(f, '{\n  "a": 1,\n  "b": tru\n}');
     assert.throws(
       () => readJsonFile(f, "config.json"),
-      (e: unknown) => e instanceof CheckpointError && e.file === f && /config.json is not valid JSON: syntax error at line 3, column 8 \(offset 19\) near "tru\\n}"/.test(e.message),
+      (e: unknown) =>
+        e instanceof CheckpointError &&
+        e.file === f &&
+        /config.json is not valid JSON: syntax error at line 3, column 8 \(offset 19\) near "tru\\n}"/.test(e.message),
     );
   });
 
   test("a missing file says so", () => {
     const f = path.join(dir, "none.json");
-    assert.throws(() => readJsonFile(f, "config.json"), (e: unknown) => e instanceof CheckpointError && /cannot read config.json: file not found/.test(e.message));
+    assert.throws(
+      () => readJsonFile(f, "config.json"),
+      (e: unknown) => e instanceof CheckpointError && /cannot read config.json: file not found/.test(e.message),
+    );
   });
 });
 
@@ -50,7 +56,7 @@ describe("jsonErrorOffset", () => {
   for (const [text, want] of cases) test(JSON.stringify(text), () => assert.equal(jsonErrorOffset(text), want));
 
   test("agrees with JSON.parse on validity for mutated documents", () => {
-    const base = JSON.stringify({ a: [1, -2.5e3, "x\"y\\z", true, null, { b: {} }], c: "\u00e9" });
+    const base = JSON.stringify({ a: [1, -2.5e3, 'x"y\\z', true, null, { b: {} }], c: "\u00e9" });
     const alphabet = '{}[]",:0-.eE+ \\atrunl';
     let s = 42;
     const rand = (n: number) => ((s = (s * 1103515245 + 12345) >>> 0), s % n);
@@ -58,7 +64,12 @@ describe("jsonErrorOffset", () => {
       const i = rand(base.length);
       const op = rand(3);
       const c = alphabet[rand(alphabet.length)];
-      const text = op === 0 ? base.slice(0, i) + base.slice(i + 1) : op === 1 ? base.slice(0, i) + c + base.slice(i) : base.slice(0, i) + c + base.slice(i + 1);
+      const text =
+        op === 0
+          ? base.slice(0, i) + base.slice(i + 1)
+          : op === 1
+            ? base.slice(0, i) + c + base.slice(i)
+            : base.slice(0, i) + c + base.slice(i + 1);
       let valid = true;
       try {
         JSON.parse(text);

@@ -16,7 +16,12 @@ const fresh = () => {
 };
 
 /** A safetensors file from a header (object or raw text), with the declared length and data overridable. */
-function rawFile(file: string, header: unknown, dataBytes: number, opts: { declaredLength?: bigint; headerBytes?: Uint8Array } = {}): string {
+function rawFile(
+  file: string,
+  header: unknown,
+  dataBytes: number,
+  opts: { declaredLength?: bigint; headerBytes?: Uint8Array } = {},
+): string {
   const hb = opts.headerBytes ?? new TextEncoder().encode(typeof header === "string" ? header : JSON.stringify(header));
   const prefix = Buffer.alloc(8);
   prefix.writeBigUInt64LE(opts.declaredLength ?? BigInt(hb.length));
@@ -24,7 +29,8 @@ function rawFile(file: string, header: unknown, dataBytes: number, opts: { decla
   return file;
 }
 
-const st = (d: string, header: unknown, dataBytes: number, opts?: Parameters<typeof rawFile>[3]) => rawFile(path.join(d, "model.safetensors"), header, dataBytes, opts);
+const st = (d: string, header: unknown, dataBytes: number, opts?: Parameters<typeof rawFile>[3]) =>
+  rawFile(path.join(d, "model.safetensors"), header, dataBytes, opts);
 const w = (begin: number, end: number, dtype = "F32", shape = [(end - begin) / 4]) => ({ dtype, shape, data_offsets: [begin, end] });
 const f32 = (name: string, n: number) => ({ name, dtype: "F32" as const, shape: [n], data: new Float32Array(n) });
 
@@ -50,38 +56,177 @@ interface Case {
 }
 
 const cases: Case[] = [
-  { what: "empty file", setup: (d) => (fs.writeFileSync(path.join(d, "model.safetensors"), ""), d), match: /empty file/, file: "model.safetensors" },
-  { what: "shorter than the length prefix", setup: (d) => (fs.writeFileSync(path.join(d, "model.safetensors"), Buffer.alloc(5)), d), match: /truncated: 5 bytes/, file: "model.safetensors" },
-  { what: "header length beyond the file", setup: (d) => st(d, { w: w(0, 4) }, 4, { declaredLength: 1000n }), match: /header length 1000 goes beyond the end of the file/, file: "model.safetensors" },
-  { what: "header length absurdly large", setup: (d) => st(d, {}, 0, { declaredLength: 1n << 60n }), match: /absurdly large/, file: "model.safetensors" },
+  {
+    what: "empty file",
+    setup: (d) => (fs.writeFileSync(path.join(d, "model.safetensors"), ""), d),
+    match: /empty file/,
+    file: "model.safetensors",
+  },
+  {
+    what: "shorter than the length prefix",
+    setup: (d) => (fs.writeFileSync(path.join(d, "model.safetensors"), Buffer.alloc(5)), d),
+    match: /truncated: 5 bytes/,
+    file: "model.safetensors",
+  },
+  {
+    what: "header length beyond the file",
+    setup: (d) => st(d, { w: w(0, 4) }, 4, { declaredLength: 1000n }),
+    match: /header length 1000 goes beyond the end of the file/,
+    file: "model.safetensors",
+  },
+  {
+    what: "header length absurdly large",
+    setup: (d) => st(d, {}, 0, { declaredLength: 1n << 60n }),
+    match: /absurdly large/,
+    file: "model.safetensors",
+  },
   { what: "header length zero", setup: (d) => st(d, "", 8), match: /too small/, file: "model.safetensors" },
-  { what: "header is not JSON", setup: (d) => st(d, '{"w": {"dtype": "F32",, }}', 0), match: /not valid JSON: syntax error at line 1, column 23/, file: "model.safetensors" },
-  { what: "header is cut short", setup: (d) => st(d, '{"w": {"dtype": "F32"', 0), match: /not valid JSON: .*near end of input/, file: "model.safetensors" },
-  { what: "header not UTF-8", setup: (d) => st(d, null, 0, { headerBytes: new Uint8Array([0x7b, 0xff, 0xfe, 0x7d]) }), match: /not valid UTF-8/, file: "model.safetensors" },
+  {
+    what: "header is not JSON",
+    setup: (d) => st(d, '{"w": {"dtype": "F32",, }}', 0),
+    match: /not valid JSON: syntax error at line 1, column 23/,
+    file: "model.safetensors",
+  },
+  {
+    what: "header is cut short",
+    setup: (d) => st(d, '{"w": {"dtype": "F32"', 0),
+    match: /not valid JSON: .*near end of input/,
+    file: "model.safetensors",
+  },
+  {
+    what: "header not UTF-8",
+    setup: (d) => st(d, null, 0, { headerBytes: new Uint8Array([0x7b, 0xff, 0xfe, 0x7d]) }),
+    match: /not valid UTF-8/,
+    file: "model.safetensors",
+  },
   { what: "header is an array", setup: (d) => st(d, [1, 2], 0), match: /must be a JSON object; got an array/, file: "model.safetensors" },
-  { what: "entry not an object", setup: (d) => st(d, { w: 3 }, 0), match: /tensor "w": entry must be an object/, file: "model.safetensors" },
-  { what: "missing dtype", setup: (d) => st(d, { w: { shape: [1], data_offsets: [0, 4] } }, 4), match: /tensor "w": missing dtype/, file: "model.safetensors" },
-  { what: "unknown dtype", setup: (d) => st(d, { w: w(0, 4, "F128", [1]) }, 4), match: /tensor "w": unknown dtype "F128"/, file: "model.safetensors" },
-  { what: "shape with a fraction", setup: (d) => st(d, { w: w(0, 4, "F32", [2.5]) }, 4), match: /shape must be an array of integers; got \[2.5\]/, file: "model.safetensors" },
-  { what: "shape not an array", setup: (d) => st(d, { w: { dtype: "F32", shape: "4", data_offsets: [0, 16] } }, 16), match: /shape must be an array of integers; got "4"/, file: "model.safetensors" },
-  { what: "negative dimension", setup: (d) => st(d, { w: w(0, 4, "F32", [-1, -1]) }, 4), match: /negative dimension/, file: "model.safetensors" },
-  { what: "data_offsets missing", setup: (d) => st(d, { w: { dtype: "F32", shape: [1] } }, 4), match: /data_offsets must be \[begin, end\]/, file: "model.safetensors" },
-  { what: "data_offsets negative", setup: (d) => st(d, { w: { dtype: "F32", shape: [1], data_offsets: [-4, 0] } }, 4), match: /data_offsets must be/, file: "model.safetensors" },
-  { what: "data_offsets end before begin", setup: (d) => st(d, { w: { dtype: "F32", shape: [1], data_offsets: [4, 0] } }, 4), match: /end before begin/, file: "model.safetensors" },
-  { what: "data beyond the file (truncated data)", setup: (d) => st(d, { w: w(0, 400) }, 40), match: /out of range: the data region has 40 bytes/, file: "model.safetensors" },
-  { what: "size differs from numel × itemsize", setup: (d) => st(d, { w: w(0, 12, "F32", [4]) }, 12), match: /12 bytes .* needs 16/, file: "model.safetensors" },
-  { what: "overlapping tensors", setup: (d) => st(d, { a: w(0, 8), b: w(4, 12) }, 12), match: /tensor "b".*overlap/, file: "model.safetensors" },
-  { what: "gap between tensors", setup: (d) => st(d, { a: w(0, 4), b: w(8, 12) }, 12), match: /gap of 4 unused bytes/, file: "model.safetensors" },
-  { what: "trailing bytes after the last tensor", setup: (d) => st(d, { a: w(0, 4) }, 12), match: /8 trailing bytes/, file: "model.safetensors" },
-  { what: "duplicate tensor names", setup: (d) => st(d, '{"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"a":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}}', 8), match: /duplicate tensor name "a"/, file: "model.safetensors" },
-  { what: "non-string metadata", setup: (d) => st(d, { __metadata__: { step: 3 }, a: w(0, 4) }, 4), match: /__metadata__.step must be a string/, file: "model.safetensors" },
-  { what: "index not JSON", setup: async (d) => (await sharded(d), fs.writeFileSync(indexOf(d), '{"weight_map": {'), d), match: /safetensors index is not valid JSON/, file: "model.safetensors.index.json" },
-  { what: "index without weight_map", setup: async (d) => (await sharded(d), fs.writeFileSync(indexOf(d), '{"metadata": {}}'), d), match: /weight_map must be an object/, file: "model.safetensors.index.json" },
-  { what: "missing shard", setup: async (d) => (await sharded(d), fs.rmSync(path.join(d, "model-00002-of-00003.safetensors")), d), match: /missing shard model-00002-of-00003.safetensors \(holds "b"/, file: "model.safetensors.index.json" },
-  { what: "weight_map names a tensor its shard lacks", setup: async (d) => (await sharded(d), editIndex(d, (j) => (j.weight_map.ghost = "model-00001-of-00003.safetensors")), d), match: /weight_map lists "ghost" in model-00001-of-00003.safetensors, but that shard has no such tensor/, file: "model.safetensors.index.json" },
+  {
+    what: "entry not an object",
+    setup: (d) => st(d, { w: 3 }, 0),
+    match: /tensor "w": entry must be an object/,
+    file: "model.safetensors",
+  },
+  {
+    what: "missing dtype",
+    setup: (d) => st(d, { w: { shape: [1], data_offsets: [0, 4] } }, 4),
+    match: /tensor "w": missing dtype/,
+    file: "model.safetensors",
+  },
+  {
+    what: "unknown dtype",
+    setup: (d) => st(d, { w: w(0, 4, "F128", [1]) }, 4),
+    match: /tensor "w": unknown dtype "F128"/,
+    file: "model.safetensors",
+  },
+  {
+    what: "shape with a fraction",
+    setup: (d) => st(d, { w: w(0, 4, "F32", [2.5]) }, 4),
+    match: /shape must be an array of integers; got \[2.5\]/,
+    file: "model.safetensors",
+  },
+  {
+    what: "shape not an array",
+    setup: (d) => st(d, { w: { dtype: "F32", shape: "4", data_offsets: [0, 16] } }, 16),
+    match: /shape must be an array of integers; got "4"/,
+    file: "model.safetensors",
+  },
+  {
+    what: "negative dimension",
+    setup: (d) => st(d, { w: w(0, 4, "F32", [-1, -1]) }, 4),
+    match: /negative dimension/,
+    file: "model.safetensors",
+  },
+  {
+    what: "data_offsets missing",
+    setup: (d) => st(d, { w: { dtype: "F32", shape: [1] } }, 4),
+    match: /data_offsets must be \[begin, end\]/,
+    file: "model.safetensors",
+  },
+  {
+    what: "data_offsets negative",
+    setup: (d) => st(d, { w: { dtype: "F32", shape: [1], data_offsets: [-4, 0] } }, 4),
+    match: /data_offsets must be/,
+    file: "model.safetensors",
+  },
+  {
+    what: "data_offsets end before begin",
+    setup: (d) => st(d, { w: { dtype: "F32", shape: [1], data_offsets: [4, 0] } }, 4),
+    match: /end before begin/,
+    file: "model.safetensors",
+  },
+  {
+    what: "data beyond the file (truncated data)",
+    setup: (d) => st(d, { w: w(0, 400) }, 40),
+    match: /out of range: the data region has 40 bytes/,
+    file: "model.safetensors",
+  },
+  {
+    what: "size differs from numel × itemsize",
+    setup: (d) => st(d, { w: w(0, 12, "F32", [4]) }, 12),
+    match: /12 bytes .* needs 16/,
+    file: "model.safetensors",
+  },
+  {
+    what: "overlapping tensors",
+    setup: (d) => st(d, { a: w(0, 8), b: w(4, 12) }, 12),
+    match: /tensor "b".*overlap/,
+    file: "model.safetensors",
+  },
+  {
+    what: "gap between tensors",
+    setup: (d) => st(d, { a: w(0, 4), b: w(8, 12) }, 12),
+    match: /gap of 4 unused bytes/,
+    file: "model.safetensors",
+  },
+  {
+    what: "trailing bytes after the last tensor",
+    setup: (d) => st(d, { a: w(0, 4) }, 12),
+    match: /8 trailing bytes/,
+    file: "model.safetensors",
+  },
+  {
+    what: "duplicate tensor names",
+    setup: (d) => st(d, '{"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"a":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}}', 8),
+    match: /duplicate tensor name "a"/,
+    file: "model.safetensors",
+  },
+  {
+    what: "non-string metadata",
+    setup: (d) => st(d, { __metadata__: { step: 3 }, a: w(0, 4) }, 4),
+    match: /__metadata__.step must be a string/,
+    file: "model.safetensors",
+  },
+  {
+    what: "index not JSON",
+    setup: async (d) => (await sharded(d), fs.writeFileSync(indexOf(d), '{"weight_map": {'), d),
+    match: /safetensors index is not valid JSON/,
+    file: "model.safetensors.index.json",
+  },
+  {
+    what: "index without weight_map",
+    setup: async (d) => (await sharded(d), fs.writeFileSync(indexOf(d), '{"metadata": {}}'), d),
+    match: /weight_map must be an object/,
+    file: "model.safetensors.index.json",
+  },
+  {
+    what: "missing shard",
+    setup: async (d) => (await sharded(d), fs.rmSync(path.join(d, "model-00002-of-00003.safetensors")), d),
+    match: /missing shard model-00002-of-00003.safetensors \(holds "b"/,
+    file: "model.safetensors.index.json",
+  },
+  {
+    what: "weight_map names a tensor its shard lacks",
+    setup: async (d) => (await sharded(d), editIndex(d, (j) => (j.weight_map.ghost = "model-00001-of-00003.safetensors")), d),
+    match: /weight_map lists "ghost" in model-00001-of-00003.safetensors, but that shard has no such tensor/,
+    file: "model.safetensors.index.json",
+  },
   {
     what: "weight_map names the wrong shard",
-    setup: async (d) => (await sharded(d), editIndex(d, (j) => Object.assign(j.weight_map, { a: "model-00003-of-00003.safetensors", b: "model-00001-of-00003.safetensors" })), d),
+    setup: async (d) => (
+      await sharded(d),
+      editIndex(d, (j) => Object.assign(j.weight_map, { a: "model-00003-of-00003.safetensors", b: "model-00001-of-00003.safetensors" })),
+      d
+    ),
     match: /weight_map puts "a" in model-00003-of-00003.safetensors but it is stored in model-00001-of-00003.safetensors/,
     file: "model.safetensors.index.json",
   },
@@ -103,13 +248,27 @@ const cases: Case[] = [
   },
   {
     what: "tensor name not found lists close names",
-    setup: async (d) => (await writeSafetensors(path.join(d, "model.safetensors"), [f32("model.layers.0.mlp.up_proj.weight", 2), f32("model.norm.weight", 2)]), d),
+    setup: async (d) => (
+      await writeSafetensors(path.join(d, "model.safetensors"), [f32("model.layers.0.mlp.up_proj.weight", 2), f32("model.norm.weight", 2)]),
+      d
+    ),
     act: (c) => c.readFloat32("model.layers.0.mlp.up_proj.weights"),
     match: /no tensor named "model.layers.0.mlp.up_proj.weights" among 2 tensors; close names: "model.layers.0.mlp.up_proj.weight"/,
     file: "case-",
   },
-  { what: "read after close", setup: async (d) => (await writeSafetensors(path.join(d, "x.safetensors"), [f32("a", 1)]), path.join(d, "x.safetensors")), act: async (c) => (await c.close(), c.readBytes("a")), match: /closed/, file: "x.safetensors" },
-  { what: "hub cache folder without snapshots", setup: (d) => (fs.mkdirSync(path.join(d, "models--org--m", "refs"), { recursive: true }), path.join(d, "models--org--m")), match: /no snapshots/, file: "models--org--m" },
+  {
+    what: "read after close",
+    setup: async (d) => (await writeSafetensors(path.join(d, "x.safetensors"), [f32("a", 1)]), path.join(d, "x.safetensors")),
+    act: async (c) => (await c.close(), c.readBytes("a")),
+    match: /closed/,
+    file: "x.safetensors",
+  },
+  {
+    what: "hub cache folder without snapshots",
+    setup: (d) => (fs.mkdirSync(path.join(d, "models--org--m", "refs"), { recursive: true }), path.join(d, "models--org--m")),
+    match: /no snapshots/,
+    file: "models--org--m",
+  },
   {
     what: "refs/main naming a missing snapshot",
     setup: (d) => {
@@ -122,7 +281,12 @@ const cases: Case[] = [
     match: /refs\/main names snapshot bbb, which is missing; snapshots present: aaa/,
     file: "main",
   },
-  { what: "folder without checkpoint", setup: (d) => (fs.writeFileSync(path.join(d, "config.json"), "{}"), d), match: /no model.safetensors, model.safetensors.index.json or other .safetensors file/, file: "case-" },
+  {
+    what: "folder without checkpoint",
+    setup: (d) => (fs.writeFileSync(path.join(d, "config.json"), "{}"), d),
+    match: /no model.safetensors, model.safetensors.index.json or other .safetensors file/,
+    file: "case-",
+  },
   {
     what: "two checkpoints, no index",
     setup: async (d) => {
@@ -134,7 +298,12 @@ const cases: Case[] = [
     file: "case-",
   },
   { what: "no such path", setup: (d) => path.join(d, "nope.safetensors"), match: /no such file or folder/, file: "nope.safetensors" },
-  { what: "not a safetensors file", setup: (d) => (fs.writeFileSync(path.join(d, "w.bin"), "x"), path.join(d, "w.bin")), match: /not a .safetensors file/, file: "w.bin" },
+  {
+    what: "not a safetensors file",
+    setup: (d) => (fs.writeFileSync(path.join(d, "w.bin"), "x"), path.join(d, "w.bin")),
+    match: /not a .safetensors file/,
+    file: "w.bin",
+  },
 ];
 
 describe("malformed checkpoints give CheckpointError", () => {

@@ -57,12 +57,21 @@ describe("reading files written by PyTorch", withTorch, () => {
       try {
         assert.equal(ckpt.files.length, shards);
         assert.deepEqual(ckpt.metadata, { format: "pt", source: "torch" });
-        assert.deepEqual(ckpt.tensors().map((t) => t.name).sort(), SPECS.map((s) => s.name).sort());
+        assert.deepEqual(
+          ckpt
+            .tensors()
+            .map((t) => t.name)
+            .sort(),
+          SPECS.map((s) => s.name).sort(),
+        );
         for (const [name, r] of Object.entries(ref.tensors)) {
           const info = ckpt.info(name)!;
           assert.equal(info.dtype, r.dtype);
           assert.deepEqual(info.shape, r.shape);
-          assert.equal(info.numel, r.shape.reduce((a, b) => a * b, 1));
+          assert.equal(
+            info.numel,
+            r.shape.reduce((a, b) => a * b, 1),
+          );
           assert.deepEqual(bitsOf(await ckpt.readBytes(name), r.dtype), r.bits, `${name} bytes`);
           const f = await ckpt.readFloat32(name);
           const want = r.values ?? r.bits.map((b) => Math.fround(b));
@@ -108,7 +117,10 @@ describe("files written here, read by PyTorch", withTorch, () => {
     assert.deepEqual(ref.metadata, { format: "pt", step: "3" });
     assert.equal(ref.header_len! % 8, 0);
     assert.deepEqual(ref.order, ["ids", "ids.f32", "0", "c.f32", "b.bf16", "raw.bf16", "a.f16"]);
-    assert.ok(ref.header_text!.startsWith('{"__metadata__":{"format":"pt","step":"3"},"ids":{"dtype":"I64","shape":[3],"data_offsets":[0,24]},'), ref.header_text);
+    assert.ok(
+      ref.header_text!.startsWith('{"__metadata__":{"format":"pt","step":"3"},"ids":{"dtype":"I64","shape":[3],"data_offsets":[0,24]},'),
+      ref.header_text,
+    );
     const expectBits: Record<string, number[]> = {
       "b.bf16": Array.from(f32ToBf16(tensors[0].data as Float32Array)),
       "a.f16": Array.from(f32ToF16(tensors[1].data as Float32Array)),
@@ -139,7 +151,10 @@ describe("files written here, read by PyTorch", withTorch, () => {
     const total = tensors.reduce((s, t) => s + t.data.length * ({ BF16: 2, F16: 2, F32: 4, I64: 8 } as Record<string, number>)[t.dtype], 0);
     assert.equal(ref.index!.metadata.total_size, total);
     assert.deepEqual(Object.keys(ref.index!.weight_map), tensors.map((t) => t.name).sort());
-    assert.deepEqual([ref.index!.weight_map["b.bf16"], ref.index!.weight_map["raw.bf16"], ref.index!.weight_map["0"]], [1, 2, 4].map((i) => `model-0000${i}-of-00004.safetensors`));
+    assert.deepEqual(
+      [ref.index!.weight_map["b.bf16"], ref.index!.weight_map["raw.bf16"], ref.index!.weight_map["0"]],
+      [1, 2, 4].map((i) => `model-0000${i}-of-00004.safetensors`),
+    );
     const ckpt = await openCheckpoint(dir);
     for (const t of tensors) {
       assert.deepEqual(bitsOf(await ckpt.readBytes(t.name), t.dtype as RefTensor["dtype"]), ref.tensors[t.name].bits, t.name);
@@ -154,7 +169,10 @@ describe("writer", () => {
     const t = tensorsToWrite();
     await writeShardedSafetensors(dir, t, { maxShardBytes: 40 });
     const files = await writeShardedSafetensors(dir, t, { maxShardBytes: 1 << 20 });
-    assert.deepEqual(files.map((f) => path.basename(f)), ["model.safetensors"]);
+    assert.deepEqual(
+      files.map((f) => path.basename(f)),
+      ["model.safetensors"],
+    );
     assert.deepEqual(fs.readdirSync(dir), ["model.safetensors"]);
     const again = await writeShardedSafetensors(dir, t, { maxShardBytes: 64 });
     assert.deepEqual(fs.readdirSync(dir).sort(), again.map((f) => path.basename(f)).sort());
@@ -166,15 +184,37 @@ describe("writer", () => {
     await writeSafetensors(path.join(dir, "a.safetensors"), [tensorsToWrite()[0]]);
     assert.deepEqual(fs.readdirSync(dir), ["a.safetensors"]);
     const ckpt = await openCheckpoint(path.join(dir, "a.safetensors"));
-    assert.deepEqual(ckpt.tensors().map((x) => x.name), ["b.bf16"]);
+    assert.deepEqual(
+      ckpt.tensors().map((x) => x.name),
+      ["b.bf16"],
+    );
     await ckpt.close();
   });
 
   const bad: [string, TensorToWrite[], RegExp][] = [
-    ["length ≠ numel", [{ name: "w", dtype: "F32", shape: [2, 2], data: new Float32Array(3) }], /shape \[2,2\] has 4 elements but data has 3/],
-    ["wrong element width", [{ name: "w", dtype: "BF16", shape: [2], data: new Int32Array(2) }], /Int32Array has 4-byte elements but BF16 needs 2/],
-    ["non-integer for an integer dtype", [{ name: "w", dtype: "I32", shape: [2], data: new Float32Array([1, 1.5]) }], /needs integer values; element 1 is 1.5/],
-    ["duplicate names", [{ name: "w", dtype: "F32", shape: [1], data: new Float32Array(1) }, { name: "w", dtype: "F32", shape: [1], data: new Float32Array(1) }], /duplicate tensor name "w"/],
+    [
+      "length ≠ numel",
+      [{ name: "w", dtype: "F32", shape: [2, 2], data: new Float32Array(3) }],
+      /shape \[2,2\] has 4 elements but data has 3/,
+    ],
+    [
+      "wrong element width",
+      [{ name: "w", dtype: "BF16", shape: [2], data: new Int32Array(2) }],
+      /Int32Array has 4-byte elements but BF16 needs 2/,
+    ],
+    [
+      "non-integer for an integer dtype",
+      [{ name: "w", dtype: "I32", shape: [2], data: new Float32Array([1, 1.5]) }],
+      /needs integer values; element 1 is 1.5/,
+    ],
+    [
+      "duplicate names",
+      [
+        { name: "w", dtype: "F32", shape: [1], data: new Float32Array(1) },
+        { name: "w", dtype: "F32", shape: [1], data: new Float32Array(1) },
+      ],
+      /duplicate tensor name "w"/,
+    ],
     ["unknown dtype", [{ name: "w", dtype: "F128" as never, shape: [1], data: new Float32Array(1) }], /unknown dtype "F128"/],
     ["negative shape", [{ name: "w", dtype: "F32", shape: [-1], data: new Float32Array(1) }], /shape must be non-negative integers/],
   ];

@@ -28,8 +28,8 @@ test("trainByteLevelBpe: a case worked by hand", () => {
   // Then (Ġ,ab)=3, (ab,c)=1 → merge Ġ+ab (id 263). Ids 0–5 are the special/added tokens, bytes are 6–261.
   const json = trainByteLevelBpe(["ab ab ab abc"], { vocabSize: 264 });
   assert.deepEqual(json.model.merges, ["a b", "Ġ ab"]);
-  assert.equal(json.model.vocab["ab"], 262);
-  assert.equal(json.model.vocab["Ġab"], 263);
+  assert.equal(json.model.vocab.ab, 262);
+  assert.equal(json.model.vocab.Ġab, 263);
   const t = tokenizerFromJson(json, byteLevelTokenizerConfig(16));
   assert.deepEqual(t.encode("ab abc"), [262, 263, 6 + 99]);
   assert.equal(t.decode([262, 263, 105]), "ab abc");
@@ -43,5 +43,8 @@ test("the bundled tokenizer is what trainByteLevelBpe gives on the bundled corpu
   const json = trainByteLevelBpe(corpus.train, { vocabSize: 512 });
   const bundled = JSON.parse(fs.readFileSync(path.join(DATASETS, "tiny-tokenizer", "tokenizer.json"), "utf8"));
   assert.deepEqual(json, bundled);
-  assert.ok(!Object.keys(bundled.model.vocab).some((k: string) => /\d./u.test(k) && /\d/.test(k) && k.length > 1), "no multi-character token contains a digit");
+  assert.ok(
+    !Object.keys(bundled.model.vocab).some((k: string) => /\d./u.test(k) && /\d/.test(k) && k.length > 1),
+    "no multi-character token contains a digit",
+  );
 });

@@ -14,7 +14,13 @@ test("bundled tokenizer: sizes and special ids", () => {
   assert.equal(t.eosId, 0); // <|endoftext|>
   assert.equal(t.bosId, 0);
   assert.equal(t.padId, 1); // <|pad|>
-  assert.deepEqual([...t.specialTokens], [["<|endoftext|>", 0], ["<|pad|>", 1]]);
+  assert.deepEqual(
+    [...t.specialTokens],
+    [
+      ["<|endoftext|>", 0],
+      ["<|pad|>", 1],
+    ],
+  );
   assert.equal(t.source, path.join(BUNDLED, "tokenizer.json"));
 });
 
@@ -42,14 +48,34 @@ test("digits are always single tokens", () => {
 
 test("decode(encode(s)) == s for arbitrary UTF-8, emoji and whitespace", () => {
   const t = loadTokenizer(BUNDLED);
-  const fixed = ["", " ", "  leading and trailing  ", "tabs\tand\r\nCRLF\n\n\n", "héllo wörld ñ", "日本語のテキスト",
-    "emoji 🤗🎉👩‍👩‍👧 flags 🇫🇷", "e\u0301 combining", "<|endoftext|>doc<|pad|>", "a .b ,c n't 's", "don't I'm", "\u0000\u0001\u007f"];
+  const fixed = [
+    "",
+    " ",
+    "  leading and trailing  ",
+    "tabs\tand\r\nCRLF\n\n\n",
+    "héllo wörld ñ",
+    "日本語のテキスト",
+    "emoji 🤗🎉👩‍👩‍👧 flags 🇫🇷",
+    "e\u0301 combining",
+    "<|endoftext|>doc<|pad|>",
+    "a .b ,c n't 's",
+    "don't I'm",
+    "\u0000\u0001\u007f",
+  ];
   const rng = createRng(0);
   const random = Array.from({ length: 200 }, () =>
-    String.fromCodePoint(...Array.from({ length: rng.int(1, 12) }, () => {
-      const cp = rng.choice([() => rng.int(32, 126), () => rng.int(0, 0xd7ff), () => rng.int(0x1f300, 0x1faff), () => rng.int(0xe000, 0x10ffff)])();
-      return cp;
-    })));
+    String.fromCodePoint(
+      ...Array.from({ length: rng.int(1, 12) }, () => {
+        const cp = rng.choice([
+          () => rng.int(32, 126),
+          () => rng.int(0, 0xd7ff),
+          () => rng.int(0x1f300, 0x1faff),
+          () => rng.int(0xe000, 0x10ffff),
+        ])();
+        return cp;
+      }),
+    ),
+  );
   for (const s of [...fixed, ...random]) assert.equal(t.decode(t.encode(s)), s, JSON.stringify(s));
 });
 
@@ -74,17 +100,32 @@ test("save then load gives the same ids", () => {
 test("loading errors name the file and the fix", () => {
   const dir = tmpDir();
   const missing = path.join(dir, "nope", "tokenizer.json");
-  assert.throws(() => loadTokenizer(missing), (e: Error) => e.name === "TokenizerLoadError" && e.message.includes(missing) && /does not exist/.test(e.message));
-  assert.throws(() => loadTokenizer(dir), (e: Error) => e.message.includes(path.join(dir, "tokenizer.json")));
+  assert.throws(
+    () => loadTokenizer(missing),
+    (e: Error) => e.name === "TokenizerLoadError" && e.message.includes(missing) && /does not exist/.test(e.message),
+  );
+  assert.throws(
+    () => loadTokenizer(dir),
+    (e: Error) => e.message.includes(path.join(dir, "tokenizer.json")),
+  );
   const bad = path.join(dir, "bad.json");
   fs.writeFileSync(bad, "{ not json");
-  assert.throws(() => loadTokenizer(bad), (e: Error) => e.message.includes(bad) && /not valid JSON/.test(e.message));
+  assert.throws(
+    () => loadTokenizer(bad),
+    (e: Error) => e.message.includes(bad) && /not valid JSON/.test(e.message),
+  );
   const noModel = path.join(dir, "nomodel.json");
   fs.writeFileSync(noModel, JSON.stringify({ version: "1.0" }));
-  assert.throws(() => loadTokenizer(noModel), (e: Error) => e.message.includes(noModel) && /no "model" field/.test(e.message));
+  assert.throws(
+    () => loadTokenizer(noModel),
+    (e: Error) => e.message.includes(noModel) && /no "model" field/.test(e.message),
+  );
   const json = JSON.parse(fs.readFileSync(path.join(BUNDLED, "tokenizer.json"), "utf8"));
   json.pre_tokenizer = { type: "Mystery" };
   assert.throws(() => tokenizerFromJson(json, {}, "x/tokenizer.json"), /x\/tokenizer.json: not a tokenizer/);
   const noEos = JSON.parse(fs.readFileSync(path.join(BUNDLED, "tokenizer.json"), "utf8"));
-  assert.throws(() => tokenizerFromJson(noEos, { ...byteLevelTokenizerConfig(8), eos_token: "<nope>" }, "y.json"), /y.json: no end-of-sequence token/);
+  assert.throws(
+    () => tokenizerFromJson(noEos, { ...byteLevelTokenizerConfig(8), eos_token: "<nope>" }, "y.json"),
+    /y.json: no end-of-sequence token/,
+  );
 });

@@ -25,7 +25,9 @@ test("runtime errors keep name, message and stack; other thrown values are shown
   assert.equal(e.evalue, "nope");
   assert.equal(e.traceback[0], "TypeError: nope");
   assert.deepEqual(runtimeError(42), { ename: "Thrown", evalue: "42", traceback: ["Uncaught 42"] });
-  const interrupted = Object.assign(new Error("Script execution was interrupted by `SIGINT`"), { code: "ERR_SCRIPT_EXECUTION_INTERRUPTED" });
+  const interrupted = Object.assign(new Error("Script execution was interrupted by `SIGINT`"), {
+    code: "ERR_SCRIPT_EXECUTION_INTERRUPTED",
+  });
   assert.equal(runtimeError(interrupted).ename, "KeyboardInterrupt");
 });
 

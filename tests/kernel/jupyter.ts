@@ -30,7 +30,11 @@ export async function installTestKernel(): Promise<TestJupyter> {
   return { root, env };
 }
 
-export function python(args: string[], jup: TestJupyter, opts: { cwd?: string; input?: string; timeoutMs?: number } = {}): SpawnSyncReturns<string> {
+export function python(
+  args: string[],
+  jup: TestJupyter,
+  opts: { cwd?: string; input?: string; timeoutMs?: number } = {},
+): SpawnSyncReturns<string> {
   return spawnSync(PYTHON, args, {
     cwd: opts.cwd,
     input: opts.input,
@@ -50,8 +54,11 @@ export interface SessionStep {
   interrupt_after?: number;
 }
 
+// Jupyter message content is free-form JSON that the tests index into.
 export interface StepResult {
+  // biome-ignore lint/suspicious/noExplicitAny: free-form Jupyter JSON
   reply: Record<string, any>;
+  // biome-ignore lint/suspicious/noExplicitAny: free-form Jupyter JSON
   outputs: { type: string; content: Record<string, any> }[];
 }
 
@@ -64,5 +71,8 @@ export function runSession(jup: TestJupyter, steps: SessionStep[]): StepResult[]
 
 /** The text of all stream outputs of one name. */
 export function streamText(res: StepResult, name: "stdout" | "stderr"): string {
-  return res.outputs.filter((o) => o.type === "stream" && o.content.name === name).map((o) => o.content.text).join("");
+  return res.outputs
+    .filter((o) => o.type === "stream" && o.content.name === name)
+    .map((o) => o.content.text)
+    .join("");
 }

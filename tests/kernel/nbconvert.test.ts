@@ -26,11 +26,16 @@ test("nbconvert runs every cell: numbered results, a proper error, later cells s
     ],
   };
   fs.writeFileSync(path.join(dir, "nb.ipynb"), JSON.stringify(nb));
-  const r = python(["-m", "nbconvert", "--to", "notebook", "--execute", "--allow-errors", "--output", "out.ipynb", "nb.ipynb"], jup, { cwd: dir });
+  const r = python(["-m", "nbconvert", "--to", "notebook", "--execute", "--allow-errors", "--output", "out.ipynb", "nb.ipynb"], jup, {
+    cwd: dir,
+  });
   assert.equal(r.status, 0, r.stderr);
   const out = JSON.parse(fs.readFileSync(path.join(dir, "out.ipynb"), "utf8"));
   const cells = out.cells.filter((c: { cell_type: string }) => c.cell_type === "code");
-  assert.deepEqual(cells.map((c: { execution_count: number }) => c.execution_count), [1, 2, 3, 4]);
+  assert.deepEqual(
+    cells.map((c: { execution_count: number }) => c.execution_count),
+    [1, 2, 3, 4],
+  );
   assert.equal(cells[1].outputs.length, 1);
   assert.equal(cells[1].outputs[0].output_type, "execute_result");
   assert.equal(cells[1].outputs[0].execution_count, 2);
@@ -40,7 +45,10 @@ test("nbconvert runs every cell: numbered results, a proper error, later cells s
   assert.equal(err.ename, "Error");
   assert.equal(err.evalue, "deliberate failure");
   assert.ok(err.traceback.length > 0);
-  assert.deepEqual(cells[3].outputs.map((o: { output_type: string }) => o.output_type), ["stream", "execute_result"]);
+  assert.deepEqual(
+    cells[3].outputs.map((o: { output_type: string }) => o.output_type),
+    ["stream", "execute_result"],
+  );
   assert.equal(text(cells[3].outputs[0].text), "still running\n");
   assert.equal(text(cells[3].outputs[1].data["text/plain"]), "40");
 });

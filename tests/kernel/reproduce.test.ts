@@ -22,13 +22,18 @@ test("reproduce writes executed notebooks, PNGs and an index, and names the fail
   const dir = path.join(jup.root, "nbs");
   const out = path.join(jup.root, "out");
   fs.mkdirSync(dir);
-  fs.writeFileSync(path.join(dir, "01-draw.ipynb"), JSON.stringify(notebook(
-    `import * as tslab from "tslab";\ntslab.display.png(Buffer.from("${PNG_1x1}", "base64"));`,
-    'process.env.RFTLAB_FAST ?? "slow"',
-    'const claims = new lab.stats.Claims("arXiv:0000.00001");\n' +
-      'claims.check({ id: "gain", statement: "training helps", measured: { gain: lab.stats.wilson(30, 40) }, on: "gain", claimed: { above: 0.5 } });\n' +
-      'lab.display.claimsTable(claims)',
-  )));
+  fs.writeFileSync(
+    path.join(dir, "01-draw.ipynb"),
+    JSON.stringify(
+      notebook(
+        `import * as tslab from "tslab";\ntslab.display.png(Buffer.from("${PNG_1x1}", "base64"));`,
+        'process.env.RFTLAB_FAST ?? "slow"',
+        'const claims = new lab.stats.Claims("arXiv:0000.00001");\n' +
+          'claims.check({ id: "gain", statement: "training helps", measured: { gain: lab.stats.wilson(30, 40) }, on: "gain", claimed: { above: 0.5 } });\n' +
+          "lab.display.claimsTable(claims)",
+      ),
+    ),
+  );
   fs.writeFileSync(path.join(dir, "02-broken.ipynb"), JSON.stringify(notebook("1 + 1", 'throw new Error("broken on purpose")', "3")));
 
   const saved = { ...process.env };
@@ -62,7 +67,13 @@ test("reproduce writes executed notebooks, PNGs and an index, and names the fail
   const claims = JSON.parse(fs.readFileSync(path.join(out, "claims.json"), "utf8"));
   assert.equal(claims.length, 1);
   assert.deepEqual(
-    { notebook: claims[0].notebook, id: claims[0].id, paper: claims[0].paper, verdict: claims[0].verdict, measured: claims[0].measured[0].name },
+    {
+      notebook: claims[0].notebook,
+      id: claims[0].id,
+      paper: claims[0].paper,
+      verdict: claims[0].verdict,
+      measured: claims[0].measured[0].name,
+    },
     { notebook: "01-draw.ipynb", id: "gain", paper: "arXiv:0000.00001", verdict: "reproduced", measured: "gain" },
   );
   assert.ok(html.indexOf("training helps") < html.indexOf("01-draw.ipynb</a>"), "the claims table comes before the notebooks table");

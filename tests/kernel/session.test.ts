@@ -18,9 +18,15 @@ before(async () => {
     { code: 'const n: number = "x";' },
     { batch: ['throw new RangeError("first fails")', "40 + 2"], stop_on_error: false },
     { code: "const r = await Promise.resolve(41);\nr + 1" },
-    { code: '({ [Symbol.for("Jupyter.display")]: () => ({ "text/html": "<i>rich</i>", "image/png": new Uint8Array([137, 80, 78, 71]) }) })' },
-    { code: "const z: tf.Tensor2D = tf.zeros([1, 1]);\nconst c: lab.ModelConfig | undefined = undefined;\ntypeof lab.initBackend + ' ' + typeof z.shape" },
-    { code: 'display({ [Symbol.for("Jupyter.display")]: () => ({ "text/html": "<b>sunk</b>" }) }, { displayId: "d1" });\ndisplay({ [Symbol.for("Jupyter.display")]: () => ({ "text/html": "<b>again</b>" }) }, { displayId: "d1", update: true });' },
+    {
+      code: '({ [Symbol.for("Jupyter.display")]: () => ({ "text/html": "<i>rich</i>", "image/png": new Uint8Array([137, 80, 78, 71]) }) })',
+    },
+    {
+      code: "const z: tf.Tensor2D = tf.zeros([1, 1]);\nconst c: lab.ModelConfig | undefined = undefined;\ntypeof lab.initBackend + ' ' + typeof z.shape",
+    },
+    {
+      code: 'display({ [Symbol.for("Jupyter.display")]: () => ({ "text/html": "<b>sunk</b>" }) }, { displayId: "d1" });\ndisplay({ [Symbol.for("Jupyter.display")]: () => ({ "text/html": "<b>again</b>" }) }, { displayId: "d1", update: true });',
+    },
   ]);
 });
 
@@ -70,7 +76,10 @@ test("with stop_on_error false an error does not cancel the next queued request"
   assert.equal(fails.reply.status, "error");
   assert.equal(fails.reply.ename, "RangeError");
   assert.equal(fails.reply.evalue, "first fails");
-  assert.ok(fails.reply.traceback.some((l: string) => l.startsWith("RangeError: first fails")), fails.reply.traceback.join("\n"));
+  assert.ok(
+    fails.reply.traceback.some((l: string) => l.startsWith("RangeError: first fails")),
+    fails.reply.traceback.join("\n"),
+  );
   assert.equal(next.reply.status, "ok");
   assert.equal(executeResult(next)?.data["text/plain"], "42");
 });
@@ -92,7 +101,10 @@ test("lab and common names are usable (values and types) before any cell imports
 
 test("lab's display() publishes display_data and update_display_data through the kernel's sink", () => {
   const outs = result(10).outputs.filter((o) => o.type !== "execute_input");
-  assert.deepEqual(outs.map((o) => o.type), ["display_data", "update_display_data"]);
+  assert.deepEqual(
+    outs.map((o) => o.type),
+    ["display_data", "update_display_data"],
+  );
   assert.equal(outs[0].content.data["text/html"], "<b>sunk</b>");
   assert.deepEqual(outs[0].content.transient, { display_id: "d1" });
   assert.equal(outs[1].content.data["text/html"], "<b>again</b>");

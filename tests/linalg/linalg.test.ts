@@ -1,13 +1,27 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { lowRankReconstruct, numericalRank, principalAngleCosines, singularSpectrum, singularValues, sliceSvd, svd, truncatedSvd } from "../../lib/linalg";
+import {
+  lowRankReconstruct,
+  numericalRank,
+  principalAngleCosines,
+  singularSpectrum,
+  singularValues,
+  sliceSvd,
+  svd,
+  truncatedSvd,
+} from "../../lib/linalg";
 import { seededNormals } from "../../lib/linalg/low-rank";
 import { matmulF64 } from "../../lib/linalg/low-rank";
 import type { Matrix } from "../../lib/linalg";
 import { referenceScript, runPython, torchAvailable } from "../helpers/python";
 import { expectClose } from "../helpers/expect";
 
-interface RefSvd { s: number[]; u: number[][] | null; v: number[][] | null; rank: number }
+interface RefSvd {
+  s: number[];
+  u: number[][] | null;
+  v: number[][] | null;
+  rank: number;
+}
 
 function randomMatrix(m: number, n: number, seed: number): Matrix {
   return { rows: m, cols: n, data: Float32Array.from(seededNormals(m * n, seed)) };
@@ -24,14 +38,21 @@ function lowRankPlusNoise(m: number, n: number, r: number, noise: number, seed: 
 
 function reference(mats: Matrix[], vectors = true): RefSvd[] {
   return runPython<{ results: RefSvd[] }>(referenceScript("analysis-linalg.py"), {
-    matrices: mats.map((a) => ({ rows: a.rows, cols: a.cols, data: Array.from(a.data) })), vectors,
+    matrices: mats.map((a) => ({ rows: a.rows, cols: a.cols, data: Array.from(a.data) })),
+    vectors,
   }).results;
 }
 
 describe("SVD against torch.linalg.svd", { skip: !torchAvailable() && "torch not available" }, () => {
   test("singular values to 1e-6 relative and subspaces via principal angles (tall, wide, square)", () => {
     // 131×70 and 70×131 span several 32-column panels with odd trailing blocks (the GEMM's ragged edges).
-    const mats = [randomMatrix(60, 25, 1), randomMatrix(25, 60, 2), randomMatrix(80, 80, 3), randomMatrix(131, 70, 4), randomMatrix(70, 131, 5)];
+    const mats = [
+      randomMatrix(60, 25, 1),
+      randomMatrix(25, 60, 2),
+      randomMatrix(80, 80, 3),
+      randomMatrix(131, 70, 4),
+      randomMatrix(70, 131, 5),
+    ];
     const refs = reference(mats);
     mats.forEach((a, i) => {
       const r = svd(a);

@@ -12,11 +12,15 @@ import { tmpDir } from "../helpers/tmp";
 const MAIN = path.join(__dirname, "..", "..", "lib", "cli", "main.js");
 
 function runCli(args: string[]) {
-  const r = spawnSync(process.execPath, ["-e", `require(${JSON.stringify(MAIN)}).main(process.argv.slice(1)).then(c => process.exit(c))`, ...args], {
-    encoding: "utf8",
-    env: { ...process.env, RFTLAB_QUIET: "1", RFTLAB_BACKEND: "wasm" },
-    timeout: 120_000,
-  });
+  const r = spawnSync(
+    process.execPath,
+    ["-e", `require(${JSON.stringify(MAIN)}).main(process.argv.slice(1)).then(c => process.exit(c))`, ...args],
+    {
+      encoding: "utf8",
+      env: { ...process.env, RFTLAB_QUIET: "1", RFTLAB_BACKEND: "wasm" },
+      timeout: 120_000,
+    },
+  );
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -25,7 +29,10 @@ let expected: number[][];
 
 before(async () => {
   await initBackend(process.env.RFTLAB_BACKEND ?? "wasm");
-  const m = createModel(resolveModelConfig({ family: "qwen2", vocabSize: 50, dModel: 16, nLayers: 1, nHeads: 2, nKvHeads: 1, dFF: 24, maxPositions: 16 }), { seed: 3 });
+  const m = createModel(
+    resolveModelConfig({ family: "qwen2", vocabSize: 50, dModel: 16, nLayers: 1, nHeads: 2, nKvHeads: 1, dFF: 24, maxPositions: 16 }),
+    { seed: 3 },
+  );
   await saveModel(m, dir);
   const ids = tf.tensor2d([[3, 17, 42]], undefined, "int32");
   const out = m.forward(ids);
@@ -41,7 +48,10 @@ test("rftlab logits --json prints one float32 row of vocabulary logits per posit
   assert.equal(logits.length, 3);
   assert.equal(logits[0].length, 50);
   expectClose(logits.flat(), expected.flat(), { atol: 1e-6, what: "CLI logits" });
-  assert.ok(logits.flat().every((v) => Math.fround(v) === v), "values are float32");
+  assert.ok(
+    logits.flat().every((v) => Math.fround(v) === v),
+    "values are float32",
+  );
 });
 
 test("rftlab logits human output lists the top tokens per position", () => {
@@ -52,8 +62,12 @@ test("rftlab logits human output lists the top tokens per position", () => {
 });
 
 test("bad tokens give a one-line error and exit 2", () => {
-  for (const [tokens, re] of [["3,x", /item 2 must be a non-negative integer; got "x"/], ["3,50", /item 2 is 50, outside the vocabulary \[0, 50\)/],
-    ["1.5", /item 1 must be a non-negative integer/], ["3,,4", /comma-separated/]] as const) {
+  for (const [tokens, re] of [
+    ["3,x", /item 2 must be a non-negative integer; got "x"/],
+    ["3,50", /item 2 is 50, outside the vocabulary \[0, 50\)/],
+    ["1.5", /item 1 must be a non-negative integer/],
+    ["3,,4", /comma-separated/],
+  ] as const) {
     const r = runCli(["logits", dir, "--tokens", tokens]);
     assert.equal(r.code, 2, r.stdout);
     assert.match(r.stderr, re);

@@ -36,15 +36,26 @@ test("resolvePretrainConfig validates fields by name", () => {
   assert.throws(() => resolvePretrainConfig({ model, steps: 10, warmupSteps: 10 }), /warmupSteps must be < steps \(10\); got 10/);
   assert.throws(() => resolvePretrainConfig({ model, minLr: 1 }), /minLr must be in \[0, peakLr = 0.003\]; got 1/);
   assert.throws(() => resolvePretrainConfig({ model, lr: 1 } as never), /has no field "lr"/);
-  assert.throws(() => resolvePretrainConfig({ model: { ...model, maxPositions: 64 }, contextLength: 128 }), /model.maxPositions must be ≥ contextLength/);
+  assert.throws(
+    () => resolvePretrainConfig({ model: { ...model, maxPositions: 64 }, contextLength: 128 }),
+    /model.maxPositions must be ≥ contextLength/,
+  );
 });
 
 // Reduced setting of datasets/pretrain-tiny.json (same corpus, tokenizer and schedule shape; smaller model,
 // shorter windows, fewer steps) so it runs in well under two minutes on 2 cores.
 const REDUCED: Partial<PretrainConfig> & { model: PretrainConfig["model"] } = {
   model: { family: "llama", dModel: 64, nLayers: 2, nHeads: 4, dFF: 176, tieEmbeddings: true },
-  seed: 0, contextLength: 64, batchSize: 8, steps: 60, peakLr: 0.003, minLr: 0.0003, warmupSteps: 6,
-  evalEvery: 30, evalWindows: 32, checkpointEvery: 0,
+  seed: 0,
+  contextLength: 64,
+  batchSize: 8,
+  steps: 60,
+  peakLr: 0.003,
+  minLr: 0.0003,
+  warmupSteps: 6,
+  evalEvery: 30,
+  evalWindows: 32,
+  checkpointEvery: 0,
 };
 // Measured with the command in datasets/README.md ("Reduced setting"); wasm, seed 0.
 const REDUCED_EVAL_LOSS = 3.421;
@@ -55,13 +66,27 @@ test("reduced pretraining reaches the documented held-out loss and saves a loada
   try {
     // ln 512 = 6.24 at initialisation; two-sided so an accidentally *better* run is noticed too.
     expectClose(r.evalLoss, REDUCED_EVAL_LOSS, { atol: 0.1, what: "held-out loss after 60 steps" });
-    for (const f of ["config.json", "model.safetensors", "tokenizer.json", "tokenizer_config.json", "pretrain_config.json", "metrics.jsonl"]) {
+    for (const f of [
+      "config.json",
+      "model.safetensors",
+      "tokenizer.json",
+      "tokenizer_config.json",
+      "pretrain_config.json",
+      "metrics.jsonl",
+    ]) {
       assert.ok(fs.existsSync(path.join(out, f)), `missing ${f}`);
     }
     assert.ok(!fs.existsSync(path.join(out, "run")), "run/ (checkpoints) should be removed after a finished run");
-    const rows = fs.readFileSync(path.join(out, "metrics.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l));
+    const rows = fs
+      .readFileSync(path.join(out, "metrics.jsonl"), "utf8")
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
     assert.equal(rows.length, 60);
-    assert.deepEqual(rows.filter((m) => m.eval_loss !== undefined).map((m) => m.step), [30, 60]);
+    assert.deepEqual(
+      rows.filter((m) => m.eval_loss !== undefined).map((m) => m.step),
+      [30, 60],
+    );
     assert.ok(rows[59].loss < rows[0].loss - 1, `train loss ${rows[0].loss} → ${rows[59].loss}`);
     const loaded = await loadModel(out);
     const ids = tf.tensor2d([[0, 1, 2, 3]], [1, 4], "int32");
@@ -79,14 +104,26 @@ test("reduced pretraining reaches the documented held-out loss and saves a loada
 
 test("a killed run resumes from its checkpoint and ends with the same weights", async () => {
   const small: typeof REDUCED = {
-    ...REDUCED, model: { family: "llama", dModel: 32, nLayers: 1, nHeads: 2, dFF: 64, tieEmbeddings: true },
-    contextLength: 32, batchSize: 4, steps: 8, warmupSteps: 2, evalEvery: 4, evalWindows: 4, checkpointEvery: 4,
+    ...REDUCED,
+    model: { family: "llama", dModel: 32, nLayers: 1, nHeads: 2, dFF: 64, tieEmbeddings: true },
+    contextLength: 32,
+    batchSize: 4,
+    steps: 8,
+    warmupSteps: 2,
+    evalEvery: 4,
+    evalWindows: 4,
+    checkpointEvery: 4,
   };
   const dir = tmpDir();
   const whole = await pretrain(small, { out: path.join(dir, "whole") });
   const killedOut = path.join(dir, "killed");
   await assert.rejects(
-    pretrain(small, { out: killedOut, onProgress: (p) => { if (p.step === 6) throw new Error("simulated kill"); } }),
+    pretrain(small, {
+      out: killedOut,
+      onProgress: (p) => {
+        if (p.step === 6) throw new Error("simulated kill");
+      },
+    }),
     /simulated kill/,
   );
   assert.ok(fs.existsSync(path.join(killedOut, "run", "checkpoints", "step-000004")));
@@ -97,8 +134,15 @@ test("a killed run resumes from its checkpoint and ends with the same weights", 
     for (const [name, p] of whole.model.params) {
       assert.ok(maxAbsDiff(p.dataSync(), resumed.model.params.get(name)!.dataSync()) < 1e-5, name);
     }
-    const rows = fs.readFileSync(path.join(killedOut, "metrics.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l));
-    assert.deepEqual(rows.map((m) => m.step), [1, 2, 3, 4, 5, 6, 7, 8]);
+    const rows = fs
+      .readFileSync(path.join(killedOut, "metrics.jsonl"), "utf8")
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
+    assert.deepEqual(
+      rows.map((m) => m.step),
+      [1, 2, 3, 4, 5, 6, 7, 8],
+    );
   } finally {
     whole.model.dispose();
     resumed.model.dispose();

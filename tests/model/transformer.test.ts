@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import path from "node:path";
 import { tf } from "../../lib/tensor/tf";
 import { initBackend } from "../../lib/tensor/backend";
-import { createModel, loadModel, resolveModelConfig, saveModel, Transformer, type ModelConfig } from "../../lib/model";
+import { createModel, loadModel, resolveModelConfig, saveModel, type Transformer, type ModelConfig } from "../../lib/model";
 import { expectClose, maxAbsDiff } from "../helpers/expect";
 import { referenceScript, runPython, torchAvailable } from "../helpers/python";
 import { tmpDir } from "../helpers/tmp";
@@ -18,23 +18,62 @@ const TOKENS = [
 const CASES: { name: string; config: Record<string, unknown>; dtype: string; prefix?: string; buffers?: boolean; shards?: number }[] = [
   {
     name: "gpt2 (transformer. prefix, attn.bias buffers, f32)",
-    config: { model_type: "gpt2", vocab_size: 61, n_embd: 32, n_layer: 2, n_head: 4, n_positions: 16, n_inner: null,
-      layer_norm_epsilon: 1e-5, activation_function: "gelu_new", bos_token_id: 0, eos_token_id: 0 },
-    dtype: "F32", prefix: "transformer.", buffers: true,
+    config: {
+      model_type: "gpt2",
+      vocab_size: 61,
+      n_embd: 32,
+      n_layer: 2,
+      n_head: 4,
+      n_positions: 16,
+      n_inner: null,
+      layer_norm_epsilon: 1e-5,
+      activation_function: "gelu_new",
+      bos_token_id: 0,
+      eos_token_id: 0,
+    },
+    dtype: "F32",
+    prefix: "transformer.",
+    buffers: true,
   },
   {
     name: "qwen2 (q/k/v biases, GQA 6/2, untied head, sharded f32)",
-    config: { model_type: "qwen2", vocab_size: 67, hidden_size: 48, intermediate_size: 80, num_hidden_layers: 2,
-      num_attention_heads: 6, num_key_value_heads: 2, max_position_embeddings: 64, rms_norm_eps: 1e-6, rope_theta: 1000000,
-      tie_word_embeddings: false, hidden_act: "silu", use_sliding_window: false },
-    dtype: "F32", shards: 2,
+    config: {
+      model_type: "qwen2",
+      vocab_size: 67,
+      hidden_size: 48,
+      intermediate_size: 80,
+      num_hidden_layers: 2,
+      num_attention_heads: 6,
+      num_key_value_heads: 2,
+      max_position_embeddings: 64,
+      rms_norm_eps: 1e-6,
+      rope_theta: 1000000,
+      tie_word_embeddings: false,
+      hidden_act: "silu",
+      use_sliding_window: false,
+    },
+    dtype: "F32",
+    shards: 2,
   },
   {
     name: "llama (bf16, tied, GQA 4/2, head_dim 16, llama3 rope scaling)",
-    config: { model_type: "llama", vocab_size: 53, hidden_size: 32, intermediate_size: 64, num_hidden_layers: 2,
-      num_attention_heads: 4, num_key_value_heads: 2, head_dim: 16, max_position_embeddings: 64, rms_norm_eps: 1e-5,
-      rope_theta: 500000, tie_word_embeddings: true, hidden_act: "silu", attention_bias: false,
-      rope_scaling: { rope_type: "llama3", factor: 4, low_freq_factor: 1, high_freq_factor: 4, original_max_position_embeddings: 16 } },
+    config: {
+      model_type: "llama",
+      vocab_size: 53,
+      hidden_size: 32,
+      intermediate_size: 64,
+      num_hidden_layers: 2,
+      num_attention_heads: 4,
+      num_key_value_heads: 2,
+      head_dim: 16,
+      max_position_embeddings: 64,
+      rms_norm_eps: 1e-5,
+      rope_theta: 500000,
+      tie_word_embeddings: true,
+      hidden_act: "silu",
+      attention_bias: false,
+      rope_scaling: { rope_type: "llama3", factor: 4, low_freq_factor: 1, high_freq_factor: 4, original_max_position_embeddings: 16 },
+    },
     dtype: "BF16",
   },
 ];
@@ -63,15 +102,26 @@ describe("Transformer vs PyTorch reference (tests/reference/model-forward.py)", 
     test(`${c.name}: logits match within 1e-3`, { skip: !haveTorch && "python3-torch not installed" }, async () => {
       const dir = path.join(tmpDir(), "ckpt");
       const tokens = clampTokens(c.config.vocab_size as number);
-      const ref = runPython<{ logits: number[][][] }>(SCRIPT, { op: "make", dir, config: c.config, seed: 7, dtype: c.dtype,
-        prefix: c.prefix ?? "", buffers: c.buffers ?? false, shards: c.shards ?? 1, tokens });
+      const ref = runPython<{ logits: number[][][] }>(SCRIPT, {
+        op: "make",
+        dir,
+        config: c.config,
+        seed: 7,
+        dtype: c.dtype,
+        prefix: c.prefix ?? "",
+        buffers: c.buffers ?? false,
+        shards: c.shards ?? 1,
+        tokens,
+      });
       const m = await loadModel(dir);
       try {
         const got = await logitsOf(m, tokens);
         const want = ref.logits.flat(2);
         const diff = maxAbsDiff(got, want);
-        console.log(`  ${c.config.model_type}: max |rftlab − torch| = ${diff.toExponential(2)} over ${want.length} logits ` +
-          `(max |logit| ${Math.max(...want.map(Math.abs)).toFixed(2)})`);
+        console.log(
+          `  ${c.config.model_type}: max |rftlab − torch| = ${diff.toExponential(2)} over ${want.length} logits ` +
+            `(max |logit| ${Math.max(...want.map(Math.abs)).toFixed(2)})`,
+        );
         expectClose(got, want, { atol: 1e-3, what: `${c.config.model_type} logits` });
       } finally {
         m.dispose();
@@ -79,7 +129,9 @@ describe("Transformer vs PyTorch reference (tests/reference/model-forward.py)", 
     });
   }
 
-  test("saveModel writes checkpoints the reference reads (f32 exact, bf16 rounded)", { skip: !haveTorch && "python3-torch not installed" }, async () => {
+  test("saveModel writes checkpoints the reference reads (f32 exact, bf16 rounded)", {
+    skip: !haveTorch && "python3-torch not installed",
+  }, async () => {
     const root = tmpDir();
     const src = path.join(root, "src");
     const tokens = clampTokens(67);
@@ -111,8 +163,28 @@ describe("Transformer vs PyTorch reference (tests/reference/model-forward.py)", 
 function tinyConfigs(): ModelConfig[] {
   return [
     resolveModelConfig({ family: "gpt2", vocabSize: 41, dModel: 16, nLayers: 2, nHeads: 2, maxPositions: 32 }),
-    resolveModelConfig({ family: "llama", vocabSize: 41, dModel: 16, nLayers: 2, nHeads: 4, nKvHeads: 2, dFF: 24, maxPositions: 32, tieEmbeddings: true }),
-    resolveModelConfig({ family: "qwen2", vocabSize: 41, dModel: 24, nLayers: 2, nHeads: 6, nKvHeads: 3, dFF: 32, maxPositions: 32, tieEmbeddings: false }),
+    resolveModelConfig({
+      family: "llama",
+      vocabSize: 41,
+      dModel: 16,
+      nLayers: 2,
+      nHeads: 4,
+      nKvHeads: 2,
+      dFF: 24,
+      maxPositions: 32,
+      tieEmbeddings: true,
+    }),
+    resolveModelConfig({
+      family: "qwen2",
+      vocabSize: 41,
+      dModel: 24,
+      nLayers: 2,
+      nHeads: 6,
+      nKvHeads: 3,
+      dFF: 32,
+      maxPositions: 32,
+      tieEmbeddings: false,
+    }),
   ];
 }
 
@@ -133,7 +205,13 @@ describe("Transformer behaviour", () => {
     const m = createModel(c);
     tf.tidy(() => {
       for (const [name, p] of m.params) if (name.startsWith("h.0.")) p.assign(tf.zerosLike(p)); // block adds nothing
-      m.param("wte.weight").assign(tf.tensor2d([[1, 0], [0, 1], [2, 1]]));
+      m.param("wte.weight").assign(
+        tf.tensor2d([
+          [1, 0],
+          [0, 1],
+          [2, 1],
+        ]),
+      );
       m.param("wpe.weight").assign(tf.zeros([4, 2]));
     });
     // LayerNorm of [a, b] (a ≠ b) is ±[1, −1]·(1/√(1+4ε/(a−b)²)) ≈ ±[1, −1]; logits = that · rows of wte.
@@ -150,29 +228,49 @@ describe("Transformer behaviour", () => {
     test(`${cfg.family}: KV-cache decoding equals the full forward (≤ 1e-4), forwardLast equals the last row`, () => {
       const m = createModel(cfg, { seed: 11 });
       sharpen(m);
-      const tokens = [[1, 5, 9, 2, 7, 3, 30, 11], [4, 4, 8, 15, 16, 23, 40, 0]];
+      const tokens = [
+        [1, 5, 9, 2, 7, 3, 30, 11],
+        [4, 4, 8, 15, 16, 23, 40, 0],
+      ];
       const ids = tf.tensor2d(tokens, undefined, "int32");
       const full = m.forward(ids);
       const fullData = full.arraySync();
       const cache = m.newCache(2, 16);
       const parts: number[][][] = [[], []];
-      const steps: [number, number][] = [[0, 3], [3, 1], [4, 2], [6, 1]]; // prefill 3, then 1, 2, 1 positions
+      const steps: [number, number][] = [
+        [0, 3],
+        [3, 1],
+        [4, 2],
+        [6, 1],
+      ]; // prefill 3, then 1, 2, 1 positions
       for (const [start, len] of steps) {
-        const chunk = tf.tensor2d(tokens.map((r) => r.slice(start, start + len)), undefined, "int32");
+        const chunk = tf.tensor2d(
+          tokens.map((r) => r.slice(start, start + len)),
+          undefined,
+          "int32",
+        );
         const out = m.forward(chunk, { cache });
         out.arraySync().forEach((rows, b) => parts[b].push(...rows));
         chunk.dispose();
         out.dispose();
       }
       assert.equal(cache.length, 7);
-      const last = tf.tensor2d(tokens.map((r) => [r[7]]), undefined, "int32");
+      const last = tf.tensor2d(
+        tokens.map((r) => [r[7]]),
+        undefined,
+        "int32",
+      );
       const lastLogits = m.forwardLast(last, cache);
       lastLogits.arraySync().forEach((row, b) => parts[b].push(row));
       const diff = maxAbsDiff(parts.flat(2), fullData.flat(2));
       console.log(`  ${cfg.family}: max |cached − full| = ${diff.toExponential(2)}`);
       expectClose(parts.flat(2), fullData.flat(2), { atol: 1e-4, what: "cached logits" });
       const noCache = m.forwardLast(ids);
-      expectClose(noCache.dataSync(), fullData.map((r) => r[7]).flat(), { atol: 1e-5, what: "forwardLast" });
+      expectClose(
+        noCache.dataSync(),
+        fullData.flatMap((r) => r[7]),
+        { atol: 1e-5, what: "forwardLast" },
+      );
       for (const t of [ids, full, last, lastLogits, noCache]) t.dispose();
       cache.dispose();
       m.dispose();
@@ -180,7 +278,14 @@ describe("Transformer behaviour", () => {
 
     test(`${cfg.family}: no tensors leak across forward, runWithCache and cached decoding`, () => {
       const m = createModel(cfg, { seed: 1 });
-      const ids = tf.tensor2d([[1, 2, 3, 4], [5, 6, 7, 8]], undefined, "int32");
+      const ids = tf.tensor2d(
+        [
+          [1, 2, 3, 4],
+          [5, 6, 7, 8],
+        ],
+        undefined,
+        "int32",
+      );
       const step = tf.tensor2d([[9], [10]], undefined, "int32");
       const round = () => {
         m.forward(ids).dispose();
@@ -203,13 +308,31 @@ describe("Transformer behaviour", () => {
 
     test(`${cfg.family}: one SGD step changes every parameter`, () => {
       const m = createModel(cfg, { seed: 2 });
-      const ids = tf.tensor2d([[1, 2, 3, 4, 5], [6, 7, 8, 9, 10]], undefined, "int32");
-      const targets = tf.tensor2d([[2, 3, 4, 5, 6], [7, 8, 9, 10, 11]], undefined, "int32");
+      const ids = tf.tensor2d(
+        [
+          [1, 2, 3, 4, 5],
+          [6, 7, 8, 9, 10],
+        ],
+        undefined,
+        "int32",
+      );
+      const targets = tf.tensor2d(
+        [
+          [2, 3, 4, 5, 6],
+          [7, 8, 9, 10, 11],
+        ],
+        undefined,
+        "int32",
+      );
       const before = new Map([...m.params].map(([n, p]) => [n, p.dataSync().slice()]));
       const vars = [...m.params.values()];
-      const { value, grads } = tf.variableGrads(() =>
-        tf.tidy(() => tf.losses.softmaxCrossEntropy(tf.oneHot(targets.flatten(), cfg.vocabSize), m.forward(ids).reshape([-1, cfg.vocabSize]))) as tf.Scalar,
-      vars);
+      const { value, grads } = tf.variableGrads(
+        () =>
+          tf.tidy(() =>
+            tf.losses.softmaxCrossEntropy(tf.oneHot(targets.flatten(), cfg.vocabSize), m.forward(ids).reshape([-1, cfg.vocabSize])),
+          ) as tf.Scalar,
+        vars,
+      );
       tf.tidy(() => {
         for (const p of vars) p.assign(tf.sub(p, grads[p.name]));
       });
@@ -235,14 +358,24 @@ describe("Transformer behaviour", () => {
     // Zeroing the last residual stream before the final norm makes RMSNorm output 0, so all logits are 0.
     const zeroed = m.forward(ids, { hooks: { "blocks.1.hook_resid_post": (t) => tf.zerosLike(t) } });
     expectClose(zeroed.dataSync(), new Float32Array(3 * 41), { atol: 0, what: "zeroed residual" });
-    assert.throws(() => m.forward(ids, { hooks: { "blocks.0.hook_resid_pr": () => undefined } }), /did you mean "blocks\.0\.hook_resid_pre"/);
+    assert.throws(
+      () => m.forward(ids, { hooks: { "blocks.0.hook_resid_pr": () => undefined } }),
+      /did you mean "blocks\.0\.hook_resid_pre"/,
+    );
     for (const t of [ids, plain, same, zeroed]) t.dispose();
     m.dispose();
   });
 
   test("runWithCache records TransformerLens activations with documented shapes", () => {
     const m = createModel(tinyConfigs()[1], { seed: 5 });
-    const ids = tf.tensor2d([[1, 2, 3], [4, 5, 6]], undefined, "int32");
+    const ids = tf.tensor2d(
+      [
+        [1, 2, 3],
+        [4, 5, 6],
+      ],
+      undefined,
+      "int32",
+    );
     const { logits, cache } = m.runWithCache(ids);
     assert.deepEqual(cache.get("blocks.1.attn.hook_pattern").shape, [2, 4, 3, 3]);
     assert.deepEqual(cache.get("blocks.0.attn.hook_k").shape, [2, 3, 2, 4]);
@@ -250,7 +383,12 @@ describe("Transformer behaviour", () => {
     assert.deepEqual(cache.get("ln_final.hook_normalized").shape, [2, 3, 16]);
     // Causal softmax: each row sums to 1 and the upper triangle is 0.
     const pat = cache.get("blocks.0.attn.hook_pattern").arraySync() as number[][][][];
-    for (const row of pat[1][3]) expectClose(row.reduce((a, b) => a + b, 0), 1, { atol: 1e-6, what: "pattern row sum" });
+    for (const row of pat[1][3])
+      expectClose(
+        row.reduce((a, b) => a + b, 0),
+        1,
+        { atol: 1e-6, what: "pattern row sum" },
+      );
     assert.equal(pat[0][0][0][1], 0);
     assert.match(cache.toString(), /^ActivationCache: \d+ activations/);
     assert.throws(() => cache.get("blocks.0.hook_resid_pst"), /did you mean "blocks\.0\.hook_resid_post"/);
@@ -307,7 +445,10 @@ describe("Transformer behaviour", () => {
 
 test("loadModel gives parameters in createModel's order, whatever the file's (trainers iterate it)", async () => {
   await initBackend(process.env.RFTLAB_BACKEND ?? "wasm");
-  const m = createModel(resolveModelConfig({ family: "llama", vocabSize: 32, dModel: 16, nLayers: 2, nHeads: 2, nKvHeads: 1, dFF: 32, maxPositions: 16 }), { seed: 1 });
+  const m = createModel(
+    resolveModelConfig({ family: "llama", vocabSize: 32, dModel: 16, nLayers: 2, nHeads: 2, nKvHeads: 1, dFF: 32, maxPositions: 16 }),
+    { seed: 1 },
+  );
   const dir = path.join(tmpDir(), "ckpt");
   await saveModel(m, dir);
   const back = await loadModel(dir);

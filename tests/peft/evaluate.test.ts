@@ -47,7 +47,14 @@ test("completionAccuracy: the model's own greedy continuation is an exact match"
   const model = tinyModel("llama", 5);
   const ids = codec.encode("7+8=");
   for (let i = 0; i < 3; i++) {
-    const next = tf.tidy(() => model.forward(tf.tensor2d([ids], [1, ids.length], "int32")).slice([0, ids.length - 1, 0], [1, 1, -1]).argMax(-1).dataSync()[0]);
+    const next = tf.tidy(
+      () =>
+        model
+          .forward(tf.tensor2d([ids], [1, ids.length], "int32"))
+          .slice([0, ids.length - 1, 0], [1, 1, -1])
+          .argMax(-1)
+          .dataSync()[0],
+    );
     ids.push(next);
   }
   const completion = charCodec.decode(ids.slice(4));

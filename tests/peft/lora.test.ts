@@ -12,7 +12,15 @@ before(async () => {
   await initBackend(process.env.RFTLAB_BACKEND ?? "wasm");
 });
 
-const ids = () => tf.tensor2d([[1, 5, 9, 2, 7], [3, 3, 8, 0, 1]], [2, 5], "int32");
+const ids = () =>
+  tf.tensor2d(
+    [
+      [1, 5, 9, 2, 7],
+      [3, 3, 8, 0, 1],
+    ],
+    [2, 5],
+    "int32",
+  );
 const logitsOf = (m: ReturnType<typeof tinyModel>) => tf.tidy(() => Array.from(m.forward(ids()).dataSync()));
 
 /** Gives every B a random value so the adapter changes the model. */
@@ -50,7 +58,10 @@ test("a fresh adapter (B = 0) leaves the model exactly as it was", () => {
     assert.deepEqual(logitsOf(m), base);
     for (const mod of lora.modules) {
       const bound = 1 / Math.sqrt(mod.inFeatures);
-      assert.ok(mod.A.dataSync().every((x) => Math.abs(x) <= bound), `${mod.weightName}: A outside U(±1/√in)`);
+      assert.ok(
+        mod.A.dataSync().every((x) => Math.abs(x) <= bound),
+        `${mod.weightName}: A outside U(±1/√in)`,
+      );
     }
     lora.dispose();
     m.dispose();
@@ -66,7 +77,10 @@ test("merge equals the attached adapter; unmerge restores the weights; disabled 
     randomizeB(lora, 10);
     const adapted = logitsOf(m);
     assert.ok(maxAbsDiff(adapted, base) > 1e-3, `${family}: adapter had no effect`);
-    assert.deepEqual(lora.withDisabled(() => logitsOf(m)), base);
+    assert.deepEqual(
+      lora.withDisabled(() => logitsOf(m)),
+      base,
+    );
     lora.merge();
     expectClose(logitsOf(m), adapted, { atol: 1e-4, what: `${family} merged logits` });
     lora.unmerge();
@@ -110,12 +124,18 @@ test("property: the merged update ΔW = s·B·A has rank ≤ r", () => {
 
 test("scaling: α/r, or α/√r with rsLoRA; config errors are explicit", () => {
   const m = tinyModel("llama", 4);
-  for (const [cfg, scaling] of [[{ r: 4, alpha: 8 }, 2], [{ r: 4, alpha: 8, rsLora: true }, 4]] as const) {
+  for (const [cfg, scaling] of [
+    [{ r: 4, alpha: 8 }, 2],
+    [{ r: 4, alpha: 8, rsLora: true }, 4],
+  ] as const) {
     const lora = attachLora(m, cfg);
     assert.equal(lora.scaling, scaling);
     lora.dispose();
   }
-  assert.throws(() => resolveLoraConfig("llama", { targetModules: ["c_attn"] }), /targetModules must be names from q_proj.*got \["c_attn"\]/);
+  assert.throws(
+    () => resolveLoraConfig("llama", { targetModules: ["c_attn"] }),
+    /targetModules must be names from q_proj.*got \["c_attn"\]/,
+  );
   assert.throws(() => resolveLoraConfig("gpt2", { r: 0 }), /LoraConfig.r must be an integer ≥ 1; got 0/);
   m.dispose();
 });
@@ -169,7 +189,10 @@ test("GradientMasker zeroes masked entries and leaks nothing", () => {
   }
   tf.dispose([Object.values(grads), Object.values(out)]);
   assert.equal(tf.memory().numTensors, before);
-  assert.throws(() => new GradientMasker(m, new Map([["model.norm.weight", new Uint8Array(3)]])), /mask for model.norm.weight has 3 entries/);
+  assert.throws(
+    () => new GradientMasker(m, new Map([["model.norm.weight", new Uint8Array(3)]])),
+    /mask for model.norm.weight has 3 entries/,
+  );
   masker.dispose();
   m.dispose();
 });

@@ -42,10 +42,16 @@ describe("answerAccuracyReward", () => {
   test("table", () => {
     const fn = answerAccuracyReward();
     const out = fn({ prompts: table.map(() => "q"), completions: table.map((r) => r[0]), answer: table.map((r) => r[1]) });
-    assert.deepEqual(out, table.map((r) => r[2]));
+    assert.deepEqual(
+      out,
+      table.map((r) => r[2]),
+    );
   });
   test("missing column names it", () => {
-    assert.throws(() => answerAccuracyReward({ answerColumn: "solution" })({ prompts: ["q"], completions: ["1"] }), /column "solution" is missing/);
+    assert.throws(
+      () => answerAccuracyReward({ answerColumn: "solution" })({ prompts: ["q"], completions: ["1"] }),
+      /column "solution" is missing/,
+    );
   });
   test("answersMatch tolerates float noise only", () => {
     assert.ok(answersMatch("0.30000000000000004", "0.3"));

@@ -7,7 +7,21 @@ import { referenceScript, runPython, torchAvailable } from "../helpers/python";
 describe("BLEU", () => {
   test("13a tokenisation", () => {
     assert.deepEqual(tokenize13a("Hello, world! 3.14 and 1,000 x-y 5-3 &amp; (ok)"), [
-      "Hello", ",", "world", "!", "3.14", "and", "1,000", "x-y", "5", "-", "3", "&", "(", "ok", ")",
+      "Hello",
+      ",",
+      "world",
+      "!",
+      "3.14",
+      "and",
+      "1,000",
+      "x-y",
+      "5",
+      "-",
+      "3",
+      "&",
+      "(",
+      "ok",
+      ")",
     ]);
   });
 
@@ -41,7 +55,11 @@ describe("BLEU", () => {
       completions: ["<answer>the cat sat on the mat.</answer>", "<answer>  </answer>", "x"],
       references: [["the cat is on the mat."], "ref", null],
     });
-    expectClose((await out).map((x) => x ?? NaN), [0.125 ** 0.25, 0, NaN], { atol: 1e-12 });
+    expectClose(
+      (await out).map((x) => x ?? NaN),
+      [0.125 ** 0.25, 0, NaN],
+      { atol: 1e-12 },
+    );
   });
 });
 
@@ -50,9 +68,27 @@ describe("BLEU vs independent Python", { skip: !torchAvailable() && "python3 mis
   let rand: () => number;
   before(() => {
     let s = 12345;
-    rand = () => ((s = (s * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    rand = () => (s = (s * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
   });
-  const words = ["the", "cat", "sat", "on", "mat", "a", "dog", "3.5", "1,000", "x-y", "7-2", "Hello,", "world!", "(ok)", "it's", "&amp;", "end."];
+  const words = [
+    "the",
+    "cat",
+    "sat",
+    "on",
+    "mat",
+    "a",
+    "dog",
+    "3.5",
+    "1,000",
+    "x-y",
+    "7-2",
+    "Hello,",
+    "world!",
+    "(ok)",
+    "it's",
+    "&amp;",
+    "end.",
+  ];
   const sentence = (n: number) => Array.from({ length: n }, () => words[Math.floor(rand() * words.length)]).join(" ");
 
   test("random corpora and tokenisations agree", () => {
@@ -64,7 +100,11 @@ describe("BLEU vs independent Python", { skip: !torchAvailable() && "python3 mis
     });
     const tokenize = corpora.flatMap((c) => c.hyps);
     const py = runPython<{ scores: number[]; tokens: string[][] }>(referenceScript("rl-bleu.py"), { corpora, tokenize });
-    expectClose(corpora.map((c) => corpusBleu(c.hyps, c.refs).score), py.scores, { atol: 1e-12, what: "corpus BLEU" });
+    expectClose(
+      corpora.map((c) => corpusBleu(c.hyps, c.refs).score),
+      py.scores,
+      { atol: 1e-12, what: "corpus BLEU" },
+    );
     assert.deepEqual(tokenize.map(tokenize13a), py.tokens);
     assert.ok(py.scores.some((x) => x > 0.2) && py.scores.some((x) => x < 0.1), "cases span low and high scores");
   });

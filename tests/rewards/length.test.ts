@@ -20,6 +20,9 @@ describe("DAPO overlong penalty", () => {
     assert.deepEqual(out, [-0.5, 0]);
   });
   test("rejects a buffer wider than the limit", () => {
-    assert.throws(() => overlongPenaltyReward({ maxCompletionLength: 4, cacheLength: 8 }), /cacheLength must be an integer in \[1, maxCompletionLength=4\]/);
+    assert.throws(
+      () => overlongPenaltyReward({ maxCompletionLength: 4, cacheLength: 8 }),
+      /cacheLength must be an integer in \[1, maxCompletionLength=4\]/,
+    );
   });
 });

@@ -5,7 +5,10 @@ import { RftlabError } from "../../lib/errors";
 import { expectClose } from "../helpers/expect";
 
 const ctx = { prompts: ["p0", "p1", "p2", "p3"], completions: ["a", "b", "c", "d"] };
-const fixed = (xs: (number | null)[]): RewardFn => () => xs;
+const fixed =
+  (xs: (number | null)[]): RewardFn =>
+  () =>
+    xs;
 
 describe("scoreRewards", () => {
   test("warns once, with the row's inputs, when every function returned null (first: warnOnce is per process)", async () => {
@@ -47,14 +50,25 @@ describe("scoreRewards", () => {
   });
 
   test("validation errors name the function and the row", async () => {
-    await assert.rejects(scoreRewards([{ name: "short", fn: fixed([1, 2]) }], ctx), (e: Error) => e instanceof RftlabError && /"short" returned 2 scores for 4/.test(e.message));
+    await assert.rejects(
+      scoreRewards([{ name: "short", fn: fixed([1, 2]) }], ctx),
+      (e: Error) => e instanceof RftlabError && /"short" returned 2 scores for 4/.test(e.message),
+    );
     await assert.rejects(
       scoreRewards([{ name: "bad", fn: (() => [1, "x", 0, 0]) as unknown as RewardFn }], ctx),
       (e: Error) => e instanceof RftlabError && /"bad" returned "x" \(string\) for row 1/.test(e.message),
     );
     await assert.rejects(scoreRewards([{ name: "inf", fn: fixed([1, 0, Infinity, 0]) }], ctx), /"inf" returned .* for row 2/);
-    await assert.rejects(scoreRewards([{ name: "a", fn: fixed([1, 1, 1, 1]) }, { name: "a", fn: fixed([1, 1, 1, 1]) }], ctx), /used twice/);
+    await assert.rejects(
+      scoreRewards(
+        [
+          { name: "a", fn: fixed([1, 1, 1, 1]) },
+          { name: "a", fn: fixed([1, 1, 1, 1]) },
+        ],
+        ctx,
+      ),
+      /used twice/,
+    );
     await assert.rejects(scoreRewards([{ name: "a", fn: fixed([1, 1, 1, 1]) }], ctx, { groupSize: 3 }), /groupSize/);
   });
-
 });

@@ -14,10 +14,18 @@ describe("ToolRL reward", () => {
   });
 
   test("parses one JSON object per line; `parameters` is accepted for `arguments`", () => {
-    assert.deepEqual(parseToolCalls(wrap([{ name: "f", parameters: { x: 1 } }, { name: "g", arguments: {} }])), [
-      { name: "f", arguments: { x: 1 } },
-      { name: "g", arguments: {} },
-    ]);
+    assert.deepEqual(
+      parseToolCalls(
+        wrap([
+          { name: "f", parameters: { x: 1 } },
+          { name: "g", arguments: {} },
+        ]),
+      ),
+      [
+        { name: "f", arguments: { x: 1 } },
+        { name: "g", arguments: {} },
+      ],
+    );
     assert.throws(() => parseToolCalls("<tool_call>\n{bad\n</tool_call>"), ToolCallParseError);
   });
 
@@ -44,6 +52,10 @@ describe("ToolRL reward", () => {
     ];
     const truth = [gt, gt, JSON.stringify(gt[0]), gt, [], null];
     const out = fn({ prompts: completions.map(() => "q"), completions, tool_calls: truth });
-    expectClose((await out).map((x) => x ?? NaN), [4, 2.5, 3, -2, 4, NaN], { atol: 1e-12, what: "toolCallReward" });
+    expectClose(
+      (await out).map((x) => x ?? NaN),
+      [4, 2.5, 3, -2, 4, NaN],
+      { atol: 1e-12, what: "toolCallReward" },
+    );
   });
 });

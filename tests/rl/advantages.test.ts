@@ -10,8 +10,16 @@ describe("computeAdvantages", () => {
   const sd2 = Math.SQRT1_2; // Bessel std of [1,0]
   const table: [string, Parameters<typeof computeAdvantages>[1], number[]][] = [
     ["grpo G=4, group std", { groupSize: 4, estimator: "grpo" }, [1, -1, -1, 1].map((s) => (s * 0.5) / (sd4 + 1e-4))],
-    ["grpo G=2, group std", { groupSize: 2, estimator: "grpo", scaleRewards: "group" }, [1, -1, -1, 1].map((s) => (s * 0.5) / (sd2 + 1e-4))],
-    ["grpo G=2, batch std", { groupSize: 2, estimator: "grpo", scaleRewards: "batch" }, [1, -1, -1, 1].map((s) => (s * 0.5) / (sd4 + 1e-4))],
+    [
+      "grpo G=2, group std",
+      { groupSize: 2, estimator: "grpo", scaleRewards: "group" },
+      [1, -1, -1, 1].map((s) => (s * 0.5) / (sd2 + 1e-4)),
+    ],
+    [
+      "grpo G=2, batch std",
+      { groupSize: 2, estimator: "grpo", scaleRewards: "batch" },
+      [1, -1, -1, 1].map((s) => (s * 0.5) / (sd4 + 1e-4)),
+    ],
     ["grpo G=4, none (Dr. GRPO)", { groupSize: 4, estimator: "grpo", scaleRewards: "none" }, [0.5, -0.5, -0.5, 0.5]],
     ["rloo G=4: 1 − 1/3, 0 − 2/3", { groupSize: 4, estimator: "rloo" }, [2 / 3, -2 / 3, -2 / 3, 2 / 3]],
     ["rloo G=2", { groupSize: 2, estimator: "rloo" }, [1, -1, -1, 1]],
@@ -35,7 +43,12 @@ describe("computeAdvantages", () => {
     for (const estimator of ["grpo", "rloo"] as const) {
       for (const scaleRewards of ["group", "batch", "none"] as const) {
         const a = computeAdvantages(rewards, { groupSize: 6, estimator, scaleRewards });
-        for (let g = 0; g < 48; g += 6) expectClose(a.slice(g, g + 6).reduce((s, x) => s + x, 0), 0, { atol: 1e-9, what: `${estimator}/${scaleRewards} group ${g / 6}` });
+        for (let g = 0; g < 48; g += 6)
+          expectClose(
+            a.slice(g, g + 6).reduce((s, x) => s + x, 0),
+            0,
+            { atol: 1e-9, what: `${estimator}/${scaleRewards} group ${g / 6}` },
+          );
       }
     }
   });

@@ -15,12 +15,20 @@ before(async () => {
 
 const data = tinyPrompts;
 /** 1 when the completion starts with the answer digit: sparse enough to have varying groups. */
-const startsRight: RewardFn = (ctx) => ctx.completions.map((c, i) => (c.startsWith(String(ctx.answer instanceof Array ? ctx.answer[i] : "")) ? 1 : 0));
+const startsRight: RewardFn = (ctx) =>
+  ctx.completions.map((c, i) => (c.startsWith(String(Array.isArray(ctx.answer) ? ctx.answer[i] : "")) ? 1 : 0));
 const rewards = [
   { name: "correct", fn: startsRight },
   { name: "digits", fn: digitShare, weight: 0.5 },
 ];
-const small: GrpoConfigInput = { steps: 3, promptsPerStep: 2, numGenerations: 4, lr: 1e-2, microBatchSize: 3, sampling: { maxNewTokens: 4 } };
+const small: GrpoConfigInput = {
+  steps: 3,
+  promptsPerStep: 2,
+  numGenerations: 4,
+  lr: 1e-2,
+  microBatchSize: 3,
+  sampling: { maxNewTokens: 4 },
+};
 
 function snapshot(params: Map<string, tf.Variable>): Map<string, Float32Array> {
   return new Map([...params].map(([k, v]) => [k, Float32Array.from(v.dataSync())]));
@@ -31,14 +39,32 @@ test("GRPO smoke: every parameter changes, metrics use TRL names, no tensors lea
   const before0 = snapshot(model.params);
   const counts: number[] = [];
   const run = await grpoTrain({
-    model, tokenizer: charCodec, data, rewards,
+    model,
+    tokenizer: charCodec,
+    data,
+    rewards,
     config: { ...small, sampling: { ...small.sampling } },
     options: { onStep: () => counts.push(tf.memory().numTensors) },
   });
   assert.equal(run.history.length, 3);
-  for (const key of ["reward", "reward_std", "rewards/correct/mean", "rewards/digits/std", "frac_reward_zero_std", "entropy",
-    "clip_ratio/low_mean", "clip_ratio/high_mean", "clip_ratio/region_mean", "completions/mean_length",
-    "completions/clipped_ratio", "loss", "grad_norm", "learning_rate", "num_tokens", "step_time"]) {
+  for (const key of [
+    "reward",
+    "reward_std",
+    "rewards/correct/mean",
+    "rewards/digits/std",
+    "frac_reward_zero_std",
+    "entropy",
+    "clip_ratio/low_mean",
+    "clip_ratio/high_mean",
+    "clip_ratio/region_mean",
+    "completions/mean_length",
+    "completions/clipped_ratio",
+    "loss",
+    "grad_norm",
+    "learning_rate",
+    "num_tokens",
+    "step_time",
+  ]) {
     assert.ok(Number.isFinite(run.history[2][key]), `metric ${key} = ${run.history[2][key]}`);
   }
   const unchanged = [...model.params].filter(([k, v]) => v.dataSync().every((x, i) => x === before0.get(k)![i])).map(([k]) => k);
@@ -49,7 +75,13 @@ test("GRPO smoke: every parameter changes, metrics use TRL names, no tensors lea
 
 test("μ = 1: ρ ≡ 1, so nothing is clipped and the loss is ~0 with a nonzero gradient", async () => {
   const model = tinyModel("llama", 12);
-  const run = await grpoTrain({ model, tokenizer: charCodec, data, rewards, config: { ...small, steps: 1, sampling: { ...small.sampling } } });
+  const run = await grpoTrain({
+    model,
+    tokenizer: charCodec,
+    data,
+    rewards,
+    config: { ...small, steps: 1, sampling: { ...small.sampling } },
+  });
   const m = run.history[0];
   assert.equal(m["clip_ratio/region_mean"], 0);
   assert.ok(Math.abs(m.loss) < 1e-4, `loss ${m.loss}`);
@@ -65,18 +97,53 @@ test("killed after a checkpoint and resumed, a run ends with the same metrics as
   await grpoTrain({ model: tinyModel("llama", 13), tokenizer: charCodec, data, rewards, config: cfg, options: { runDir: full } });
   const killed = path.join(dir, "killed");
   await assert.rejects(
-    grpoTrain({ model: tinyModel("llama", 13), tokenizer: charCodec, data, rewards, config: cfg, options: { runDir: killed, onStep: (s) => { if (s === 3) throw new Error("killed"); } } }),
+    grpoTrain({
+      model: tinyModel("llama", 13),
+      tokenizer: charCodec,
+      data,
+      rewards,
+      config: cfg,
+      options: {
+        runDir: killed,
+        onStep: (s) => {
+          if (s === 3) throw new Error("killed");
+        },
+      },
+    }),
     /killed/,
   );
-  const resumed = await grpoTrain({ model: tinyModel("llama", 13), tokenizer: charCodec, data, rewards, config: cfg, options: { runDir: killed, resume: true } });
+  const resumed = await grpoTrain({
+    model: tinyModel("llama", 13),
+    tokenizer: charCodec,
+    data,
+    rewards,
+    config: cfg,
+    options: { runDir: killed, resume: true },
+  });
   assert.equal(resumed.startStep, 2);
-  const read = (d: string) => fs.readFileSync(path.join(d, "metrics.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l));
+  const read = (d: string) =>
+    fs
+      .readFileSync(path.join(d, "metrics.jsonl"), "utf8")
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
   assert.deepEqual(strip(read(killed)), strip(read(full)));
   assert.ok(fs.existsSync(path.join(killed, "checkpoints", "step-000004", "trainable.safetensors")));
-  const completions = fs.readFileSync(path.join(killed, "completions.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l));
+  const completions = fs
+    .readFileSync(path.join(killed, "completions.jsonl"), "utf8")
+    .trim()
+    .split("\n")
+    .map((l) => JSON.parse(l));
   assert.deepEqual(Object.keys(completions[0]).sort(), ["advantage", "completion", "prompt", "reward", "rewards", "step"]);
   await assert.rejects(
-    grpoTrain({ model: tinyModel("llama", 13), tokenizer: charCodec, data, rewards, config: { ...cfg, lr: 0.5 }, options: { runDir: killed, resume: true } }),
+    grpoTrain({
+      model: tinyModel("llama", 13),
+      tokenizer: charCodec,
+      data,
+      rewards,
+      config: { ...cfg, lr: 0.5 },
+      options: { runDir: killed, resume: true },
+    }),
     /config differs in lr/,
   );
   await assert.rejects(
@@ -90,8 +157,16 @@ test("LoRA GRPO trains only the adapter; the KL reference is the adapter-free ba
   const base = snapshot(model.params);
   const lora = attachLora(model, { r: 2, alpha: 4 });
   const run = await grpoTrain({
-    model, tokenizer: charCodec, data, rewards,
-    config: { ...small, steps: 2, loss: { beta: 0.1, lossType: "dapo", epsilonLow: 0.2, epsilonHigh: 0.28, importanceLevel: "sequence" }, sampling: { ...small.sampling } },
+    model,
+    tokenizer: charCodec,
+    data,
+    rewards,
+    config: {
+      ...small,
+      steps: 2,
+      loss: { beta: 0.1, lossType: "dapo", epsilonLow: 0.2, epsilonHigh: 0.28, importanceLevel: "sequence" },
+      sampling: { ...small.sampling },
+    },
     trainable: lora.params(),
     reference: (ids) => lora.withDisabled(() => model.forward(ids)),
   });
@@ -104,15 +179,30 @@ test("LoRA GRPO trains only the adapter; the KL reference is the adapter-free ba
 
 test("TOPR and dynamic sampling run through the same loop", async () => {
   const model = tinyModel("qwen2", 15, { qkvBias: true });
-  const topr = await toprTrain({ model, tokenizer: charCodec, data, rewards, config: { ...small, steps: 1, sampling: { ...small.sampling } } });
+  const topr = await toprTrain({
+    model,
+    tokenizer: charCodec,
+    data,
+    rewards,
+    config: { ...small, steps: 1, sampling: { ...small.sampling } },
+  });
   assert.ok(Number.isFinite(topr.history[0].loss));
-  const dyn = await grpoTrain({ model, tokenizer: charCodec, data, rewards: [rewards[0]], config: { ...small, steps: 2, dynamicSampling: true, maxRefills: 1, sampling: { ...small.sampling } } });
+  const dyn = await grpoTrain({
+    model,
+    tokenizer: charCodec,
+    data,
+    rewards: [rewards[0]],
+    config: { ...small, steps: 2, dynamicSampling: true, maxRefills: 1, sampling: { ...small.sampling } },
+  });
   assert.ok(dyn.history.every((m) => m.frac_reward_zero_std >= 0 && m.frac_reward_zero_std <= 1));
   model.dispose();
 });
 
 test("config validation names field, value and fix", () => {
   assert.throws(() => resolveGrpoConfig({ numGenerations: 1 }), /numGenerations must be an integer ≥ 2 .*got 1/);
-  assert.throws(() => resolveGrpoConfig({ loss: { lossType: "ppo" as never, epsilonLow: 0.2, epsilonHigh: 0.2, beta: 0, importanceLevel: "token" } }), /lossType/);
+  assert.throws(
+    () => resolveGrpoConfig({ loss: { lossType: "ppo" as never, epsilonLow: 0.2, epsilonHigh: 0.2, beta: 0, importanceLevel: "token" } }),
+    /lossType/,
+  );
   assert.throws(() => resolveGrpoConfig({ warmupSteps: 50, steps: 10 }), /warmupSteps must be ≤ steps \(10\); got 50/);
 });

@@ -4,7 +4,16 @@
 import { test, describe, before } from "node:test";
 import { tf } from "../../lib/tensor/tf";
 import { initBackend } from "../../lib/tensor/backend";
-import { policyLoss, dpoLoss, sftLoss, tokenLogProbs, tokenEntropy, toprLoss, type PolicyLossConfig, type DpoLossConfig } from "../../lib/rl";
+import {
+  policyLoss,
+  dpoLoss,
+  sftLoss,
+  tokenLogProbs,
+  tokenEntropy,
+  toprLoss,
+  type PolicyLossConfig,
+  type DpoLossConfig,
+} from "../../lib/rl";
 import { expectClose } from "../helpers/expect";
 import { referenceScript, runPython, torchAvailable } from "../helpers/python";
 import { rng, matrix } from "./seeded";
@@ -31,7 +40,10 @@ for (const lossType of ["grpo", "bnpo", "dr_grpo", "dapo"] as const) {
     for (const beta of [0, 0.04]) policyCases.push({ lossType, importanceLevel, beta });
   }
 }
-policyCases.push({ lossType: "dapo", epsilonHigh: 0.28, activeTokens: 20 }, { lossType: "dr_grpo", maxCompletionLength: 8, epsilonLow: 0.1 });
+policyCases.push(
+  { lossType: "dapo", epsilonHigh: 0.28, activeTokens: 20 },
+  { lossType: "dr_grpo", maxCompletionLength: 8, epsilonLow: 0.1 },
+);
 
 const dpoIn = {
   policyChosen: Array.from({ length: 4 }, () => -20 + 5 * normal()),
@@ -48,7 +60,14 @@ const dpoCases: Partial<DpoLossConfig>[] = [
 ];
 
 const logits3 = () => Array.from({ length: 2 }, () => matrix(3, V, () => 2 * normal()));
-const sftIn = { logits: logits3(), targets: matrix(2, 3, () => Math.floor(uniform() * V)), mask: [[0, 1, 1], [1, 1, 0]] };
+const sftIn = {
+  logits: logits3(),
+  targets: matrix(2, 3, () => Math.floor(uniform() * V)),
+  mask: [
+    [0, 1, 1],
+    [1, 1, 0],
+  ],
+};
 const lpIn = { logits: logits3(), ids: matrix(2, 3, () => Math.floor(uniform() * V)), w: matrix(2, 3, () => normal()) };
 // Rewards of both signs; log π − log μ summed per row crosses 0 so α is clipped at 1 for some rows.
 const toprIn = {
@@ -93,7 +112,14 @@ describe("rl losses vs PyTorch (value and gradient)", { skip: !torchAvailable() 
       const r = ref[k];
       if (c.kind === "policy") {
         const [old, rf, m, x] = [oldLogp, refLogp, mask, logp].map((a) => tf.tensor2d(a));
-        const got = valueAndGrad((lp) => policyLoss({ logp: lp as tf.Tensor2D, oldLogp: old as tf.Tensor2D, refLogp: rf as tf.Tensor2D, advantages, mask: m as tf.Tensor2D }, c.config).loss, x);
+        const got = valueAndGrad(
+          (lp) =>
+            policyLoss(
+              { logp: lp as tf.Tensor2D, oldLogp: old as tf.Tensor2D, refLogp: rf as tf.Tensor2D, advantages, mask: m as tf.Tensor2D },
+              c.config,
+            ).loss,
+          x,
+        );
         expectClose(got.value, flat(r.loss), { ...TOL, what: "loss" });
         expectClose(got.grad, flat(r.grad), { ...TOL, what: "∂loss/∂logp" });
         tf.dispose([old, rf, m, x]);
@@ -123,7 +149,10 @@ describe("rl losses vs PyTorch (value and gradient)", { skip: !torchAvailable() 
       } else if (c.kind === "logprobs" || c.kind === "entropy") {
         const [x, ids, w] = [tf.tensor3d(lpIn.logits), tf.tensor2d(lpIn.ids, undefined, "int32"), tf.tensor2d(lpIn.w)];
         const temperature = c.config.temperature as number;
-        const fn = (l: tf.Tensor) => (c.kind === "logprobs" ? tokenLogProbs(l as tf.Tensor3D, ids as tf.Tensor2D, temperature) : tokenEntropy(l as tf.Tensor3D, temperature));
+        const fn = (l: tf.Tensor) =>
+          c.kind === "logprobs"
+            ? tokenLogProbs(l as tf.Tensor3D, ids as tf.Tensor2D, temperature)
+            : tokenEntropy(l as tf.Tensor3D, temperature);
         const values = fn(x);
         expectClose(values.dataSync(), flat(r.loss), { ...TOL, what: c.kind });
         const got = valueAndGrad((l) => fn(l).mul(w).sum(), x);
@@ -131,7 +160,11 @@ describe("rl losses vs PyTorch (value and gradient)", { skip: !torchAvailable() 
         tf.dispose([x, ids, w, values]);
       } else {
         const [x, mu, m] = [tf.tensor2d(toprIn.logp), tf.tensor2d(toprIn.behaviourLogp), tf.tensor2d(toprIn.mask)];
-        const got = valueAndGrad((lp) => toprLoss({ logp: lp as tf.Tensor2D, behaviourLogp: mu as tf.Tensor2D, rewards: toprIn.rewards, mask: m as tf.Tensor2D }).loss, x);
+        const got = valueAndGrad(
+          (lp) =>
+            toprLoss({ logp: lp as tf.Tensor2D, behaviourLogp: mu as tf.Tensor2D, rewards: toprIn.rewards, mask: m as tf.Tensor2D }).loss,
+          x,
+        );
         expectClose(got.value, flat(r.loss), { ...TOL, what: "loss" });
         expectClose(got.grad, flat(r.grad), { ...TOL, what: "∂loss/∂logp (α is stop-gradient)" });
         // The case must exercise the taper: some negative-reward row has α < 1.

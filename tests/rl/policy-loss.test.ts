@@ -50,7 +50,10 @@ describe("policyLoss", () => {
 
   test("aggregations on a padded batch (lengths 2 and 1, ℓ = −A): grpo, bnpo, dr_grpo, dapo", () => {
     const lp = tf.zeros([2, 3]) as tf.Tensor2D;
-    const m = tf.tensor2d([[1, 1, 0], [1, 0, 0]]);
+    const m = tf.tensor2d([
+      [1, 1, 0],
+      [1, 0, 0],
+    ]);
     const adv = [-1, -4]; // ρ ≡ 1 → ℓ = −A per token: [1, 1] and [4]
     const run = (cfg: Parameters<typeof policyLoss>[1]) => {
       const out = policyLoss({ logp: lp, oldLogp: lp, advantages: adv, mask: m }, cfg);
@@ -70,9 +73,15 @@ describe("policyLoss", () => {
   test("μ = 1 with old = stopGradient(logp): ρ ≡ 1, loss = −Σm·A/Σm (0 with equal lengths) but the gradient −A·m/Σm is not 0", () => {
     const { normal } = rng(3);
     const lp = tf.tensor2d(matrix(4, 3, () => -1 - Math.abs(normal())));
-    const m = tf.tensor2d([[1, 1, 1], [1, 1, 0], [1, 1, 1], [1, 0, 0]]);
+    const m = tf.tensor2d([
+      [1, 1, 1],
+      [1, 1, 0],
+      [1, 1, 1],
+      [1, 0, 0],
+    ]);
     const adv = computeAdvantages([1, 0, 0, 1], { groupSize: 4, scaleRewards: "none" });
-    const f = (x: tf.Tensor) => policyLoss({ logp: x as tf.Tensor2D, oldLogp: stopGradient(x as tf.Tensor2D), advantages: adv, mask: m }, { lossType: "bnpo" }).loss;
+    const f = (x: tf.Tensor) =>
+      policyLoss({ logp: x as tf.Tensor2D, oldLogp: stopGradient(x as tf.Tensor2D), advantages: adv, mask: m }, { lossType: "bnpo" }).loss;
     const { value, grad } = tf.valueAndGrad(f)(lp);
     expectClose(value.dataSync(), [(-0.5 * 3 + 0.5 * 2 + 0.5 * 3 - 0.5 * 1) / 9], { atol: 1e-6, what: "loss" });
     const want = [adv[0], adv[0], adv[0], adv[1], adv[1], 0, adv[2], adv[2], adv[2], adv[3], 0, 0].map((a) => -a / 9);
@@ -87,7 +96,10 @@ describe("policyLoss", () => {
     assert.throws(() => policyLoss({ logp: lp, oldLogp: lp, advantages: [0, 0], mask: m }), /mask must have shape \[2, 3\]; got \[2, 2\]/);
     assert.throws(() => policyLoss({ logp: lp, oldLogp: lp, advantages: [0], mask: lp }), /advantages must have shape \[2\]; got \[1\]/);
     assert.throws(() => policyLoss({ logp: lp, oldLogp: lp, advantages: [0, 0], mask: lp }, { beta: 0.1 }), /needs refLogp/);
-    assert.throws(() => policyLoss({ logp: lp, oldLogp: lp, advantages: [0, 0], mask: lp }, { lossType: "bnpo", activeTokens: 3 }), /activeTokens only applies/);
+    assert.throws(
+      () => policyLoss({ logp: lp, oldLogp: lp, advantages: [0, 0], mask: lp }, { lossType: "bnpo", activeTokens: 3 }),
+      /activeTokens only applies/,
+    );
     tf.dispose([lp, m]);
   });
 
@@ -98,7 +110,15 @@ describe("policyLoss", () => {
     for (const importanceLevel of ["token", "sequence"] as const) {
       const out = policyLoss({ logp: lp, oldLogp: lp, refLogp: lp, advantages: [1, -1, 0], mask: m }, { beta: 0.1, importanceLevel });
       tf.dispose([out.loss, ...Object.values(out.metrics)]);
-      tf.dispose(tf.grad((x: tf.Tensor) => policyLoss({ logp: x as tf.Tensor2D, oldLogp: lp, refLogp: lp, advantages: [1, -1, 0], mask: m }, { beta: 0.1, importanceLevel }).loss)(lp));
+      tf.dispose(
+        tf.grad(
+          (x: tf.Tensor) =>
+            policyLoss(
+              { logp: x as tf.Tensor2D, oldLogp: lp, refLogp: lp, advantages: [1, -1, 0], mask: m },
+              { beta: 0.1, importanceLevel },
+            ).loss,
+        )(lp),
+      );
     }
     assert.equal(tf.memory().numTensors, before);
     tf.dispose([lp, m]);

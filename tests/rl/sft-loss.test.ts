@@ -11,7 +11,12 @@ describe("sftLoss, tokenLogProbs, tokenEntropy", () => {
   });
   // Position 0: logits [0, ln 3] → p = [1/4, 3/4], target 1. Position 1 is masked out (huge logits must not matter).
   const make = () => ({
-    logits: tf.tensor3d([[[0, Math.log(3)], [1e4, -1e4]]]),
+    logits: tf.tensor3d([
+      [
+        [0, Math.log(3)],
+        [1e4, -1e4],
+      ],
+    ]),
     targets: tf.tensor2d([[1, 1]], undefined, "int32"),
     mask: tf.tensor2d([[1, 0]]),
   });

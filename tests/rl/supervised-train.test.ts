@@ -15,7 +15,9 @@ test("SFT lowers the completion NLL; tensors stay flat across steps", async () =
   const model = tinyModel("llama", 21);
   const counts: number[] = [];
   const run = await sftTrain({
-    model, tokenizer: charCodec, data: sftData,
+    model,
+    tokenizer: charCodec,
+    data: sftData,
     config: { steps: 30, batchSize: 6, microBatchSize: 4, lr: 1e-2 },
     options: { onStep: () => counts.push(tf.memory().numTensors) },
   });
@@ -44,7 +46,13 @@ test("DPO raises the chosen-vs-rejected margin against a frozen reference", asyn
   const model = tinyModel("llama", 23);
   const ref = tinyModel("llama", 23);
   const data = sums.map(({ a, b }) => ({ prompt: `${a}+${b}=`, chosen: `${a + b}`, rejected: `${(a + b + 1) % 10}` }));
-  const run = await dpoTrain({ model, tokenizer: charCodec, data, reference: (ids) => ref.forward(ids), config: { steps: 15, batchSize: 6, lr: 5e-3, dpo: { beta: 0.1 } } });
+  const run = await dpoTrain({
+    model,
+    tokenizer: charCodec,
+    data,
+    reference: (ids) => ref.forward(ids),
+    config: { steps: 15, batchSize: 6, lr: 5e-3, dpo: { beta: 0.1 } },
+  });
   const h = run.history;
   assert.ok(Math.abs(h[0]["rewards/margins"]) < 1e-4, "step 1: policy == reference");
   assert.ok(h[h.length - 1]["rewards/margins"] > 0.05, `margin ${h[h.length - 1]["rewards/margins"]}`);

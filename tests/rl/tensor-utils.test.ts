@@ -12,8 +12,14 @@ describe("maskedMean, stopGradient", () => {
   });
 
   test("maskedMean = Σ m·x / max(1, Σ m); an empty mask gives 0, not NaN", () => {
-    const x = tf.tensor2d([[1, 2], [3, 4]]);
-    const m = tf.tensor2d([[1, 0], [1, 1]]);
+    const x = tf.tensor2d([
+      [1, 2],
+      [3, 4],
+    ]);
+    const m = tf.tensor2d([
+      [1, 0],
+      [1, 1],
+    ]);
     const z = tf.zeros([2, 2]);
     const [a, b] = [maskedMean(x, m), maskedMean(x, z)];
     expectClose(a.dataSync(), [8 / 3], { atol: 1e-6 });
@@ -22,7 +28,10 @@ describe("maskedMean, stopGradient", () => {
   });
 
   test("no leaks", () => {
-    const x = tf.tensor2d([[1, 2], [3, 4]]);
+    const x = tf.tensor2d([
+      [1, 2],
+      [3, 4],
+    ]);
     const before = tf.memory().numTensors;
     tf.dispose([maskedMean(x, x), stopGradient(x)]);
     tf.dispose(tf.grad((t: tf.Tensor) => stopGradient(t).mul(t).sum())(x));

@@ -26,7 +26,19 @@ before(async () => {
   await initBackend(process.env.RFTLAB_BACKEND ?? "wasm");
   // A tiny random llama over the bundled tokenizer: enough for the CLI's plumbing.
   const tokenizer = loadTokenizer(path.join(bundledDatasetsDir(), "tiny-tokenizer"));
-  const model = createModel(resolveModelConfig({ family: "llama", vocabSize: tokenizer.vocabSize, dModel: 16, nLayers: 1, nHeads: 2, nKvHeads: 1, dFF: 32, maxPositions: 64 }), { seed: 3 });
+  const model = createModel(
+    resolveModelConfig({
+      family: "llama",
+      vocabSize: tokenizer.vocabSize,
+      dModel: 16,
+      nLayers: 1,
+      nHeads: 2,
+      nKvHeads: 1,
+      dFF: 32,
+      maxPositions: 64,
+    }),
+    { seed: 3 },
+  );
   await saveModel(model, modelDir);
   saveTokenizer(tokenizer, modelDir);
   model.dispose();
@@ -46,10 +58,14 @@ const grpoConfig = {
 };
 
 const metricsOf = (run: string) =>
-  fs.readFileSync(path.join(run, "metrics.jsonl"), "utf8").trim().split("\n").map((l) => {
-    const { step_time: _t, ...rest } = JSON.parse(l) as Record<string, number>;
-    return rest;
-  });
+  fs
+    .readFileSync(path.join(run, "metrics.jsonl"), "utf8")
+    .trim()
+    .split("\n")
+    .map((l) => {
+      const { step_time: _t, ...rest } = JSON.parse(l) as Record<string, number>;
+      return rest;
+    });
 
 test("train grpo: kill -9 after the first checkpoint, --resume, metrics equal an uninterrupted run", async () => {
   const file = writeConfig("grpo.json", grpoConfig);
@@ -93,7 +109,11 @@ test("train: bad config fields give one-line errors naming field, value and fix 
 });
 
 test("train sft on a bundled task writes a run folder", () => {
-  const file = writeConfig("sft.json", { model: "model", dataset: { task: "add", digits: 1, nTrain: 8, nTest: 4 }, trainer: { steps: 2, batchSize: 4, lr: 0.01 } });
+  const file = writeConfig("sft.json", {
+    model: "model",
+    dataset: { task: "add", digits: 1, nTrain: 8, nTest: 4 },
+    trainer: { steps: 2, batchSize: 4, lr: 0.01 },
+  });
   const r = runCli(["train", "sft", "--config", file, "--out", path.join(dir, "sft"), "--json"]);
   assert.equal(r.status, 0, r.stderr);
   assert.equal(metricsOf(path.join(dir, "sft")).length, 2);

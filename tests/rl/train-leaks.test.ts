@@ -17,7 +17,14 @@ before(async () => {
 
 const STEPS = 50;
 const rewards = [{ name: "digits", fn: digitShare }];
-const grpo: GrpoConfigInput = { steps: STEPS, promptsPerStep: 2, numGenerations: 2, lr: 1e-2, microBatchSize: 3, sampling: { maxNewTokens: 3 } };
+const grpo: GrpoConfigInput = {
+  steps: STEPS,
+  promptsPerStep: 2,
+  numGenerations: 2,
+  lr: 1e-2,
+  microBatchSize: 3,
+  sampling: { maxNewTokens: 3 },
+};
 const sums = tinyPrompts.map(({ prompt, answer }) => ({ prompt, completion: answer, chosen: answer, rejected: "0" }));
 const supervised = { steps: STEPS, batchSize: 3, microBatchSize: 2, lr: 1e-2 };
 
@@ -37,8 +44,16 @@ async function assertNoLeaks(name: string, train: (model: Transformer, options: 
 test("GRPO: 50 steps, with a KL reference, μ = 2 and dynamic sampling", async () => {
   const ref = tinyModel("llama", 31);
   await assertNoLeaks("grpo", (model, options) =>
-    grpoTrain({ model, tokenizer: charCodec, data: tinyPrompts, rewards, reference: (ids) => ref.forward(ids), options,
-      config: { ...grpo, numIterations: 2, dynamicSampling: true, loss: { beta: 0.04 } } }));
+    grpoTrain({
+      model,
+      tokenizer: charCodec,
+      data: tinyPrompts,
+      rewards,
+      reference: (ids) => ref.forward(ids),
+      options,
+      config: { ...grpo, numIterations: 2, dynamicSampling: true, loss: { beta: 0.04 } },
+    }),
+  );
   ref.dispose();
 });
 
@@ -46,8 +61,16 @@ test("GRPO with LoRA and its adapter-free reference; TOPR with gradient masks: 5
   await assertNoLeaks("grpo+lora", async (model, options) => {
     const lora = attachLora(model, { r: 2, alpha: 4 });
     try {
-      return await grpoTrain({ model, tokenizer: charCodec, data: tinyPrompts, rewards, trainable: lora.params(), options,
-        reference: (ids) => lora.withDisabled(() => model.forward(ids)), config: { ...grpo, loss: { beta: 0.04 } } });
+      return await grpoTrain({
+        model,
+        tokenizer: charCodec,
+        data: tinyPrompts,
+        rewards,
+        trainable: lora.params(),
+        options,
+        reference: (ids) => lora.withDisabled(() => model.forward(ids)),
+        config: { ...grpo, loss: { beta: 0.04 } },
+      });
     } finally {
       lora.dispose();
     }
@@ -63,10 +86,20 @@ test("GRPO with LoRA and its adapter-free reference; TOPR with gradient masks: 5
 });
 
 test("RAFT, SFT and DPO: 50 steps each", async () => {
-  await assertNoLeaks("raft", (model, options) => raftTrain({ model, tokenizer: charCodec, data: tinyPrompts, rewards, options, config: grpo }));
+  await assertNoLeaks("raft", (model, options) =>
+    raftTrain({ model, tokenizer: charCodec, data: tinyPrompts, rewards, options, config: grpo }),
+  );
   await assertNoLeaks("sft", (model, options) => sftTrain({ model, tokenizer: charCodec, data: sums, options, config: supervised }));
   const ref = tinyModel("llama", 32);
   await assertNoLeaks("dpo", (model, options) =>
-    dpoTrain({ model, tokenizer: charCodec, data: sums, reference: (ids) => ref.forward(ids), options, config: { ...supervised, dpo: { beta: 0.1 } } }));
+    dpoTrain({
+      model,
+      tokenizer: charCodec,
+      data: sums,
+      reference: (ids) => ref.forward(ids),
+      options,
+      config: { ...supervised, dpo: { beta: 0.1 } },
+    }),
+  );
   ref.dispose();
 });

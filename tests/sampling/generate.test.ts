@@ -10,7 +10,11 @@ before(async () => {
   await initBackend(process.env.RFTLAB_BACKEND ?? "wasm");
 });
 
-const prompts = [[1, 2, 3], [4, 5, 6], [7, 8]];
+const prompts = [
+  [1, 2, 3],
+  [4, 5, 6],
+  [7, 8],
+];
 
 test("same seed → same completions; another seed → different ones", async () => {
   const m = tinyModel("llama", 1);
@@ -49,7 +53,14 @@ test("temperature 0 is greedy and equals top-k = 1", async () => {
   assert.deepEqual(greedy.completionIds, top1.completionIds);
   // Greedy continuation is the argmax of a full forward at every step.
   const full = [...prompts[0], ...greedy.completionIds[0]];
-  const argmaxes = tf.tidy(() => Array.from(m.forward(tf.tensor2d(full, [1, full.length], "int32")).argMax(-1).dataSync()));
+  const argmaxes = tf.tidy(() =>
+    Array.from(
+      m
+        .forward(tf.tensor2d(full, [1, full.length], "int32"))
+        .argMax(-1)
+        .dataSync(),
+    ),
+  );
   assert.deepEqual(greedy.completionIds[0], argmaxes.slice(prompts[0].length - 1, full.length - 1));
   m.dispose();
 });

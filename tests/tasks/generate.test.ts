@@ -14,7 +14,13 @@ test("worked steps, by hand", () => {
 });
 
 test("renderTarget: one problem in every style", () => {
-  const p = { question: "What is 2 + 3?", answer: "5", work: "2+3=5", natural: "2 plus 3 equals 5.", code: { input: "2 + 3", output: "5" } };
+  const p = {
+    question: "What is 2 + 3?",
+    answer: "5",
+    work: "2+3=5",
+    natural: "2 plus 3 equals 5.",
+    code: { input: "2 + 3", output: "5" },
+  };
   assert.equal(taskPrompt(p.question), "Question: What is 2 + 3?\n");
   assert.equal(renderTarget(p, "answer"), "<think>\n2+3=5\n</think>\n<answer>\n5\n</answer>");
   assert.equal(renderTarget(p, "hash"), "2+3=5\n#### 5");
@@ -42,7 +48,12 @@ test("every task's gold target passes its verifier in every style; answers are r
     assert.equal(Number(a) * Number(e.answer) + (sign === "+" ? 1 : -1) * Number(b), Number(c));
   }
   for (const e of generateTask("sort", { n: 20, seed: 2, length: 6 })) {
-    const xs = e.prompt.split(":").pop()!.match(/\d+/g)!.map(Number).sort((x, y) => x - y);
+    const xs = e.prompt
+      .split(":")
+      .pop()!
+      .match(/\d+/g)!
+      .map(Number)
+      .sort((x, y) => x - y);
     assert.equal(e.answer, xs.join(", "));
   }
 });
@@ -60,7 +71,10 @@ test("splits: splitTrainTest partitions; taskSplits keeps test prompts out of tr
   const xs = Array.from({ length: 20 }, (_, i) => i);
   const { train, test: held } = splitTrainTest(xs, { testFraction: 0.25, seed: 4 });
   assert.equal(held.length, 5);
-  assert.deepEqual([...train, ...held].sort((a, b) => a - b), xs);
+  assert.deepEqual(
+    [...train, ...held].sort((a, b) => a - b),
+    xs,
+  );
   const s = taskSplits("add", { nTrain: 200, nTest: 100, seed: 0, digits: 1 });
   const testPrompts = new Set(s.test.map((e) => e.prompt));
   assert.equal(s.train.length, 200);

@@ -35,7 +35,13 @@ describe("bf16", () => {
   });
 
   test("decoding is a 16-bit shift; every non-NaN pattern survives a round trip", () => {
-    assert.deepEqual(Array.from(bf16ToF32(new Uint16Array([0x3f80, 0xc020, 0x7f80, 0xff80, 0x0001]))), [1, -2.5, Infinity, -Infinity, 2 ** -133]);
+    assert.deepEqual(Array.from(bf16ToF32(new Uint16Array([0x3f80, 0xc020, 0x7f80, 0xff80, 0x0001]))), [
+      1,
+      -2.5,
+      Infinity,
+      -Infinity,
+      2 ** -133,
+    ]);
     const all = new Uint16Array(65536).map((_, i) => i);
     const dec = bf16ToF32(all);
     const back = f32ToBf16(dec);
@@ -53,7 +59,8 @@ describe("bf16 SIMD decode", () => {
     const out = bf16ToF32(view, backing.subarray(1, n + 1));
     assert.equal(out.buffer, backing.buffer);
     const bits = new Uint32Array(backing.buffer, 4, n);
-    for (let i = 0; i < n; i++) if (bits[i] !== view[i] << 16 >>> 0) assert.fail(`element ${i}: ${bits[i].toString(16)} from ${view[i].toString(16)}`);
+    for (let i = 0; i < n; i++)
+      if (bits[i] !== (view[i] << 16) >>> 0) assert.fail(`element ${i}: ${bits[i].toString(16)} from ${view[i].toString(16)}`);
     assert.equal(backing[0], 0);
     assert.equal(backing[n + 1], 0);
   });
@@ -173,9 +180,11 @@ function castProbeValues(n: number, seed: number): (number | string)[] {
   while (out.length < n) {
     const kind = out.length % 4;
     if (kind === 0) asF32[0] = (rand() - 0.5) * 10 ** (rand() * 16 - 10);
-    else if (kind === 1) bits[0] = (rand() * 2 ** 32) >>> 0; // any pattern, NaNs included
-    else if (kind === 2) bits[0] = (((rand() * 2 ** 16) >>> 0) << 16) | 0x8000; // exact bf16 tie
-    else bits[0] = ((((rand() * 2 ** 19) >>> 0) << 13) | 0x1000) & 0x3fffffff | (rand() < 0.5 ? 0x80000000 : 0); // exact f16 tie
+    else if (kind === 1)
+      bits[0] = (rand() * 2 ** 32) >>> 0; // any pattern, NaNs included
+    else if (kind === 2)
+      bits[0] = (((rand() * 2 ** 16) >>> 0) << 16) | 0x8000; // exact bf16 tie
+    else bits[0] = (((((rand() * 2 ** 19) >>> 0) << 13) | 0x1000) & 0x3fffffff) | (rand() < 0.5 ? 0x80000000 : 0); // exact f16 tie
     out.push(Number.isNaN(asF32[0]) ? "nan" : Object.is(asF32[0], -0) ? "-0" : asF32[0]);
   }
   return out;
@@ -185,7 +194,11 @@ describe("bit-exact against torch", { skip: !torchAvailable() && "python3-torch 
   test("f32 → bf16 (.to(torch.bfloat16)) and → fp16 (.half()) on 4000 probe values", () => {
     const values = castProbeValues(4000, 1234);
     const ref = runPython<{ bf16: number[]; f16: number[] }>(referenceScript("io-safetensors.py"), { mode: "cast", values });
-    const x = new Float32Array(values.map((v) => (typeof v === "string" ? ({ nan: NaN, inf: Infinity, "-inf": -Infinity, "-0": -0 } as Record<string, number>)[v] : v)));
+    const x = new Float32Array(
+      values.map((v) =>
+        typeof v === "string" ? ({ nan: NaN, inf: Infinity, "-inf": -Infinity, "-0": -0 } as Record<string, number>)[v] : v,
+      ),
+    );
     const bf = f32ToBf16(x);
     const h = f32ToF16(x);
     for (let i = 0; i < x.length; i++) {

@@ -11,9 +11,26 @@ before(async () => {
 
 // table [4, 2]; ids [[0, 2], [2, 3]]; loss = Σ out ⊙ w with w = [[[1, 2], [3, 4]], [[5, 6], [7, 8]]]
 // ⇒ dtable[0] = [1, 2], dtable[1] = 0, dtable[2] = [3, 4] + [5, 6] = [8, 10], dtable[3] = [7, 8].
-const TABLE = [[0, 1], [10, 11], [20, 21], [30, 31]];
-const IDS = [[0, 2], [2, 3]];
-const W = [[[1, 2], [3, 4]], [[5, 6], [7, 8]]];
+const TABLE = [
+  [0, 1],
+  [10, 11],
+  [20, 21],
+  [30, 31],
+];
+const IDS = [
+  [0, 2],
+  [2, 3],
+];
+const W = [
+  [
+    [1, 2],
+    [3, 4],
+  ],
+  [
+    [5, 6],
+    [7, 8],
+  ],
+];
 
 function lookupAndGrad(): { out: number[]; grad: number[] } {
   const table = tf.tensor2d(TABLE);

@@ -35,7 +35,10 @@ describe("BatchMatMul gradient with broadcast batch dims", () => {
         const batch = out.shape.slice(0, -2);
         const dy = tf.tensor(seeded(out.size, 3), out.shape);
         const [da, db] = tf.grads((x: tf.Tensor, y: tf.Tensor) => tf.matMul(x, y, ta, tb).mul(dy).sum())([a, b]);
-        const [ra, rb] = tf.grads((x: tf.Tensor, y: tf.Tensor) => tf.matMul(expand(x, batch), expand(y, batch), ta, tb).mul(dy).sum())([a, b]);
+        const [ra, rb] = tf.grads((x: tf.Tensor, y: tf.Tensor) => tf.matMul(expand(x, batch), expand(y, batch), ta, tb).mul(dy).sum())([
+          a,
+          b,
+        ]);
         assert.deepEqual(da.shape, aShape);
         assert.deepEqual(db.shape, bShape);
         expectClose(da.dataSync(), ra.dataSync(), { atol: 1e-5, rtol: 1e-5, what: "dA" });

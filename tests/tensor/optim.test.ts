@@ -24,7 +24,9 @@ describe("optim", () => {
     await initBackend(process.env.RFTLAB_BACKEND ?? "wasm");
   });
 
-  test("AdamW + clipGradNorm match torch.optim.AdamW + clip_grad_norm_ over 6 steps", { skip: !torchAvailable() && "no torch" }, async () => {
+  test("AdamW + clipGradNorm match torch.optim.AdamW + clip_grad_norm_ over 6 steps", {
+    skip: !torchAvailable() && "no torch",
+  }, async () => {
     const params = makeParams();
     const cfg = { beta1: 0.8, beta2: 0.95, eps: 1e-6, weightDecay: 0.1, noDecay: ["\\.bias$"] };
     const schedule = { peakLr: 0.05, warmupSteps: 2, totalSteps: 6 };
@@ -39,17 +41,19 @@ describe("optim", () => {
       grads.push(g);
     }
     const lrs = grads.map((_, s) => lrAt(s + 1, schedule));
-    const ref = runPython<{ params: Record<string, number[]>; norms: number[]; expAvg: Record<string, number[]>; expAvgSq: Record<string, number[]> }>(
-      referenceScript("tensor-adamw.py"),
-      {
-        params: Object.fromEntries([...params].map(([n, v]) => [n, { shape: v.shape, data: Array.from(v.dataSync()) }])),
-        grads,
-        lrs,
-        config: cfg,
-        maxNorm: 2.0,
-        noDecay: ["h.0.attn.c_attn.bias"],
-      },
-    );
+    const ref = runPython<{
+      params: Record<string, number[]>;
+      norms: number[];
+      expAvg: Record<string, number[]>;
+      expAvgSq: Record<string, number[]>;
+    }>(referenceScript("tensor-adamw.py"), {
+      params: Object.fromEntries([...params].map(([n, v]) => [n, { shape: v.shape, data: Array.from(v.dataSync()) }])),
+      grads,
+      lrs,
+      config: cfg,
+      maxNorm: 2.0,
+      noDecay: ["h.0.attn.c_attn.bias"],
+    });
     const opt = new AdamW(params, cfg);
     const norms: number[] = [];
     for (let s = 0; s < 6; s++) {
@@ -87,7 +91,8 @@ describe("optim", () => {
     const a = makeParams();
     const b = makeParams();
     const optA = new AdamW(a, { lr: 0.01 });
-    const grads = (s: number) => Object.fromEntries(Object.entries(SHAPES).map(([n, sh]) => [n, tf.tensor(seededArray(tf.util.sizeFromShape(sh), s), sh)]));
+    const grads = (s: number) =>
+      Object.fromEntries(Object.entries(SHAPES).map(([n, sh]) => [n, tf.tensor(seededArray(tf.util.sizeFromShape(sh), s), sh)]));
     for (let s = 0; s < 3; s++) tf.tidy(() => optA.step(grads(s)));
     for (const [n, v] of a) b.get(n)!.assign(v);
     const optB = new AdamW(b, { lr: 0.01 });
@@ -103,7 +108,11 @@ describe("optim", () => {
   test("batch 8 × 1 step equals batch 1 × 8 accumulated micro-batches", () => {
     const x = tf.tensor2d(seededArray(8 * 3, 1), [8, 3]); // [B, in]
     const y = tf.tensor2d(seededArray(8 * 2, 2), [8, 2]); // [B, out]
-    const make = () => new Map([["w", tf.variable(tf.tensor2d(seededArray(6, 3), [3, 2]))], ["b", tf.variable(tf.zeros([2]))]]);
+    const make = () =>
+      new Map([
+        ["w", tf.variable(tf.tensor2d(seededArray(6, 3), [3, 2]))],
+        ["b", tf.variable(tf.zeros([2]))],
+      ]);
     const lossFn = (p: Map<string, tf.Variable>, xb: tf.Tensor, yb: tf.Tensor) => () =>
       xb.matMul(p.get("w")!).add(p.get("b")!).sub(yb).square().mean() as tf.Scalar;
     const full = make();
@@ -159,8 +168,15 @@ describe("optim", () => {
     expectClose(lrAt(35, s), 1e-3 * 0.5 * (1 + Math.cos(Math.PI / 4)), { atol: 1e-15 });
     expectClose(lrAt(60, { ...s, minLr: 1e-4 }), 5.5e-4, { atol: 1e-15, what: "cosine with floor" });
     expectClose(lrAt(85, { ...s, decay: "linear" }), 2.5e-4, { atol: 1e-15, what: "linear" });
-    expectClose([3, 500].map((t) => lrAt(t, { peakLr: 2, warmupSteps: 4, decay: "constant" })), [1.5, 2], { atol: 0, what: "constant" });
-    assert.throws(() => lrAt(1, { peakLr: 1, warmupSteps: 10, totalSteps: 5 }), /totalSteps must be an integer > warmupSteps \(10\).*got 5/);
+    expectClose(
+      [3, 500].map((t) => lrAt(t, { peakLr: 2, warmupSteps: 4, decay: "constant" })),
+      [1.5, 2],
+      { atol: 0, what: "constant" },
+    );
+    assert.throws(
+      () => lrAt(1, { peakLr: 1, warmupSteps: 10, totalSteps: 5 }),
+      /totalSteps must be an integer > warmupSteps \(10\).*got 5/,
+    );
     assert.throws(() => lrAt(-1, s), /step must be an integer ≥ 0; got -1/);
   });
 

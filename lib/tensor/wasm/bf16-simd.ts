@@ -14,19 +14,30 @@ export function bf16ModuleBytes(): Uint8Array {
   // Shuffle lanes 0-15 are the zero vector, 16-31 the loaded bf16 bytes: [0, 0, lo, hi] per f32.
   const lanes = (first: number) => [0, 1, 2, 3].flatMap((k) => [0, 0, first + 2 * k, first + 2 * k + 1]);
   const storeHalf = (firstLane: number, offset: number) => [
-    ...get(DST), ...v128Const(new Array<number>(16).fill(0)), ...get(V), ...asm.shuffle(lanes(firstLane)), ...v128Store(offset),
+    ...get(DST),
+    ...v128Const(new Array<number>(16).fill(0)),
+    ...get(V),
+    ...asm.shuffle(lanes(firstLane)),
+    ...v128Store(offset),
   ];
   const advance = (local: number, by: number, how: "i32.add" | "i32.sub") => [...get(local), ...i32(by), ...op(how), ...set(local)];
   const body = [
-    ...asm.block, ...asm.loop,
-    ...get(BLOCKS), ...op("i32.eqz"), ...asm.brIf(1), // if blocks == 0: break
-    ...get(SRC), ...v128Load(0), ...set(V),
+    ...asm.block,
+    ...asm.loop,
+    ...get(BLOCKS),
+    ...op("i32.eqz"),
+    ...asm.brIf(1), // if blocks == 0: break
+    ...get(SRC),
+    ...v128Load(0),
+    ...set(V),
     ...storeHalf(16, 0x00),
     ...storeHalf(24, 0x10),
     ...advance(SRC, 16, "i32.add"),
     ...advance(DST, 32, "i32.add"),
     ...advance(BLOCKS, 1, "i32.sub"),
-    ...asm.br(0), ...asm.end, ...asm.end,
+    ...asm.br(0),
+    ...asm.end,
+    ...asm.end,
   ];
   // Memory: CHUNK bf16 + CHUNK f32.
   return wasmModule([{ name: "bf16", params: ["i32", "i32", "i32"], locals: ["v128"], body }], { export: Math.ceil((CHUNK * 6) / 65536) });

@@ -39,7 +39,13 @@ function onePlusTanh(u: number): number {
  * Runs the SIMD kernel `name` (fused-simd.ts) on the first elements, given the tensors' float offsets
  * and its scalars; returns where the JS loop takes over (0 without SIMD).
  */
-function simdPrefix(backend: WasmBackend, name: "geluNew" | "geluNewGrad" | "siluMul" | "siluMulGrad" | "adamW", n: number, offsets: number[], scalars: number[] = []): number {
+function simdPrefix(
+  backend: WasmBackend,
+  name: "geluNew" | "geluNewGrad" | "siluMul" | "siluMulGrad" | "adamW",
+  n: number,
+  offsets: number[],
+  scalars: number[] = [],
+): number {
   const kernels = simdKernels(backend);
   if (!kernels) return 0;
   const done = simdCount(n);
@@ -336,7 +342,13 @@ function adamW(args: KernelArgs): TensorInfo[] {
   const n = tf.util.sizeFromShape(param.shape);
   // float64 arithmetic, rounded once per stored value (Math.fround per step would make it 5× slower in V8);
   // agrees with the float32 composed ops and with torch to ~1e-7 relative (tests).
-  const start = simdPrefix(backend, "adamW", n, [po, gi, mo, vo, po2, mo2, vo2], [beta1, 1 - beta1, beta2, 1 - beta2, eps, step, bc2Sqrt, decay]);
+  const start = simdPrefix(
+    backend,
+    "adamW",
+    n,
+    [po, gi, mo, vo, po2, mo2, vo2],
+    [beta1, 1 - beta1, beta2, 1 - beta2, eps, step, bc2Sqrt, decay],
+  );
   for (let i = start; i < n; i++) {
     const gv = h[gi + i];
     const m1 = h[mo + i] * beta1 + gv * (1 - beta1);
@@ -363,7 +375,8 @@ const KERNELS: Record<string, (args: KernelArgs) => TensorInfo | TensorInfo[]> =
 /** Registers the fused kernels for "wasm" (idempotent). */
 export function registerFusedKernels(): void {
   for (const [name, func] of Object.entries(KERNELS)) {
-    if (!tf.getKernel(name, "wasm")) tf.registerKernel({ kernelName: name, backendName: "wasm", kernelFunc: func as unknown as tf.KernelFunc });
+    if (!tf.getKernel(name, "wasm"))
+      tf.registerKernel({ kernelName: name, backendName: "wasm", kernelFunc: func as unknown as tf.KernelFunc });
   }
 }
 

@@ -70,7 +70,18 @@ function gemmFunction(): WasmFunction {
   };
 }
 
-export type GemmKernel = (a: number, b: number, c: number, m: number, n: number, k: number, lda: number, ldb: number, ldc: number, acc: number) => void;
+export type GemmKernel = (
+  a: number,
+  b: number,
+  c: number,
+  m: number,
+  n: number,
+  k: number,
+  lda: number,
+  ldb: number,
+  ldc: number,
+  acc: number,
+) => void;
 
 /** The GEMM's module on tfjs' memory (imported as env.mem, shared for the threaded build). */
 export const gemmModuleBytes = (shared: boolean) => wasmModule([gemmFunction()], { import: 1, shared });

@@ -56,7 +56,8 @@ function sum(args: KernelArgs): TensorInfo {
   for (let o = 0; o < outer; o++) {
     acc.fill(0);
     let r = 0;
-    for (; r + 4 <= reduce; r += 4) { // four rows per pass over acc: a quarter of its loads and stores
+    for (; r + 4 <= reduce; r += 4) {
+      // four rows per pass over acc: a quarter of its loads and stores
       const b0 = xo + (o * reduce + r) * inner;
       const [b1, b2, b3] = [b0 + inner, b0 + 2 * inner, b0 + 3 * inner];
       for (let j = 0; j < inner; j++) acc[j] += heap[b0 + j] + heap[b1 + j] + heap[b2 + j] + heap[b3 + j];
@@ -78,7 +79,12 @@ function splitV(args: KernelArgs): TensorInfo[] {
   const axis = tf.util.parseAxisParam(args.attrs.axis as number, x.shape)[0];
   const sizes = tf.backend_util.prepareSplitSize(x as unknown as tf.Tensor, args.attrs.numOrSizeSplits as number[] | number, axis);
   const backend = args.backend as WasmBackend;
-  const outs = sizes.map((s) => backend.makeOutput(x.shape.map((d, i) => (i === axis ? s : d)), x.dtype));
+  const outs = sizes.map((s) =>
+    backend.makeOutput(
+      x.shape.map((d, i) => (i === axis ? s : d)),
+      x.dtype,
+    ),
+  );
   const heap = heapF32(backend); // int32 data moves bit-for-bit through a float view with copyWithin
   const outer = product(x.shape.slice(0, axis));
   const inner = product(x.shape.slice(axis + 1));
@@ -130,11 +136,15 @@ function transpose(args: KernelArgs): TensorInfo {
   const swapsLastTwo = perm[rank - 1] === rank - 2 && perm[rank - 2] === rank - 1 && perm.slice(0, -2).every((p, i) => p === i);
   if (!swapsLastTwo && kept === rank) return stockKernel("Transpose", args);
   const backend = args.backend as WasmBackend;
-  const out = backend.makeOutput(perm.map((p) => x.shape[p]), x.dtype);
+  const out = backend.makeOutput(
+    perm.map((p) => x.shape[p]),
+    x.dtype,
+  );
   const h = heapF32(backend); // int32 moves bit-for-bit through float copies (no arithmetic on the values)
   const xo = offsetF32(backend, x);
   const oo = offsetF32(backend, out);
-  if (kept === 0) h.copyWithin(oo, xo, xo + product(x.shape)); // identity permutation
+  if (kept === 0)
+    h.copyWithin(oo, xo, xo + product(x.shape)); // identity permutation
   else if (swapsLastTwo) transposeMatrices(h, xo, oo, product(x.shape.slice(0, -2)), x.shape[rank - 2], x.shape[rank - 1]);
   else {
     const run = product(x.shape.slice(kept));
@@ -146,7 +156,8 @@ function transpose(args: KernelArgs): TensorInfo {
     let src = 0;
     for (let r = 0; r < runs; r++) {
       h.copyWithin(oo + r * run, xo + src, xo + src + run);
-      for (let a = kept - 1; a >= 0; a--) { // odometer over the output's leading axes
+      for (let a = kept - 1; a >= 0; a--) {
+        // odometer over the output's leading axes
         src += srcStride[a];
         if (++idx[a] < outDims[a]) break;
         src -= srcStride[a] * outDims[a];

@@ -10,17 +10,46 @@ import { tf } from "../tf";
 import { heapKernels } from "./heap-kernels";
 import { gemmKernelFor, type GemmKernel } from "./gemm";
 import { registerFusedKernels, unregisterFusedKernels } from "./fused-kernels";
-import { isOverridden, overrideKernel, restoreKernel, stockKernel, wasmMemory, type KernelArgs, type KernelFunc, type TensorInfo, type WasmBackend } from "./override";
+import {
+  isOverridden,
+  overrideKernel,
+  restoreKernel,
+  stockKernel,
+  wasmMemory,
+  type KernelArgs,
+  type KernelFunc,
+  type TensorInfo,
+  type WasmBackend,
+} from "./override";
 
-type GemmFn = (aId: number, aShape: Uint8Array, aRank: number, bId: number, bShape: Uint8Array, bRank: number,
-  transposeA: boolean, transposeB: boolean, outId: number) => void;
+type GemmFn = (
+  aId: number,
+  aShape: Uint8Array,
+  aRank: number,
+  bId: number,
+  bShape: Uint8Array,
+  bRank: number,
+  transposeA: boolean,
+  transposeB: boolean,
+  outId: number,
+) => void;
 
 const gemmByModule = new WeakMap<object, GemmFn>();
 
 function gemmFor(backend: WasmBackend): GemmFn {
   let fn = gemmByModule.get(backend.wasm);
   if (!fn) {
-    fn = backend.wasm.cwrap("BatchMatMul", null, ["number", "array", "number", "number", "array", "number", "number", "number", "number"]) as GemmFn;
+    fn = backend.wasm.cwrap("BatchMatMul", null, [
+      "number",
+      "array",
+      "number",
+      "number",
+      "array",
+      "number",
+      "number",
+      "number",
+      "number",
+    ]) as GemmFn;
     gemmByModule.set(backend.wasm, fn);
   }
   return fn;
@@ -53,7 +82,14 @@ function batchStrides(dims: number[], outDims: number[]): number[] {
  * as it is, so when M ≪ N packing Aᵀ (K·M) instead of B (K·N) wins, even with the transposes around it:
  * the weight gradients Xᵀ·dY of layers that widen (c_attn, c_fc) and the decode-step products.
  */
-function swappedProduct(a: TensorInfo, b: TensorInfo, transposeA: boolean, transposeB: boolean, outShape: number[], backend: WasmBackend): TensorInfo {
+function swappedProduct(
+  a: TensorInfo,
+  b: TensorInfo,
+  transposeA: boolean,
+  transposeB: boolean,
+  outShape: number[],
+  backend: WasmBackend,
+): TensorInfo {
   const [m, n] = outShape.slice(-2);
   const bT = transposeB ? b : transposeLast2(b, backend); // [N, K]
   const aT = transposeA ? a : transposeLast2(a, backend); // [K, M]
@@ -76,12 +112,21 @@ const MC = 64;
 function blockedGemm(kernel: GemmKernel, a: number, b: number, c: number, m: number, n: number, k: number): void {
   for (let k0 = 0; k0 < k; k0 += KC) {
     const kc = Math.min(KC, k - k0);
-    for (let i0 = 0; i0 < m; i0 += MC) kernel(a + 4 * (i0 * k + k0), b + 4 * k0 * n, c + 4 * i0 * n, Math.min(MC, m - i0), n, kc, k, n, n, k0 > 0 ? 1 : 0);
+    for (let i0 = 0; i0 < m; i0 += MC)
+      kernel(a + 4 * (i0 * k + k0), b + 4 * k0 * n, c + 4 * i0 * n, Math.min(MC, m - i0), n, kc, k, n, n, k0 > 0 ? 1 : 0);
   }
 }
 
 /** Batched product with the FMA kernel (m % 4 = 0, n % 8 = 0): operands transposed to [..., M, K] and [..., K, N]. */
-function fmaProduct(kernel: GemmKernel, a: TensorInfo, b: TensorInfo, transposeA: boolean, transposeB: boolean, outBatch: number[], backend: WasmBackend): TensorInfo {
+function fmaProduct(
+  kernel: GemmKernel,
+  a: TensorInfo,
+  b: TensorInfo,
+  transposeA: boolean,
+  transposeB: boolean,
+  outBatch: number[],
+  backend: WasmBackend,
+): TensorInfo {
   const at = transposeA ? transposeLast2(a, backend) : a; // [..., M, K]
   const bt = transposeB ? transposeLast2(b, backend) : b; // [..., K, N]
   const [m, k] = at.shape.slice(-2);
@@ -128,7 +173,8 @@ function fastBatchMatMul(args: KernelArgs): TensorInfo {
   const outBatch = tf.broadcast_util.assertAndGetBroadcastShape(a.shape.slice(0, -2), b.shape.slice(0, -2));
   const fma = m % 4 === 0 && n % 8 === 0 ? gemmKernelFor(wasmMemory(backend)) : null;
   if (fma) return fmaProduct(fma, a, b, transposeA, transposeB, outBatch, backend);
-  if (tf.util.sizeFromShape(outBatch) === 1 && 2 * m <= n) return swappedProduct(a, b, transposeA, transposeB, [...outBatch, m, n], backend);
+  if (tf.util.sizeFromShape(outBatch) === 1 && 2 * m <= n)
+    return swappedProduct(a, b, transposeA, transposeB, [...outBatch, m, n], backend);
   const at = transposeA ? transposeLast2(a, backend) : a; // [..., M, K]
   const bt = transposeB ? transposeLast2(b, backend) : b; // [..., K, N]
   const batchB = tf.util.sizeFromShape(b.shape.slice(0, -2));

@@ -51,8 +51,9 @@ function workerScriptFile(wasmOut: string): string {
   // The package stores the script as a template-literal string; "\n" inside its string literals must stay
   // escaped, as tfjs itself does before making its blob.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const contents = (require(path.join(wasmOut, "tfjs-backend-wasm-threaded-simd.worker.js")) as { wasmWorkerContents: string })
-    .wasmWorkerContents.replace(/\n/g, "\\n");
+  const contents = (
+    require(path.join(wasmOut, "tfjs-backend-wasm-threaded-simd.worker.js")) as { wasmWorkerContents: string }
+  ).wasmWorkerContents.replace(/\n/g, "\\n");
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const version = require("@tensorflow/tfjs-backend-wasm/package.json").version as string;
   const file = path.join(os.tmpdir(), `rftlab-tfjs-wasm-${version}-worker-${contents.length}.js`);
@@ -70,12 +71,17 @@ async function startThreadedModule(threads: number): Promise<unknown> {
   const mainScript = path.join(wasmOut, "tfjs-backend-wasm-threaded-simd.js");
   const workerFile = workerScriptFile(wasmOut);
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const factory = require(mainScript) as (cfg: object) => { then(ok: (m: Record<string, unknown>) => void, bad: (e: unknown) => void): void };
+  const factory = require(mainScript) as (cfg: object) => {
+    then(ok: (m: Record<string, unknown>) => void, bad: (e: unknown) => void): void;
+  };
   const cpus = os.cpus;
   os.cpus = () => Array(2 * threads).fill(cpus()[0]); // read once by the module's num_cores initialiser
   try {
     const module = await new Promise<Record<string, unknown>>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no answer from the pthread workers after ${START_TIMEOUT_MS / 1000} s`)), START_TIMEOUT_MS);
+      const timer = setTimeout(
+        () => reject(new Error(`no answer from the pthread workers after ${START_TIMEOUT_MS / 1000} s`)),
+        START_TIMEOUT_MS,
+      );
       factory({
         locateFile: (p: string) => (p.endsWith(".worker.js") ? workerFile : path.join(wasmOut, p)),
         mainScriptUrlOrBlob: mainScript,
@@ -110,13 +116,17 @@ async function configure(): Promise<void> {
     const module = await startThreadedModule(requestedThreads);
     pkg.setThreadsCount(requestedThreads);
     tf.removeBackend("wasm");
-    tf.registerBackend("wasm", () => {
-      const backend = new pkg.BackendWasm(module); // spawns the pool's pthreads
-      // Their workers are ref'd while a pthread runs, and pool threads never end: unref them so Node can exit.
-      const { PThread } = module as { PThread: { runningWorkers: { unref(): void }[]; unusedWorkers: { unref(): void }[] } };
-      for (const w of [...PThread.runningWorkers, ...PThread.unusedWorkers]) w.unref();
-      return backend;
-    }, 2);
+    tf.registerBackend(
+      "wasm",
+      () => {
+        const backend = new pkg.BackendWasm(module); // spawns the pool's pthreads
+        // Their workers are ref'd while a pthread runs, and pool threads never end: unref them so Node can exit.
+        const { PThread } = module as { PThread: { runningWorkers: { unref(): void }[]; unusedWorkers: { unref(): void }[] } };
+        for (const w of [...PThread.runningWorkers, ...PThread.unusedWorkers]) w.unref();
+        return backend;
+      },
+      2,
+    );
   } catch (e) {
     requestedThreads = 1;
     warnOnce(
@@ -137,7 +147,7 @@ export async function configureWasm(): Promise<void> {
 
 /** Threads the active wasm backend runs on (1 before it starts or when threads are off). */
 export function wasmThreads(): number {
-  if (tf.getBackend() !== "wasm") return requestedThreads > 1 ? requestedThreads : 1;
+  if (tf.getBackend() !== "wasm") return Math.max(requestedThreads, 1);
   return Math.max(1, wasmPackage().getThreadsCount());
 }
 

@@ -10,10 +10,12 @@ async function onBoth(shape: number[], dtype: "float32" | "int32", f: (x: tf.Ten
   const results: { shape: number[]; data: number[] }[][] = [];
   for (const backend of ["cpu", "wasm"]) {
     await tf.setBackend(backend);
-    results.push(tf.tidy(() => {
-      const out = f(tf.tensor(values, shape, dtype));
-      return (Array.isArray(out) ? out : [out]).map((t) => ({ shape: t.shape, data: Array.from(t.dataSync()) }));
-    }));
+    results.push(
+      tf.tidy(() => {
+        const out = f(tf.tensor(values, shape, dtype));
+        return (Array.isArray(out) ? out : [out]).map((t) => ({ shape: t.shape, data: Array.from(t.dataSync()) }));
+      }),
+    );
   }
   await tf.setBackend("wasm");
   return { cpu: results[0], wasm: results[1] };
@@ -27,7 +29,9 @@ function assertSame(got: { shape: number[]; data: number[] }[], want: { shape: n
   });
 }
 
-describe("wasm heap kernels (Identity, Cast, Sum, SplitV, Transpose) equal the cpu backend", { skip: (process.env.RFTLAB_BACKEND ?? "wasm") !== "wasm" && "wasm backend not selected" }, () => {
+describe("wasm heap kernels (Identity, Cast, Sum, SplitV, Transpose) equal the cpu backend", {
+  skip: (process.env.RFTLAB_BACKEND ?? "wasm") !== "wasm" && "wasm backend not selected",
+}, () => {
   before(async () => {
     await initBackend("wasm");
   });
@@ -105,10 +109,16 @@ describe("wasm heap kernels (Identity, Cast, Sum, SplitV, Transpose) equal the c
   });
 
   test("gradients through split, transpose and broadcast adds match the cpu backend and leak nothing", async () => {
-    const f = (x: tf.Tensor) => tf.grad((y: tf.Tensor) => {
-      const [a, b] = tf.split(y, 2, 1);
-      return tf.transpose(a, [1, 0]).matMul(b).add(tf.ones([3])).square().sum();
-    })(x);
+    const f = (x: tf.Tensor) =>
+      tf.grad((y: tf.Tensor) => {
+        const [a, b] = tf.split(y, 2, 1);
+        return tf
+          .transpose(a, [1, 0])
+          .matMul(b)
+          .add(tf.ones([3]))
+          .square()
+          .sum();
+      })(x);
     const { cpu, wasm } = await onBoth([4, 6], "float32", f);
     assertSame(wasm, cpu, 1e-4, "grad");
     const before = tf.memory().numTensors;

@@ -57,7 +57,12 @@ describe("wasm kernels", { skip: (process.env.RFTLAB_BACKEND ?? "wasm") !== "was
 
   for (const { a: aLogical, b: bLogical, what } of CASES) {
     test(`matMul values and gradients equal the cpu backend: ${what}, all transpose flags`, async () => {
-      for (const [ta, tb] of [[false, false], [true, false], [false, true], [true, true]] as const) {
+      for (const [ta, tb] of [
+        [false, false],
+        [true, false],
+        [false, true],
+        [true, true],
+      ] as const) {
         const aShape = storedShape(aLogical, ta);
         const bShape = storedShape(bLogical, tb);
         const a = seeded(tf.util.sizeFromShape(aShape), 11);
@@ -105,7 +110,13 @@ describe("wasm kernels", { skip: (process.env.RFTLAB_BACKEND ?? "wasm") !== "was
     const w = tf.tensor(seeded(7 * 5, 7), [7, 5]);
     const tensors = tf.memory().numTensors;
     const ids = backend.numDataIds();
-    for (const [x, y, ta, tb] of [[a, b, false, false], [a, b, true, true], [a, a, false, true], [a, a, true, false], [a, w, false, false]] as const) {
+    for (const [x, y, ta, tb] of [
+      [a, b, false, false],
+      [a, b, true, true],
+      [a, a, false, true],
+      [a, a, true, false],
+      [a, w, false, false],
+    ] as const) {
       tf.matMul(x, y, ta, tb).dispose();
       tf.dispose(tf.grads((p: tf.Tensor, q: tf.Tensor) => tf.matMul(p, q, ta, tb).sum())([x, y]));
     }
