@@ -11,7 +11,7 @@ import { stepRows } from "./data-order";
 import { keepGroups, varyingGroups } from "./group-filter";
 import { resolveGrpoConfig } from "./train-config";
 import { rollout } from "./rollout";
-import { runLoop } from "./run-loop";
+import { runTrainer } from "./run-loop";
 import { accumulatedStep, type MicroBatchLoss } from "./update";
 import type { ObjectiveMicroBatch, ObjectiveStep, PolicyObjective } from "./objective";
 import type { PolicyTrainArgs, PolicyTrainRun, StepMetrics } from "./trainer-types";
@@ -141,17 +141,5 @@ export async function policyGradientTrain(args: PolicyTrainArgs, objective: Poli
       tf.dispose([targets, inputs, oldLogp, refLogp ?? []]);
     }
   };
-  try {
-    const run = await runLoop({
-      config: { trainer: objective.name, ...cfg },
-      totalSteps: cfg.steps,
-      trainable,
-      optimizer,
-      step,
-      options: { saveEvery: cfg.saveEvery, ...args.options },
-    });
-    return { ...run, config: cfg };
-  } finally {
-    optimizer.dispose();
-  }
+  return runTrainer({ name: objective.name, config: cfg, trainable, optimizer, step, options: args.options });
 }

@@ -8,7 +8,7 @@ import { DEFAULT_OPTIM_CONFIG, resolveOptimConfig, rolloutSamplingDefaults, type
 import { deepFreeze } from "../base/freeze";
 import { resolveSampleConfig } from "../sampling";
 import { rollout } from "./rollout";
-import { runLoop } from "./run-loop";
+import { runTrainer } from "./run-loop";
 import { accumulatedStep } from "./update";
 import { sftMicroBatchLosses } from "./sft-micro-batches";
 import type { PolicyTrainArgs, PromptRow, RunResult, StepMetrics } from "./trainer-types";
@@ -137,17 +137,5 @@ export async function raftTrain(args: RaftTrainArgs): Promise<RunResult & { conf
       disposeBatch(packed);
     }
   };
-  try {
-    const run = await runLoop({
-      config: { trainer: "raft", ...cfg },
-      totalSteps: cfg.steps,
-      trainable,
-      optimizer,
-      step,
-      options: { saveEvery: cfg.saveEvery, ...args.options },
-    });
-    return { ...run, config: cfg };
-  } finally {
-    optimizer.dispose();
-  }
+  return runTrainer({ name: "raft", config: cfg, trainable, optimizer, step, options: args.options });
 }

@@ -6,6 +6,34 @@ import { RunDir, openCheckpoint, writeSafetensors, writeFileAtomic, readJsonFile
 import type { RunLoopOptions, RunResult, StepMetrics, StepResult } from "./trainer-types";
 
 /**
+ * A trainer's run: runLoop with the trainer's name and config recorded, its steps and checkpoint interval,
+ * and the optimizer freed however the run ends (the trainers own their optimizer).
+ */
+export async function runTrainer<C extends { steps: number; saveEvery: number }>(args: {
+  name: string;
+  config: C;
+  trainable: Map<string, tf.Variable>;
+  optimizer: AdamW;
+  step: (step: number) => Promise<StepResult>;
+  options?: RunLoopOptions;
+}): Promise<RunResult & { config: C }> {
+  const { name, config, optimizer } = args;
+  try {
+    const run = await runLoop({
+      config: { trainer: name, ...config },
+      totalSteps: config.steps,
+      trainable: args.trainable,
+      optimizer,
+      step: args.step,
+      options: { saveEvery: config.saveEvery, ...args.options },
+    });
+    return { ...run, config };
+  } finally {
+    optimizer.dispose();
+  }
+}
+
+/**
  * The loop every trainer shares: resume, step, NaN/Inf guard, logs, atomic checkpoints.
  * Exact resume: trainers derive each step's data order and sampling seed from (seed, step), so
  * restoring weights + optimizer moments at step k and replaying k+1… reproduces the uninterrupted run.

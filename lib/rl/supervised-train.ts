@@ -13,7 +13,7 @@ import { disposeBatch, packSequences, type PackedBatch } from "../sampling";
 import { stepRows } from "./data-order";
 import { resolveOptimConfig, DEFAULT_OPTIM_CONFIG, type OptimConfig } from "./train-config";
 import { deepFreeze } from "../base/freeze";
-import { runLoop } from "./run-loop";
+import { runTrainer } from "./run-loop";
 import type { ReferencePolicy, RunLoopOptions, RunResult, StepMetrics, StepResult, TextCodec } from "./trainer-types";
 import { accumulatedStep, type MicroBatchLoss } from "./update";
 
@@ -81,19 +81,7 @@ async function supervisedLoop(
       cleanup();
     }
   };
-  try {
-    const run = await runLoop({
-      config: { trainer: name, ...cfg },
-      totalSteps: cfg.steps,
-      trainable,
-      optimizer,
-      step,
-      options: { saveEvery: cfg.saveEvery, ...args.options },
-    });
-    return { ...run, config: cfg };
-  } finally {
-    optimizer.dispose();
-  }
+  return runTrainer({ name: name, config: cfg, trainable, optimizer, step, options: args.options });
 }
 
 /** Next-token log-probs of a packed batch's rows under `logits` → [n, L−1]. */
