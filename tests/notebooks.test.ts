@@ -18,7 +18,8 @@ test("every curated notebook executes in fast mode with no error (the last cell 
     .sort();
   assert.ok(names.includes("00-tour.ipynb"), names.join(", "));
   const jup = await installTestKernel();
-  const out = path.join(jup.root, "reproduce");
+  // RFTLAB_REPRODUCE_OUT keeps the executed notebooks, figures and claims.json (e.g. for a release note).
+  const out = process.env.RFTLAB_REPRODUCE_OUT ?? path.join(jup.root, "reproduce");
   const saved = { ...process.env };
   Object.assign(process.env, jup.env);
   let code: number;
@@ -28,6 +29,16 @@ test("every curated notebook executes in fast mode with no error (the last cell 
     process.env = saved;
   }
   assert.equal(code, 0, `rftlab reproduce --fast failed; see ${path.join(out, "index.html")}`);
+  // Every paper notebook records its claims, each with one of the three verdicts (issue 9: claims.json).
+  const claims = JSON.parse(fs.readFileSync(path.join(out, "claims.json"), "utf8")) as { notebook: string; id: string; verdict: string }[];
+  for (const c of claims)
+    assert.ok(["reproduced", "not reproduced", "inconclusive"].includes(c.verdict), `${c.notebook} ${c.id}: verdict ${c.verdict}`);
+  for (const name of names.filter((n) => n !== "00-tour.ipynb")) {
+    assert.ok(
+      claims.some((c) => c.notebook === name),
+      `${name} records no claims`,
+    );
+  }
   for (const name of names) {
     const nb = JSON.parse(fs.readFileSync(path.join(out, "notebooks", name), "utf8"));
     const codeCells = nb.cells.filter((c: { cell_type: string }) => c.cell_type === "code");
