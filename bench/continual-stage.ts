@@ -20,7 +20,7 @@ import { tmpDir } from "../tests/helpers/tmp";
 
 // Notebook 30's sizes (cell c02 there holds the same numbers).
 const SIZES = {
-  fast: { nTrain: 64, nTest: 48, steps: 12, corpusWindows: 8, klPromptsPerTask: 4 },
+  fast: { nTrain: 48, nTest: 40, steps: 10, corpusWindows: 8, klPromptsPerTask: 4 },
   full: { nTrain: 256, nTest: 128, steps: 40, corpusWindows: 32, klPromptsPerTask: 16 },
 } as const;
 const TASKS = ["max", "count", "linear", "sort"];
