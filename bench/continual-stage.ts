@@ -37,7 +37,11 @@ async function best(repeats: number, fn: () => Promise<unknown>): Promise<number
 
 async function main() {
   const { values } = parseArgs({
-    options: { size: { type: "string", default: "fast" }, methods: { type: "string", default: "sft,rft,rif-rft,multitask" }, json: { type: "boolean", default: false } },
+    options: {
+      size: { type: "string", default: "fast" },
+      methods: { type: "string", default: "sft,rft,rif-rft,multitask" },
+      json: { type: "boolean", default: false },
+    },
   });
   const size = SIZES[values.size as keyof typeof SIZES];
   if (!size) throw new Error(`--size must be fast or full; got ${values.size}`);
@@ -57,13 +61,24 @@ async function main() {
       nTest: size.nTest,
       sft: { steps: size.steps, saveEvery: size.steps },
       grpo: { steps: size.steps, saveEvery: size.steps },
-      retention: { corpusWindows: size.corpusWindows, contextLength: 64, klPromptsPerTask: size.klPromptsPerTask, kl: { maxNewTokens: 16 } },
+      retention: {
+        corpusWindows: size.corpusWindows,
+        contextLength: 64,
+        klPromptsPerTask: size.klPromptsPerTask,
+        kl: { maxNewTokens: 16 },
+      },
     });
   const c0 = config("sft");
   const data = continualTaskData(c0);
   const evalPass = await best(3, async () => {
     for (const [i, t] of tasks.entries())
-      await evaluateTask(zoo.model, codec, { task: t.name, taskOptions: t.options, n: c0.nTest, seed: taskSeed(c0, i), maxNewTokens: c0.evalMaxNewTokens });
+      await evaluateTask(zoo.model, codec, {
+        task: t.name,
+        taskOptions: t.options,
+        n: c0.nTest,
+        seed: taskSeed(c0, i),
+        maxNewTokens: c0.evalMaxNewTokens,
+      });
   });
   const r = c0.retention!;
   const retentionPass = await best(3, () =>
@@ -82,15 +97,40 @@ async function main() {
     const run = await runContinual({ config: config(method), base: zoo.model, codec, corpus, out });
     const total = (performance.now() - t0) / 1000;
     const stages = run.stages.slice(1).map((s) => s.seconds);
-    rows.push({ method, stageSeconds: stages, meanStage: stages.reduce((a, x) => a + x, 0) / stages.length, baseRow: run.stages[0].seconds, total });
+    rows.push({
+      method,
+      stageSeconds: stages,
+      meanStage: stages.reduce((a, x) => a + x, 0) / stages.length,
+      baseRow: run.stages[0].seconds,
+      total,
+    });
   }
-  const result = { size: values.size, ...size, tasks: TASKS, backend: info.backend, cpus: os.cpus().length, load: os.loadavg(), evalPass, retentionPass, rows };
+  const result = {
+    size: values.size,
+    ...size,
+    tasks: TASKS,
+    backend: info.backend,
+    cpus: os.cpus().length,
+    load: os.loadavg(),
+    evalPass,
+    retentionPass,
+    rows,
+  };
   if (values.json) console.log(JSON.stringify(result, null, 2));
   else {
-    console.log(`size ${values.size}: ${JSON.stringify(size)}, backend ${info.backend}, load ${os.loadavg().map((x) => x.toFixed(1)).join(" ")}`);
-    console.log(`evaluation pass (${TASKS.length} tasks × ${c0.nTest} prompts, greedy): ${evalPass.toFixed(2)} s; retention pass: ${retentionPass.toFixed(2)} s`);
+    console.log(
+      `size ${values.size}: ${JSON.stringify(size)}, backend ${info.backend}, load ${os
+        .loadavg()
+        .map((x) => x.toFixed(1))
+        .join(" ")}`,
+    );
+    console.log(
+      `evaluation pass (${TASKS.length} tasks × ${c0.nTest} prompts, greedy): ${evalPass.toFixed(2)} s; retention pass: ${retentionPass.toFixed(2)} s`,
+    );
     for (const x of rows)
-      console.log(`${x.method.padEnd(10)} base row ${x.baseRow.toFixed(1)} s, stages ${x.stageSeconds.map((s) => s.toFixed(1)).join(" / ")} s (mean ${x.meanStage.toFixed(1)}), run ${x.total.toFixed(1)} s`);
+      console.log(
+        `${x.method.padEnd(10)} base row ${x.baseRow.toFixed(1)} s, stages ${x.stageSeconds.map((s) => s.toFixed(1)).join(" / ")} s (mean ${x.meanStage.toFixed(1)}), run ${x.total.toFixed(1)} s`,
+      );
   }
 }
 
