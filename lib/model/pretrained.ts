@@ -67,7 +67,8 @@ export async function ensurePretrainedTiny(opts: PretrainedTinyOptions = {}): Pr
     const built = await withDirLock(`${dir}.lock`, async () =>
       isFinishedModelFolder(dir) ? undefined : pretrain(resolved, { out: dir, resume: true, onProgress: opts.onProgress }),
     );
-    if (built) return { model: built.model, tokenizer: built.tokenizer, dir, config, cached };
+    // A fresh build and a cache hit must give the same model: both are read back from the folder.
+    built?.model.dispose();
   }
   return { model: await loadModel(dir), tokenizer: loadTokenizer(dir), dir, config, cached };
 }
