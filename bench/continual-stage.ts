@@ -1,5 +1,5 @@
 // Time per stage and per evaluation pass of notebook 30's continual configuration (issue 10, "Done means"):
-// tiny-instruct, tasks max → count → linear → sort at the zoo recipe's difficulties, one seed per method.
+// tiny-instruct, tasks max → reverse → sort → count at the zoo recipe's difficulties, one seed per method.
 //
 //   node dist/bench/continual-stage.js [--size fast|full] [--methods sft,rft,rif-rft,multitask] [--json]
 //
@@ -23,7 +23,7 @@ const SIZES = {
   fast: { nTrain: 48, nTest: 40, steps: 10, corpusWindows: 8, klPromptsPerTask: 4 },
   full: { nTrain: 256, nTest: 128, steps: 40, corpusWindows: 32, klPromptsPerTask: 16 },
 } as const;
-const TASKS = ["max", "count", "linear", "sort"];
+const TASKS = ["max", "reverse", "sort", "count"];
 
 async function best(repeats: number, fn: () => Promise<unknown>): Promise<number> {
   let s = Infinity;
