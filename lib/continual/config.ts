@@ -13,12 +13,17 @@ import type { ModelFamily } from "../model";
  *   rewards are all equal (all right or all wrong, variance 0) are dropped (arXiv 2507.05386 §4).
  * - `multitask`: SFT at stage t on the union of tasks 1..t (joint replay of everything seen: the upper bound).
  * - `lora`: SFT through a fresh LoRA adapter per stage, merged into the weights at the end of the stage.
- * - `hft`: SFT with half of the weights frozen, re-sampled per stage (HFT, arXiv 2404.18466).
+ * - `hft`: SFT with half of the weights frozen, re-sampled per stage (HFT, arXiv 2404.18466). `hft.freeze: "entries"`
+ *   is its control: as many frozen entries, spread at random over the same matrices.
  * - `fpf`: SFT task after task, then module sensitivity over the stage weights and a short replay phase on a
- *   small buffer of every task, training only the most sensitive module types (FPF, arXiv 2304.04158).
+ *   small buffer of every task, training only the most sensitive module types (FPF, arXiv 2304.04158). `fpf.select`
+ *   "all" replays with every parameter (full replay), "random" with as many module types drawn at random (control).
  */
 export const CONTINUAL_METHODS = ["sft", "rft", "rif-rft", "multitask", "lora", "hft", "fpf"] as const;
 export type ContinualMethod = (typeof CONTINUAL_METHODS)[number];
+export const HFT_FREEZE = ["matrices", "entries"] as const;
+export const FPF_SELECT = ["sensitive", "all", "random"] as const;
+export type FpfSelect = (typeof FPF_SELECT)[number];
 
 export interface ContinualTask {
   /** A task of lib/tasks (add, mul, sort, …). */
@@ -45,13 +50,26 @@ export interface ContinualConfig {
   rifRollouts: number;
   /** lora: LoraConfig fields. */
   lora: Partial<LoraConfig>;
-  /** fpf: module types trained in the replay phase (top by sensitivity), replay steps, buffer per task. Defaults 2, 10, 8. */
-  fpf: { topModules: number; replaySteps: number; replayPerTask: number };
+  /** hft: freeze whole matrices (HFT) or as many entries at random over the same matrices (control). Default "matrices". */
+  hft: { freeze: (typeof HFT_FREEZE)[number] };
+  /**
+   * fpf: module types trained in the replay phase, replay steps, buffer per task, and which parameters replay:
+   * the `topModules` most sensitive types, every parameter, or `topModules` types at random. Defaults 2, 10, 8, "sensitive".
+   */
+  fpf: { topModules: number; replaySteps: number; replayPerTask: number; select: FpfSelect };
   /** Greedy evaluation: completion cap in tokens. Default 16. */
   evalMaxNewTokens: number;
   /** General-ability retention after every stage; null = off. */
   retention: { corpusWindows: number; contextLength: number; klPromptsPerTask: number; kl: Partial<KlToBaseConfig> } | null;
 }
+
+/** What resolveContinualConfig takes: tasks and method, any other field (sections may be partial). */
+export type ContinualConfigInput = Partial<Omit<ContinualConfig, "hft" | "fpf">> & {
+  tasks: ContinualTask[];
+  method: ContinualMethod;
+  hft?: Partial<ContinualConfig["hft"]>;
+  fpf?: Partial<ContinualConfig["fpf"]>;
+};
 
 export const CONTINUAL_DEFAULTS: Omit<ContinualConfig, "model" | "tasks" | "method"> = {
   seed: 0,
@@ -61,7 +79,8 @@ export const CONTINUAL_DEFAULTS: Omit<ContinualConfig, "model" | "tasks" | "meth
   grpo: {},
   rifRollouts: 4,
   lora: {},
-  fpf: { topModules: 2, replaySteps: 10, replayPerTask: 8 },
+  hft: { freeze: "matrices" },
+  fpf: { topModules: 2, replaySteps: 10, replayPerTask: 8, select: "sensitive" },
   evalMaxNewTokens: 16,
   retention: { corpusWindows: 16, contextLength: 64, klPromptsPerTask: 8, kl: { maxNewTokens: 16 } },
 };
@@ -73,10 +92,7 @@ function fail(field: string, rule: string, value: unknown): never {
 }
 
 /** Fills defaults and validates the whole config (trainer sections through their own resolvers). */
-export function resolveContinualConfig(
-  partial: Partial<ContinualConfig> & { tasks: ContinualTask[]; method: ContinualMethod },
-  family: ModelFamily = "llama",
-): ContinualConfig {
+export function resolveContinualConfig(partial: ContinualConfigInput, family: ModelFamily = "llama"): ContinualConfig {
   for (const k of Object.keys(partial)) {
     if (!KEYS.includes(k))
       throw new RftlabError(
@@ -87,6 +103,7 @@ export function resolveContinualConfig(
     model: "",
     ...CONTINUAL_DEFAULTS,
     ...partial,
+    hft: { ...CONTINUAL_DEFAULTS.hft, ...partial.hft },
     fpf: { ...CONTINUAL_DEFAULTS.fpf, ...partial.fpf },
     retention: partial.retention === null ? null : { ...CONTINUAL_DEFAULTS.retention!, ...partial.retention },
   };
@@ -106,7 +123,9 @@ export function resolveContinualConfig(
   if (!Number.isInteger(c.rifRollouts) || c.rifRollouts < 2)
     fail("rifRollouts", "an integer ≥ 2 (variance needs two rollouts)", c.rifRollouts);
   if (!Number.isInteger(c.evalMaxNewTokens) || c.evalMaxNewTokens < 1) fail("evalMaxNewTokens", "an integer ≥ 1", c.evalMaxNewTokens);
+  if (!HFT_FREEZE.includes(c.hft.freeze)) fail("hft.freeze", `one of ${HFT_FREEZE.join(", ")}`, c.hft.freeze);
   const f = c.fpf;
+  if (!FPF_SELECT.includes(f.select)) fail("fpf.select", `one of ${FPF_SELECT.join(", ")}`, f.select);
   if (!Number.isInteger(f.topModules) || f.topModules < 1) fail("fpf.topModules", "an integer ≥ 1", f.topModules);
   if (!Number.isInteger(f.replaySteps) || f.replaySteps < 1) fail("fpf.replaySteps", "an integer ≥ 1", f.replaySteps);
   if (!Number.isInteger(f.replayPerTask) || f.replayPerTask < 1 || f.replayPerTask > c.nTrain)

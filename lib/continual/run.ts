@@ -88,7 +88,6 @@ export async function runContinual(a: ContinualArgs): Promise<ContinualRun> {
   if (latest) await run.truncateLogs(latest.step);
   const records = run.read("metrics") as unknown as StageRecord[];
   const model = latest ? await loadModel(latest.dir) : copyModel(a.base);
-  const stageDir = (t: number) => path.join(a.out, "checkpoints", `step-${String(t).padStart(6, "0")}`);
   try {
     // A stage whose model was saved but whose evaluation was not recorded is evaluated again from that model.
     for (let t = records.length; t <= T; t++) {
@@ -108,14 +107,14 @@ export async function runContinual(a: ContinualArgs): Promise<ContinualRun> {
         training = await trainStage({ ...stageArgs, stage: t });
         if (c.method === "fpf" && t === T) {
           const beforeReplay = (await evaluate(model, a.codec, c)).accuracy;
-          const stageWeights = [weightsFromModel(a.base), ...(await savedWeights(stageDir, T - 1)), weightsFromModel(model)];
+          const stageWeights = [weightsFromModel(a.base), ...(await savedWeights(a.out, T - 1)), weightsFromModel(model)];
           const replay = await fpfReplay({ ...stageArgs, runDir: path.join(a.out, "train", "replay"), stageWeights });
           training = { ...training, beforeReplay, modules: replay.modules, replaySteps: replay.steps, replayLoss: replay.finalLoss };
         }
         await run.saveCheckpoint(t, (dir) => saveModel(model, dir), T + 2);
       }
       const ev = await evaluate(model, a.codec, c);
-      const ret = c.retention ? await retention(model, a.base, retentionOptions(a, data, c)) : null;
+      const ret = c.retention ? await retention(model, a.base, retentionOptions(a.codec, a.corpus!, data, c)) : null;
       const record: StageRecord = {
         step: t,
         task: t === 0 ? null : c.tasks[t - 1].name,
@@ -150,8 +149,13 @@ function copyModel(base: Transformer): Transformer {
   return m;
 }
 
+/** Checkpoint folder of the model after stage t in a run folder. */
+export function stageCheckpoint(out: string, t: number): string {
+  return path.join(out, "checkpoints", `step-${String(t).padStart(6, "0")}`);
+}
+
 /** Greedy accuracy on every task's held-out split (evaluateTask: stops at "\n" and eos, taskCorrect, Wilson CI). */
-async function evaluate(model: Transformer, codec: ContinualCodec, c: ContinualConfig) {
+export async function evaluate(model: Transformer, codec: ContinualCodec, c: ContinualConfig) {
   const rows = [];
   for (const [i, t] of c.tasks.entries()) {
     rows.push(
@@ -173,10 +177,10 @@ async function evaluate(model: Transformer, codec: ContinualCodec, c: ContinualC
 }
 
 /** Weights after stages 1..k, read back from their checkpoints (FPF's sensitivity needs every stage). */
-async function savedWeights(stageDir: (t: number) => string, k: number) {
+export async function savedWeights(runOut: string, k: number) {
   const out = [];
   for (let t = 1; t <= k; t++) {
-    const ckpt = await openCheckpoint(stageDir(t));
+    const ckpt = await openCheckpoint(stageCheckpoint(runOut, t));
     try {
       out.push(await weightsFromCheckpoint(ckpt));
     } finally {
@@ -187,13 +191,13 @@ async function savedWeights(stageDir: (t: number) => string, k: number) {
 }
 
 /** Held-out prompts for the KL: the first klPromptsPerTask test prompts of every task. */
-function retentionOptions(a: ContinualArgs, data: TaskData[], c: ContinualConfig) {
+export function retentionOptions(codec: ContinualCodec, corpus: string[], data: TaskData[], c: ContinualConfig) {
   const r = c.retention!;
   return {
-    codec: a.codec,
-    corpus: a.corpus!,
+    codec,
+    corpus,
     prompts: data.flatMap((d) => d.test.slice(0, r.klPromptsPerTask).map((e) => e.prompt)),
     corpusOptions: { contextLength: r.contextLength, maxWindows: r.corpusWindows },
-    kl: { stopTokenIds: [a.codec.eosId], ...r.kl, seed: c.seed },
+    kl: { stopTokenIds: [codec.eosId], ...r.kl, seed: c.seed },
   };
 }

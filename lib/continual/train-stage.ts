@@ -3,7 +3,8 @@
 import type { tf } from "../tensor/tf";
 import type { Transformer } from "../model";
 import { grpoTrain, sftTrain, resolveGrpoConfig, type RunResult, type StepMetrics, type SftRow } from "../rl";
-import { attachLora, hftFrozenWeights } from "../peft";
+import { attachLora, hftFrozenWeights, hftRandomEntryMasks, GradientMasker } from "../peft";
+import { createRng } from "../base/random";
 import { generate } from "../sampling";
 import { moduleSensitivity, moduleType, type WeightMap } from "../analysis";
 import type { ContinualConfig } from "./config";
@@ -29,8 +30,10 @@ export interface StageTraining {
   finalLoss: number | null;
   /** rif-rft: training instances kept by the filter (of nTrain). */
   kept?: number;
-  /** hft: weight matrices frozen this stage. */
+  /** hft: weight matrices frozen this stage (0 for the entries control). */
   frozen?: number;
+  /** hft: entries frozen this stage (the same count for HFT and its entries control). */
+  frozenEntries?: number;
 }
 
 /** Trains `model` in place on stage `stage` of the sequence with the config's method. */
@@ -39,8 +42,8 @@ export async function trainStage(a: StageArgs): Promise<StageTraining> {
   const seed = c.seed + stage; // a different data order and sampling stream per stage
   const options = { runDir: a.runDir, resume: a.resume, onStep: a.onStep };
   const own = data[stage - 1].train;
-  const sft = (rows: SftRow[], trainable?: Map<string, tf.Variable>) =>
-    sftTrain({ model, tokenizer: a.codec, data: rows, config: { ...c.sft, seed: (c.sft.seed ?? 0) + seed }, trainable, options });
+  const sft = (rows: SftRow[], trainable?: Map<string, tf.Variable>, masker?: GradientMasker) =>
+    sftTrain({ model, tokenizer: a.codec, data: rows, config: { ...c.sft, seed: (c.sft.seed ?? 0) + seed }, trainable, masker, options });
   switch (c.method) {
     case "sft":
     case "fpf":
@@ -48,9 +51,23 @@ export async function trainStage(a: StageArgs): Promise<StageTraining> {
     case "multitask":
       return summary(await sft(sftRows(data.slice(0, stage).flatMap((d) => d.train))));
     case "hft": {
+      if (c.hft.freeze === "entries") {
+        // The entries control trains every parameter through the masker (AdamW's decay still shrinks masked
+        // entries by lr·λ per step, ~3e-6 at the defaults: negligible next to the updates).
+        const masks = hftRandomEntryMasks(model, seed);
+        let frozenEntries = 0;
+        for (const m of masks.values()) for (const x of m) frozenEntries += 1 - x;
+        const masker = new GradientMasker(model, masks, true);
+        try {
+          return { ...summary(await sft(sftRows(own), undefined, masker)), frozen: 0, frozenEntries };
+        } finally {
+          masker.dispose();
+        }
+      }
       const frozen = new Set(hftFrozenWeights(model, seed));
       const trainable = new Map([...model.params].filter(([name]) => !frozen.has(name)));
-      return { ...summary(await sft(sftRows(own), trainable)), frozen: frozen.size };
+      const frozenEntries = [...frozen].reduce((s, n) => s + model.param(n).size, 0);
+      return { ...summary(await sft(sftRows(own), trainable)), frozen: frozen.size, frozenEntries };
     }
     case "lora": {
       const adapter = attachLora(model, { ...c.lora, seed: (c.lora.seed ?? 0) + seed });
@@ -114,16 +131,25 @@ export async function varyingInstances<T extends { prompt: string; answer: strin
   });
 }
 
+/** What the replay phase trained: module types (every type for a full replay), parameter count, the sensitivity ranking. */
+export interface ReplayChoice {
+  modules: string[];
+  trainableParams: number;
+  ranking: { module: string; sensitivity: number }[];
+}
+
 /**
  * FPF replay (arXiv 2304.04158): rank module types by Σ_t ‖θ^t − θ^{t−1}‖/‖θ^{t−1}‖ over the stage weights,
  * then SFT only the top `topModules` types on a small buffer of every task (`replayPerTask` examples each).
+ * `fpf.select` "all" trains every parameter on the same buffer (full replay), "random" `topModules` types drawn at random.
  */
-export async function fpfReplay(
-  a: Omit<StageArgs, "stage"> & { stageWeights: WeightMap[] },
-): Promise<StageTraining & { modules: string[] }> {
+export async function fpfReplay(a: Omit<StageArgs, "stage"> & { stageWeights: WeightMap[] }): Promise<StageTraining & ReplayChoice> {
   const { model, config: c } = a;
-  const ranking = moduleSensitivity(a.stageWeights).perModule;
-  const modules = ranking.slice(0, c.fpf.topModules).map((r) => r.name);
+  const seed = c.seed + c.tasks.length + 1;
+  const ranking = moduleSensitivity(a.stageWeights).perModule.map((r) => ({ module: r.name, sensitivity: r.sensitivity }));
+  const types = ranking.map((r) => r.module);
+  const modules =
+    c.fpf.select === "all" ? types : (c.fpf.select === "random" ? createRng(seed).shuffle(types) : types).slice(0, c.fpf.topModules);
   const trainable = new Map([...model.params].filter(([name]) => modules.includes(moduleType(name))));
   const rows = a.data.flatMap((d) => sftRows(d.train.slice(0, c.fpf.replayPerTask)));
   const run = await sftTrain({
@@ -131,10 +157,11 @@ export async function fpfReplay(
     tokenizer: a.codec,
     data: rows,
     trainable,
-    config: { ...c.sft, steps: c.fpf.replaySteps, seed: (c.sft.seed ?? 0) + c.seed + c.tasks.length + 1 },
+    config: { ...c.sft, steps: c.fpf.replaySteps, seed: (c.sft.seed ?? 0) + seed },
     options: { runDir: a.runDir, resume: a.resume, onStep: a.onStep },
   });
-  return { ...summary(run), modules };
+  const trainableParams = [...trainable.values()].reduce((s, v) => s + v.size, 0);
+  return { ...summary(run), modules, trainableParams, ranking };
 }
 
 function summary(run: RunResult): StageTraining {

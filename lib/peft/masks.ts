@@ -123,6 +123,27 @@ export function hftFrozenWeights(model: Transformer, seed = 0): string[] {
   return frozen;
 }
 
+/**
+ * Control for HFT: the same number of frozen entries as `hftFrozenWeights(model, seed)`, spread at random over
+ * every matrix HFT could freeze (each matrix freezes round(f·size) entries, f = HFT's frozen fraction of those
+ * matrices). Masks only those matrices: use with `new GradientMasker(model, masks, true)` so the rest trains.
+ */
+export function hftRandomEntryMasks(model: Transformer, seed = 0): ParamMasks {
+  const parts = [...HFT_GROUPS[model.config.family].attn, ...HFT_GROUPS[model.config.family].mlp];
+  const candidates = model.paramNames().filter((n) => parts.some((p) => n.endsWith(`.${p}.weight`)));
+  const size = (n: string) => model.param(n).size;
+  const frozen = hftFrozenWeights(model, seed).reduce((s, n) => s + size(n), 0);
+  const f = frozen / candidates.reduce((s, n) => s + size(n), 0);
+  const rng = createRng(seed);
+  const out: ParamMasks = new Map();
+  for (const name of candidates) {
+    const m = new Uint8Array(size(name)).fill(1);
+    for (const i of rng.shuffle(Array.from(m.keys())).slice(0, Math.round(f * m.length))) m[i] = 0;
+    out.set(name, m);
+  }
+  return out;
+}
+
 /** HFT as gradient masks: every parameter trains except the frozen weights. */
 export function hftMasks(model: Transformer, seed = 0): ParamMasks {
   const frozen = new Set(hftFrozenWeights(model, seed));

@@ -9,10 +9,12 @@ import { createModel, resolveModelConfig, saveModel, type Transformer } from "..
 import { loadTokenizer, saveTokenizer, readCorpus, bundledDatasetsDir } from "../../lib/io";
 import {
   runContinual,
+  replayRun,
   resolveContinualConfig,
   continualTaskData,
   CONTINUAL_METHODS,
   type ContinualConfig,
+  type ContinualConfigInput,
   type ContinualMethod,
   type ContinualTask,
   type StageRecord,
@@ -36,7 +38,7 @@ const TASKS: ContinualTask[] = [
 ];
 
 /** Tiny sizes: 2 tasks, 8 training and 4 test examples, 3 optimizer steps per stage, checkpoints every step. */
-function tinyConfig(method: ContinualMethod, over: Partial<ContinualConfig> = {}): ContinualConfig {
+function tinyConfig(method: ContinualMethod, over: Partial<ContinualConfigInput> = {}): ContinualConfig {
   return resolveContinualConfig({
     model: "tiny",
     tasks: TASKS,
@@ -160,6 +162,46 @@ describe("continual runner", () => {
     });
   }
 
+  test("replayRun on a finished sft run: 'sensitive' is the fpf method's replay; 'all' trains every parameter; 'random' as many types", async () => {
+    const sft = await runContinual({ config: tinyConfig("sft", { retention: null }), base, codec, out: path.join(dir, "replay-sft") });
+    const fpf = await runContinual({ config: tinyConfig("fpf", { retention: null }), base, codec, out: path.join(dir, "replay-fpf") });
+    const replay = (select: "sensitive" | "all" | "random", name: string = select) =>
+      replayRun({ run: sft, base, codec, select, out: path.join(dir, `replay-${name}`) });
+    const sensitive = await replay("sensitive");
+    const last = fpf.stages[2].training!;
+    assert.deepEqual(last.beforeReplay, sft.matrix.matrix[2], "fpf trains the same stages as sft before its replay");
+    assert.deepEqual(sensitive.before, sft.matrix.matrix[2]);
+    assert.deepEqual(sensitive.modules, last.modules);
+    assert.deepEqual(sensitive.accuracy, fpf.matrix.matrix[2], "the same replay from the saved checkpoint");
+    assert.deepEqual(
+      sensitive.modules,
+      sensitive.ranking.slice(0, 2).map((r) => r.module),
+    );
+    const all = await replay("all");
+    assert.equal(all.trainableParams, base.numParams());
+    assert.deepEqual(all.modules.slice().sort(), sensitive.ranking.map((r) => r.module).sort());
+    const random = await replay("random");
+    assert.equal(random.modules.length, 2);
+    assert.ok(random.modules.every((m) => sensitive.ranking.some((r) => r.module === m)));
+    assert.deepEqual((await replay("random", "random-again")).modules, random.modules, "the draw is seeded");
+    assert.ok(sensitive.trainableParams < all.trainableParams && sensitive.steps === 2 && sensitive.retention === null);
+    const unfinished = { ...sft, stages: sft.stages.slice(0, 2) };
+    await assert.rejects(replayRun({ run: unfinished, base, codec, select: "all", out: path.join(dir, "replay-x") }), /has 1 of 2 stages/);
+  });
+
+  test("hft.freeze entries: as many frozen entries as HFT, spread over the same matrices", async () => {
+    const run = (freeze: "matrices" | "entries") =>
+      runContinual({ config: tinyConfig("hft", { retention: null, hft: { freeze } }), base, codec, out: path.join(dir, `hft-${freeze}`) });
+    const [hft, entries] = [await run("matrices"), await run("entries")];
+    for (const t of [1, 2]) {
+      const h = hft.stages[t].training!;
+      const e = entries.stages[t].training!;
+      assert.equal(e.frozen, 0);
+      // Each of the 2 layers × 7 matrices rounds its own count: at most 0.5 entries apart each.
+      assert.ok(Math.abs(e.frozenEntries! - h.frozenEntries!) <= 7, `stage ${t}: ${e.frozenEntries} vs ${h.frozenEntries}`);
+    }
+  });
+
   test("the runner's held-out split is the one evaluateTask scores (same seed and size)", async () => {
     const c = tinyConfig("sft");
     const data = continualTaskData(c);
@@ -179,7 +221,7 @@ describe("continual runner", () => {
   });
 
   test("config errors name the field, the rule and the value", async () => {
-    const bad: [Partial<ContinualConfig>, RegExp][] = [
+    const bad: [Partial<ContinualConfigInput>, RegExp][] = [
       [
         { method: "ppo" as ContinualMethod },
         /ContinualConfig.method must be one of sft, rft, rif-rft, multitask, lora, hft, fpf; got "ppo"/,
@@ -188,8 +230,10 @@ describe("continual runner", () => {
       [{ tasks: [{ name: "max" }, { name: "max" }] }, /tasks\[1\].name must be distinct/],
       [{ tasks: [{ name: "maxx" }] }, /unknown task "maxx" \(did you mean "max"\?\)/],
       [{ rifRollouts: 1 }, /rifRollouts must be an integer ≥ 2/],
+      [{ fpf: { select: "best" as "all" } }, /fpf.select must be one of sensitive, all, random; got "best"/],
+      [{ hft: { freeze: "rows" as "entries" } }, /hft.freeze must be one of matrices, entries; got "rows"/],
       [{ sft: { steps: 0 } }, /SftConfig.steps/],
-      [{ seeds: 3 } as Partial<ContinualConfig>, /unknown field "seeds" \(did you mean "seed"\?\)/],
+      [{ seeds: 3 } as Partial<ContinualConfigInput>, /unknown field "seeds" \(did you mean "seed"\?\)/],
     ];
     for (const [over, re] of bad)
       assert.throws(

@@ -2,7 +2,15 @@ import { test, before } from "node:test";
 import assert from "node:assert/strict";
 import path from "node:path";
 import { tf, initBackend } from "../../lib/tensor";
-import { attachLora, resolveLoraConfig, hftFrozenWeights, hftMasks, GradientMasker, randomMasks } from "../../lib/peft";
+import {
+  attachLora,
+  resolveLoraConfig,
+  hftFrozenWeights,
+  hftMasks,
+  hftRandomEntryMasks,
+  GradientMasker,
+  randomMasks,
+} from "../../lib/peft";
 import { openCheckpoint, readJsonFile } from "../../lib/io";
 import { expectClose, maxAbsDiff } from "../helpers/expect";
 import { tinyModel } from "../helpers/tiny-model";
@@ -172,6 +180,24 @@ test("HFT freezes 2 of 4 attention matrices per layer and 2 or 1 of 3 MLP matric
   assert.notDeepEqual(hftFrozenWeights(m, 8), frozen, "a new seed re-samples the frozen set");
   const masks = hftMasks(m, 7);
   assert.ok(frozen.every((n) => !masks.has(n)));
+  m.dispose();
+});
+
+test("HFT's entries control freezes as many entries as HFT, the same fraction of every matrix HFT could freeze", () => {
+  const m = tinyModel("llama", 6, { nLayers: 4 });
+  const size = (n: string) => m.param(n).size;
+  const hftFrozen = hftFrozenWeights(m, 7).reduce((s, n) => s + size(n), 0);
+  const masks = hftRandomEntryMasks(m, 7);
+  assert.equal(masks.size, 4 * 7, "q, k, v, o, gate, up, down in each of 4 layers");
+  const total = [...masks.keys()].reduce((s, n) => s + size(n), 0);
+  const zeros = (mask: Uint8Array | Float32Array) => mask.length - Array.from(mask).reduce((a, b) => a + b, 0);
+  for (const [name, mask] of masks) assert.equal(zeros(mask), Math.round((hftFrozen / total) * size(name)), name);
+  const frozen = [...masks.values()].reduce((s, mask) => s + zeros(mask), 0);
+  assert.ok(Math.abs(frozen - hftFrozen) <= masks.size / 2, `${frozen} vs ${hftFrozen}`);
+  assert.notDeepEqual(
+    hftRandomEntryMasks(m, 8).get("model.layers.0.self_attn.q_proj.weight"),
+    masks.get("model.layers.0.self_attn.q_proj.weight"),
+  );
   m.dispose();
 });
 
