@@ -1,9 +1,9 @@
 // FPF's replay phase on a finished continual run (spec/analyses.md §9): FPF (the most sensitive module types),
 // full replay (every parameter) and a random-module control all start from the run's last checkpoint, so they
 // are compared on the same run, with the run's own evaluation.
-import fs from "node:fs";
 import path from "node:path";
 import { RftlabError } from "../errors";
+import { readJsonFile } from "../io";
 import { loadModel, type Transformer } from "../model";
 import { retention, type Retention } from "../forgetting";
 import { weightsFromModel } from "../analysis";
@@ -44,7 +44,7 @@ export interface ReplayResult extends ReplayChoice {
 
 /** Trains the run's final model on the fpf replay buffer with the parameters `select` picks, then evaluates it. */
 export async function replayRun(a: ReplayArgs): Promise<ReplayResult> {
-  const config = JSON.parse(fs.readFileSync(path.join(a.run.out, "config.json"), "utf8")) as ContinualConfig;
+  const config = readJsonFile<ContinualConfig>(path.join(a.run.out, "config.json"), "continual run config");
   const c: ContinualConfig = { ...config, fpf: { ...config.fpf, select: a.select } };
   const T = c.tasks.length;
   if (a.run.stages.length !== T + 1) {
