@@ -1,5 +1,5 @@
 import type { Command } from "./command";
-import { emit, formatTable } from "./command";
+import { emit, formatTable, UsageError } from "./command";
 import { openCheckpoint } from "../io";
 import { diffCheckpoints, DEFAULT_CHECKPOINT_DIFF_CONFIG, DIFF_PRECISIONS, type DiffPrecision } from "../analysis";
 
@@ -33,6 +33,11 @@ const diff: Command = {
           chunkBytes: (args.flags["chunk-mb"] as number) * (1 << 20),
           onTensor: (name, i, n) => process.stderr.write(`\r[${i + 1}/${n}] ${name}`.padEnd(80).slice(0, 80) + (i + 1 === n ? "\n" : "")),
         });
+        if (!r.rows.some((x) => x.status === "ok" || x.status === "dtype-mismatch")) {
+          throw new UsageError(
+            `rftlab diff: ${basePath} and ${tunedPath} have no tensor of the same name and shape (${r.rows.length} mismatched); compare two checkpoints of one architecture`,
+          );
+        }
         const tensors = r.rows.map((x) => ({
           name: x.name,
           dtype: x.dtype,
