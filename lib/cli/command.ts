@@ -53,7 +53,8 @@ export function checkOutFolder(cmd: string, flag: string, dir: string): void {
     try {
       st = fs.statSync(p, { throwIfNoEntry: false });
     } catch (e) {
-      throw new UsageError(`rftlab ${cmd}: --${flag} ${dir}: ${fsProblem(e)}`);
+      // ENOTDIR: a file above; the walk up finds and names it
+      if ((e as NodeJS.ErrnoException).code !== "ENOTDIR") throw new UsageError(`rftlab ${cmd}: --${flag} ${dir}: ${fsProblem(e)}`);
     }
     if (st) {
       if (st.isDirectory()) return;

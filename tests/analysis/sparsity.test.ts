@@ -106,3 +106,11 @@ describe("bf16 bit-pattern counting", () => {
     }
   });
 });
+
+test("updateSparsity: data shorter than the shape, or no tensor at all, is an error (not sparsity 1)", () => {
+  const short: WeightMap = new Map([["w", { shape: [2, 2], data: new Float32Array(1) }]]);
+  const full: WeightMap = new Map([["w", { shape: [2, 2], data: new Float32Array(4) }]]);
+  assert.throws(() => updateSparsity(full, short), /updateSparsity: tensor "w" in tuned has 1 values for shape \[2,2\] \(4\)/);
+  assert.throws(() => updateSparsity(short, full), /in base has 1 values/);
+  assert.throws(() => updateSparsity(new Map(), new Map()), /updateSparsity: the base weights hold no tensor/);
+});
