@@ -38,6 +38,8 @@ export interface UpdateCounts {
   unchanged: number;
   /** Entries with Δ == 0 exactly. */
   exactZero: number;
+  /** Entries whose Δ is NaN (a NaN on either side, or ∞ − ∞): neither changed nor unchanged, so no sparsity holds. */
+  nanDelta: number;
 }
 
 /** Values as compared: rounded to `precision` unless it is fp32 of float32 data or native. */
@@ -55,12 +57,14 @@ export function countUpdates(base: Float32Array, tuned: Float32Array, tol: numbe
   const tol32 = Math.fround(tol);
   let unchanged = 0;
   let exactZero = 0;
+  let nanDelta = 0;
   for (let i = 0; i < base.length; i++) {
     const d = Math.fround(tuned[i] - base[i]);
     if (d === 0) exactZero++;
     if (Math.abs(d) <= tol32) unchanged++;
+    if (Number.isNaN(d)) nanDelta++;
   }
-  return { numel: base.length, unchanged, exactZero };
+  return { numel: base.length, unchanged, exactZero, nanDelta };
 }
 
 let bf16Table: Float32Array | null = null;
@@ -86,6 +90,7 @@ export function countUpdatesBf16(base: Uint16Array, tuned: Uint16Array, tol: num
   const tol32 = Math.fround(tol);
   let unchanged = 0;
   let exactZero = 0;
+  let nanDelta = 0;
   for (let i = 0; i < base.length; i++) {
     const a = base[i];
     const b = tuned[i];
@@ -94,14 +99,15 @@ export function countUpdatesBf16(base: Uint16Array, tuned: Uint16Array, tol: num
       if ((a & 0x7fff) < 0x7f80) {
         unchanged++;
         exactZero++;
-      }
+      } else nanDelta++;
       continue;
     }
     const d = Math.fround(lut[b] - lut[a]);
     if (d === 0) exactZero++;
     if (Math.abs(d) <= tol32) unchanged++;
+    if (Number.isNaN(d)) nanDelta++;
   }
-  return { numel: base.length, unchanged, exactZero };
+  return { numel: base.length, unchanged, exactZero, nanDelta };
 }
 
 /** Mask of updated entries: 1 where |Δ| > tol (after the cast), the complement of "unchanged". */
@@ -176,11 +182,12 @@ export function updateSparsity(base: WeightMap, tuned: WeightMap, cfg: Partial<S
 
 /** Pools counts of many rows. */
 export function poolCounts(rows: readonly UpdateCounts[]): UpdateCounts {
-  const p = { numel: 0, unchanged: 0, exactZero: 0 };
+  const p = { numel: 0, unchanged: 0, exactZero: 0, nanDelta: 0 };
   for (const r of rows) {
     p.numel += r.numel;
     p.unchanged += r.unchanged;
     p.exactZero += r.exactZero;
+    p.nanDelta += r.nanDelta;
   }
   return p;
 }

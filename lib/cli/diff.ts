@@ -49,6 +49,7 @@ const diff: Command = {
           density: x.density,
           unchangedCount: x.unchanged,
           exactZeroCount: x.exactZero,
+          nanDeltaCount: x.nanDelta,
           module: x.module,
           layer: x.layer,
         }));
@@ -59,6 +60,7 @@ const diff: Command = {
           numel: o.numel,
           unchangedCount: o.unchanged,
           exactZeroCount: o.exactZero,
+          nanDeltaCount: o.nanDelta,
           density: o.density,
         };
         const value = {
@@ -82,6 +84,14 @@ const diff: Command = {
             `${o.numel} entries in ${tensors.length} tensors, ${tensors.filter((t) => t.status !== "ok").length} mismatched; ` +
             `${(r.bytesRead / 1e6).toFixed(1)} MB at ${(r.throughput / 1e6).toFixed(0)} MB/s`,
         );
+        if (o.nanDelta > 0) {
+          const bad = tensors.filter((t) => t.nanDeltaCount > 0).map((t) => t.name);
+          process.stderr.write(
+            `rftlab diff: ${o.nanDelta} entries in ${bad.length} tensor(s) (${bad.slice(0, 3).join(", ")}${bad.length > 3 ? ", …" : ""}) ` +
+              "have Δ = NaN (a NaN or ∞ in a checkpoint), so their sparsity means nothing; check the checkpoints for diverged weights\n",
+          );
+          return 1;
+        }
       } finally {
         await tuned.close();
       }

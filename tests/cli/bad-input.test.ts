@@ -91,6 +91,17 @@ describe("bad input on the command line", () => {
     }
   });
 
+  test("diff of a checkpoint against a NaN one prints its table but exits 1 with a message", async () => {
+    const nan = path.join(dir, "nan.safetensors");
+    await writeSafetensors(nan, [
+      { name: "model.layers.0.mlp.up_proj.weight", dtype: "F32", shape: [2, 2], data: Float32Array.from([1, NaN, 3, NaN]) },
+    ]);
+    const r = runCli(["diff", a, nan, "--json"]);
+    assert.equal(r.code, 1, r.stderr);
+    assert.equal(JSON.parse(r.stdout).overall.nanDeltaCount, 2);
+    assert.match(r.stderr, /rftlab diff: 2 entries in 1 tensor\(s\) \(model\.layers\.0\.mlp\.up_proj\.weight\) have Δ = NaN/);
+  });
+
   test("--k -1 is a range error, not 'argument is ambiguous'; --lambda -0.5 parses", async () => {
     const intruders = await commandLoaders.intruders();
     assert.throws(() => parseCommandArgs(intruders, ["x", "y", "--k", "-1"]), /rftlab intruders: --k must be an integer ≥ 1; got "-1"/);
