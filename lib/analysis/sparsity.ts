@@ -9,6 +9,7 @@ import { binCounts, type BinnedChanceConfig, binnedChance, magnitudeBins } from 
 import { layerIndex, moduleType, type ModuleType } from "./modules";
 import { assertSameLayout, type WeightMap } from "./weights";
 import { deepFreeze } from "../base/freeze";
+import { checkConfig } from "../base/strict-config";
 
 /** Precision both sides are rounded to before differencing; "native" keeps the values as given/stored. */
 export type DiffPrecision = "bf16" | "fp16" | "fp32" | "native";
@@ -23,6 +24,7 @@ export interface SparsityConfig {
 export const DEFAULT_SPARSITY_CONFIG: Readonly<SparsityConfig> = deepFreeze({ tol: 1e-5, precision: "bf16" });
 
 export function resolveSparsityConfig(partial: Partial<SparsityConfig> = {}): SparsityConfig {
+  checkConfig("SparsityConfig", partial, DEFAULT_SPARSITY_CONFIG);
   const c = { ...DEFAULT_SPARSITY_CONFIG, ...partial };
   if (!(c.tol >= 0) || !Number.isFinite(c.tol)) throw new RftlabError(`SparsityConfig.tol must be a finite number ≥ 0; got ${c.tol}`);
   if (!DIFF_PRECISIONS.includes(c.precision)) {
@@ -285,7 +287,8 @@ export function maskOverlap(
       );
   }
   const sizes = arrays.map((parts) => parts.reduce((s, p) => s + p.reduce((a, v) => a + (v ? 1 : 0), 0), 0));
-  const bins = opts.magnitudes ? magnitudeBins(magnitudeParts(opts.magnitudes, order), opts) : null;
+  const { magnitudes, ...binning } = opts;
+  const bins = magnitudes ? magnitudeBins(magnitudeParts(magnitudes, order), binning) : null;
   const counts = bins ? arrays.map((parts) => binCounts(parts, bins)) : null;
   const rows: OverlapRow[] = [];
   for (let i = 0; i < names.length; i++) {

@@ -61,8 +61,12 @@ export function suggestField(key: string, template: object): string {
   return best;
 }
 
-const isPlainObject = (v: unknown): v is Record<string, unknown> =>
-  typeof v === "object" && v !== null && !Array.isArray(v) && Object.getPrototypeOf(v) === Object.prototype;
+/** An object literal or JSON object; its prototype is tested by shape so that another realm's (a vm context's) also counts. */
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  if (typeof v !== "object" || v === null || Array.isArray(v)) return false;
+  const proto = Object.getPrototypeOf(v);
+  return proto === null || Object.getPrototypeOf(proto) === null;
+}
 
 function kindOf(v: unknown): string {
   if (v === null) return "null";

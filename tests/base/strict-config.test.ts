@@ -2,6 +2,7 @@
 // wrong types fail with the field's path and a suggestion; valid configs pass unchanged.
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
+import vm from "node:vm";
 import { RftlabError } from "../../lib/errors";
 import { checkConfig, nullable, suggestField } from "../../lib/base/strict-config";
 import { resolveDpoConfig, resolveGrpoConfig, resolveRaftConfig, resolveSftConfig } from "../../lib/rl";
@@ -15,6 +16,9 @@ import { resolveMergeConfig } from "../../lib/analysis";
 import { resolveLoraConfig } from "../../lib/peft";
 import { resolveContinualConfig } from "../../lib/continual";
 import { createRng } from "../../lib/base/random";
+import { resolveIntruderConfig, resolvePrincipalMaskConfig, resolveSparsityConfig } from "../../lib/analysis";
+import { resolveCorpusConfig } from "../../lib/tasks/corpus";
+import { resolveBpeTrainConfig } from "../../lib/io/tokenizer-train";
 
 const throwsWith = (fn: () => unknown, re: RegExp) =>
   assert.throws(fn, (e: unknown) => e instanceof RftlabError && re.test(e.message) && !e.message.includes("\n"));
@@ -25,7 +29,10 @@ describe("checkConfig", () => {
   test("accepts any subset of the template's fields with the template's types; undefined counts as absent", () => {
     checkConfig("C", {}, template);
     checkConfig("C", { lr: 2, maxNewTokens: 1, name: "b", on: false, ids: [1], nested: {}, floor: null }, template);
-    checkConfig("C", { lr: undefined, floor: 3 }, template);
+    checkConfig("C", { lr: undefined, floor: 3 }, template); // objects from another realm (a vm context) and null-prototype objects are plain objects too
+    checkConfig("C", vm.runInNewContext("({ lr: 1, nested: { beta: 2 } })"), template);
+    checkConfig("C", Object.assign(Object.create(null), { lr: 1 }), template);
+    throwsWith(() => checkConfig("C", new Map(), template), /^C must be an object of config fields/);
   });
 
   test("unknown keys name the closest field: case, underscores and HF/TRL aliases ignored", () => {
@@ -91,6 +98,14 @@ describe("every resolver rejects the typos of issue 12", () => {
     assert.equal(resolveContinualConfig({ ...c, retention: null }).retention, null);
     assert.equal(resolveMergeConfig({ numLayers: null }).numLayers, null);
     assert.equal(resolveRaftConfig({ minReward: null, keep: { topFraction: 0.5 } }).minReward, null);
+  });
+
+  test("analysis, corpus and tokenizer configs", () => {
+    throwsWith(() => resolveSparsityConfig({ tolerance: 0 } as never), /SparsityConfig\.tolerance .*"tol"/);
+    throwsWith(() => resolveIntruderConfig({ eps_sweep: [] } as never), /IntruderConfig\.eps_sweep .*"epsSweep"/);
+    throwsWith(() => resolvePrincipalMaskConfig({ lora_rank: 4 } as never), /PrincipalMaskConfig\.lora_rank .*"loraRank"/);
+    throwsWith(() => resolveCorpusConfig({ char: 5000 } as never), /CorpusConfig\.char .*"chars"/);
+    throwsWith(() => resolveBpeTrainConfig({ vocab_size: 300 } as never), /BpeTrainConfig\.vocab_size .*"vocabSize"/);
   });
 
   test("valid configs resolve as before (defaults, nested partials, undefined fields)", () => {
