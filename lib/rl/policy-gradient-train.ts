@@ -2,8 +2,6 @@ import { tf } from "../tensor/tf";
 import { AdamW } from "../tensor/optim";
 import { lrAt } from "../tensor/lr-schedule";
 import { sliceTokenIds } from "../model/token-ids";
-import { generationBytes } from "../model/memory";
-import { checkFits } from "../tensor/memory";
 import { RftlabError } from "../errors";
 import { computeAdvantages } from "./advantages";
 import { tokenEntropy, tokenLogProbs } from "./sft-loss";
@@ -40,11 +38,6 @@ export async function policyGradientTrain(args: PolicyTrainArgs, objective: Poli
   }
   if (data.length === 0 || typeof data[0]?.prompt !== "string")
     throw new RftlabError('training data must be a non-empty array of rows with a string "prompt"');
-  checkFits(
-    `sampling promptsPerStep · numGenerations = ${cfg.promptsPerStep} · ${cfg.numGenerations} completions of up to ${cfg.sampling.maxNewTokens} tokens`,
-    generationBytes(model.config, cfg.promptsPerStep * cfg.numGenerations, cfg.sampling.maxNewTokens),
-    "lower numGenerations, promptsPerStep or sampling.maxNewTokens",
-  );
   const trainable = args.trainable ?? model.params;
   const optimizer = new AdamW(trainable, { ...cfg.adamw, lr: cfg.lr });
   const G = cfg.numGenerations;

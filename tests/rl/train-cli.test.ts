@@ -110,7 +110,7 @@ test("train: bad config fields give one-line errors naming field, value and fix 
     // resource sanity: an estimate against the backend's memory before sampling, not a 7 GB heap
     [
       { ...grpoConfig, trainer: { ...grpoConfig.trainer, numGenerations: 1e8 } },
-      /promptsPerStep · numGenerations = 2 · 100000000 .* needs ≈ .* GiB \(estimate\) but ≈ .* GiB is available/,
+      /^generate: a batch of [12]00000000 sequences \(equal-length prompts × numGenerations 100000000\) of up to \d+ \+ 6 tokens needs ≈ .* GiB \(estimate\) but ≈ .* GiB is available/,
     ],
   ];
   cases.forEach(([cfg, re], i) => {
