@@ -10,6 +10,7 @@
  */
 import { RftlabError } from "../errors";
 import { deepFreeze } from "../base/freeze";
+import { checkConfig } from "../base/strict-config";
 
 /** "tensor": B quantile bins inside every tensor (also conditions on the tensor); "pooled": B bins over the whole model. */
 export type ChanceBinning = "tensor" | "pooled";
@@ -22,6 +23,7 @@ export interface BinnedChanceConfig {
 export const DEFAULT_BINNED_CHANCE_CONFIG: Readonly<BinnedChanceConfig> = deepFreeze({ bins: 20, binning: "tensor" });
 
 export function resolveBinnedChanceConfig(partial: Partial<BinnedChanceConfig> = {}): BinnedChanceConfig {
+  checkConfig("BinnedChanceConfig", partial, DEFAULT_BINNED_CHANCE_CONFIG);
   const c = { ...DEFAULT_BINNED_CHANCE_CONFIG, ...partial };
   if (!Number.isInteger(c.bins) || c.bins < 1) throw new RftlabError(`BinnedChanceConfig.bins must be an integer ≥ 1; got ${c.bins}`);
   if (c.binning !== "tensor" && c.binning !== "pooled")

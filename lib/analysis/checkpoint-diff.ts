@@ -58,7 +58,7 @@ export interface CheckpointDiffResult {
 }
 
 function emptyCounts(): UpdateCounts {
-  return { numel: 0, unchanged: 0, exactZero: 0 };
+  return { numel: 0, unchanged: 0, exactZero: 0, nanDelta: 0 };
 }
 
 /** A tensor present on both sides with the same shape: counted into `counts`. */
@@ -131,6 +131,7 @@ async function countPairs(
       p.counts.numel += c.numel;
       p.counts.unchanged += c.unchanged;
       p.counts.exactZero += c.exactZero;
+      p.counts.nanDelta += c.nanDelta;
       bytes += job.count * (item(p.b) + item(p.t));
     }
   } finally {

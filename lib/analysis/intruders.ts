@@ -7,6 +7,7 @@ import { RftlabError } from "../errors";
 import { type Matrix, svd, type SvdResult } from "../linalg";
 import { assertSameLayout, cloneWeights, type WeightMap } from "./weights";
 import { deepFreeze } from "../base/freeze";
+import { checkConfig } from "../base/strict-config";
 
 export interface IntruderConfig {
   /** Number of top singular vectors of W_ft examined (paper: 10). */
@@ -23,6 +24,7 @@ export const DEFAULT_INTRUDER_CONFIG: Readonly<IntruderConfig> = deepFreeze({
 });
 
 export function resolveIntruderConfig(partial: Partial<IntruderConfig> = {}): IntruderConfig {
+  checkConfig("IntruderConfig", partial, DEFAULT_INTRUDER_CONFIG);
   const c = { ...DEFAULT_INTRUDER_CONFIG, ...partial };
   if (!Number.isInteger(c.k) || c.k < 1) throw new RftlabError(`IntruderConfig.k must be an integer ≥ 1; got ${c.k}`);
   for (const e of [c.eps, ...c.epsSweep]) {

@@ -10,6 +10,7 @@ import { type MaskMap, updateMasks, type SparsityConfig } from "./sparsity";
 import { isBlockMatrix } from "./modules";
 import { assertSameLayout, type WeightMap, weightDelta } from "./weights";
 import { deepFreeze } from "../base/freeze";
+import { checkConfig } from "../base/strict-config";
 
 /**
  * Mask of the k largest |scores| (ties broken by lower index, so the count is exactly k).
@@ -58,6 +59,7 @@ export const DEFAULT_PRINCIPAL_MASK_CONFIG: Readonly<PrincipalMaskConfig> = deep
 });
 
 export function resolvePrincipalMaskConfig(partial: Partial<PrincipalMaskConfig> = {}): PrincipalMaskConfig {
+  checkConfig("PrincipalMaskConfig", partial, DEFAULT_PRINCIPAL_MASK_CONFIG);
   const c = { ...DEFAULT_PRINCIPAL_MASK_CONFIG, ...partial };
   if (!Number.isInteger(c.rank) || c.rank < 1) throw new RftlabError(`PrincipalMaskConfig.rank must be an integer ≥ 1; got ${c.rank}`);
   if (!Number.isInteger(c.loraRank) || c.loraRank < 1)

@@ -6,6 +6,7 @@ import { RftlabError } from "../errors";
 import { layerIndex } from "./modules";
 import { assertSameLayout, type WeightMap } from "./weights";
 import { deepFreeze } from "../base/freeze";
+import { checkConfig, nullable } from "../base/strict-config";
 
 export type MergeMethod = "task-arithmetic" | "ties" | "breadcrumbs" | "lines";
 export const MERGE_METHODS: readonly MergeMethod[] = ["task-arithmetic", "ties", "breadcrumbs", "lines"];
@@ -40,6 +41,7 @@ export const DEFAULT_MERGE_CONFIG: Readonly<MergeConfig> = deepFreeze({
 });
 
 export function resolveMergeConfig(partial: Partial<MergeConfig> = {}): MergeConfig {
+  checkConfig("MergeConfig", partial, { ...DEFAULT_MERGE_CONFIG, linesBeta: nullable(0), numLayers: nullable(0) });
   const c = { ...DEFAULT_MERGE_CONFIG, ...partial };
   if (!MERGE_METHODS.includes(c.method))
     throw new RftlabError(`MergeConfig.method must be one of ${MERGE_METHODS.join(", ")}; got "${c.method}"`);
@@ -101,11 +103,13 @@ function orderByMagnitude(x: ArrayLike<number>, start: number, len: number): Uin
 /** Task arithmetic: θ = θ₀ + λ·Σ_t τ_t. */
 export function taskArithmetic(base: WeightMap, tuned: WeightMap[], lambda = 1): WeightMap {
   checkTasks(base, tuned, "taskArithmetic");
+  if (!Number.isFinite(lambda)) throw new RftlabError(`taskArithmetic: lambda (λ) must be a finite number; got ${lambda}`);
   return mergeTensors(base, tuned, () => lambda, sumTaus);
 }
 
 /** Keeps the top floor(density·n) entries of τ by |τ| (per tensor), zeroing the rest. */
 export function trimTopK(tau: Float32Array, density: number): Float32Array {
+  if (!(density >= 0 && density <= 1)) throw new RftlabError(`trimTopK: density must lie in [0, 1] (fraction kept); got ${density}`);
   const keep = Math.floor(density * tau.length);
   const order = orderByMagnitude(tau, 0, tau.length);
   const out = new Float32Array(tau.length);

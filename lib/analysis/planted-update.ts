@@ -6,6 +6,7 @@
  */
 import { RftlabError } from "../errors";
 import { deepFreeze } from "../base/freeze";
+import { checkConfig } from "../base/strict-config";
 
 export interface PlantedLlamaConfig {
   hiddenSize: number;
@@ -27,6 +28,7 @@ export const DEFAULT_PLANTED_LLAMA_CONFIG: Readonly<PlantedLlamaConfig> = deepFr
 });
 
 export function resolvePlantedLlamaConfig(partial: Partial<PlantedLlamaConfig> = {}): PlantedLlamaConfig {
+  checkConfig("PlantedLlamaConfig", partial, DEFAULT_PLANTED_LLAMA_CONFIG);
   const c = { ...DEFAULT_PLANTED_LLAMA_CONFIG, ...partial };
   for (const k of ["hiddenSize", "intermediateSize", "numLayers", "vocabSize"] as const) {
     if (!(Number.isInteger(c[k]) && c[k] >= 1))

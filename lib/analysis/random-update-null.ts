@@ -13,6 +13,7 @@ import type { BinnedChanceConfig } from "./binned-chance";
 import { maskDensity } from "./masks";
 import { type MaskMap, maskOverlap, type SparsityConfig, updateMasks } from "./sparsity";
 import { assertSameLayout, type WeightMap } from "./weights";
+import { checkConfig } from "../base/strict-config";
 
 /**
  * Where Δ_rand lives:
@@ -32,6 +33,7 @@ export interface RandomUpdateNullConfig {
 export const DEFAULT_RANDOM_UPDATE_NULL_CONFIG: Readonly<RandomUpdateNullConfig> = deepFreeze({ spread: "dense", seed: 0 });
 
 export function resolveRandomUpdateNullConfig(partial: Partial<RandomUpdateNullConfig> = {}): RandomUpdateNullConfig {
+  checkConfig("RandomUpdateNullConfig", partial, DEFAULT_RANDOM_UPDATE_NULL_CONFIG);
   const c = { ...DEFAULT_RANDOM_UPDATE_NULL_CONFIG, ...partial };
   if (!NULL_SPREADS.includes(c.spread))
     throw new RftlabError(`RandomUpdateNullConfig.spread must be one of ${NULL_SPREADS.join(", ")}; got "${c.spread}"`);

@@ -9,6 +9,7 @@ import { binCounts, type BinnedChanceConfig, binnedChance, magnitudeBins } from 
 import { layerIndex, moduleType, type ModuleType } from "./modules";
 import { assertSameLayout, type WeightMap } from "./weights";
 import { deepFreeze } from "../base/freeze";
+import { checkConfig } from "../base/strict-config";
 
 /** Precision both sides are rounded to before differencing; "native" keeps the values as given/stored. */
 export type DiffPrecision = "bf16" | "fp16" | "fp32" | "native";
@@ -23,6 +24,7 @@ export interface SparsityConfig {
 export const DEFAULT_SPARSITY_CONFIG: Readonly<SparsityConfig> = deepFreeze({ tol: 1e-5, precision: "bf16" });
 
 export function resolveSparsityConfig(partial: Partial<SparsityConfig> = {}): SparsityConfig {
+  checkConfig("SparsityConfig", partial, DEFAULT_SPARSITY_CONFIG);
   const c = { ...DEFAULT_SPARSITY_CONFIG, ...partial };
   if (!(c.tol >= 0) || !Number.isFinite(c.tol)) throw new RftlabError(`SparsityConfig.tol must be a finite number ≥ 0; got ${c.tol}`);
   if (!DIFF_PRECISIONS.includes(c.precision)) {
@@ -38,6 +40,8 @@ export interface UpdateCounts {
   unchanged: number;
   /** Entries with Δ == 0 exactly. */
   exactZero: number;
+  /** Entries whose Δ is NaN (a NaN on either side, or ∞ − ∞): neither changed nor unchanged, so no sparsity holds. */
+  nanDelta: number;
 }
 
 /** Values as compared: rounded to `precision` unless it is fp32 of float32 data or native. */
@@ -55,12 +59,14 @@ export function countUpdates(base: Float32Array, tuned: Float32Array, tol: numbe
   const tol32 = Math.fround(tol);
   let unchanged = 0;
   let exactZero = 0;
+  let nanDelta = 0;
   for (let i = 0; i < base.length; i++) {
     const d = Math.fround(tuned[i] - base[i]);
     if (d === 0) exactZero++;
     if (Math.abs(d) <= tol32) unchanged++;
+    if (Number.isNaN(d)) nanDelta++;
   }
-  return { numel: base.length, unchanged, exactZero };
+  return { numel: base.length, unchanged, exactZero, nanDelta };
 }
 
 let bf16Table: Float32Array | null = null;
@@ -86,6 +92,7 @@ export function countUpdatesBf16(base: Uint16Array, tuned: Uint16Array, tol: num
   const tol32 = Math.fround(tol);
   let unchanged = 0;
   let exactZero = 0;
+  let nanDelta = 0;
   for (let i = 0; i < base.length; i++) {
     const a = base[i];
     const b = tuned[i];
@@ -94,14 +101,15 @@ export function countUpdatesBf16(base: Uint16Array, tuned: Uint16Array, tol: num
       if ((a & 0x7fff) < 0x7f80) {
         unchanged++;
         exactZero++;
-      }
+      } else nanDelta++;
       continue;
     }
     const d = Math.fround(lut[b] - lut[a]);
     if (d === 0) exactZero++;
     if (Math.abs(d) <= tol32) unchanged++;
+    if (Number.isNaN(d)) nanDelta++;
   }
-  return { numel: base.length, unchanged, exactZero };
+  return { numel: base.length, unchanged, exactZero, nanDelta };
 }
 
 /** Mask of updated entries: 1 where |Δ| > tol (after the cast), the complement of "unchanged". */
@@ -176,11 +184,12 @@ export function updateSparsity(base: WeightMap, tuned: WeightMap, cfg: Partial<S
 
 /** Pools counts of many rows. */
 export function poolCounts(rows: readonly UpdateCounts[]): UpdateCounts {
-  const p = { numel: 0, unchanged: 0, exactZero: 0 };
+  const p = { numel: 0, unchanged: 0, exactZero: 0, nanDelta: 0 };
   for (const r of rows) {
     p.numel += r.numel;
     p.unchanged += r.unchanged;
     p.exactZero += r.exactZero;
+    p.nanDelta += r.nanDelta;
   }
   return p;
 }
@@ -278,7 +287,8 @@ export function maskOverlap(
       );
   }
   const sizes = arrays.map((parts) => parts.reduce((s, p) => s + p.reduce((a, v) => a + (v ? 1 : 0), 0), 0));
-  const bins = opts.magnitudes ? magnitudeBins(magnitudeParts(opts.magnitudes, order), opts) : null;
+  const { magnitudes, ...binning } = opts;
+  const bins = magnitudes ? magnitudeBins(magnitudeParts(magnitudes, order), binning) : null;
   const counts = bins ? arrays.map((parts) => binCounts(parts, bins)) : null;
   const rows: OverlapRow[] = [];
   for (let i = 0; i < names.length; i++) {

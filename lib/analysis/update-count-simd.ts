@@ -1,6 +1,6 @@
 // The update-sparsity count (countUpdates) as WebAssembly SIMD over raw stored bytes, 8 entries per step:
 // decode bf16/f16/f32 to f32 lanes, round to the compared precision, Δ = tuned − base in f32, then count
-// Δ == 0 and |Δ| ≤ tol in lane accumulators. Each (dtype, cast) combination gets its own straight-line
+// Δ == 0, |Δ| ≤ tol and Δ ≠ Δ (NaN) in lane accumulators. Each (dtype, cast) combination gets its own straight-line
 // loop, generated here and compiled once. f32 SIMD arithmetic is IEEE (no flush-to-zero), so every
 // step equals the scalar definition, NaN and subnormals included.
 import { asm, f32x4Const, i32x4Const, mem, op, v128Load, wasmModule, type WasmFunction } from "../tensor/wasm/asm";
@@ -13,7 +13,7 @@ export const STORED_ITEM: Record<StoredFloat, number> = { BF16: 2, F16: 2, F32: 
 
 const { get, set, tee, i32 } = asm;
 const ZERO = i32x4Const(0);
-// Locals: params pb, pt, blocks, tol; then tolv, accUnchanged, accZero, vb, vt, t1, t2, t3.
+// Locals: params pb, pt, blocks, tol; then tolv, accUnchanged, accZero, vb, vt, t1, t2, t3, accNan.
 const PB = 0,
   PT = 1,
   BLOCKS = 2,
@@ -25,7 +25,8 @@ const PB = 0,
   VT = 8,
   T1 = 9,
   T2 = 10,
-  T3 = 11;
+  T3 = 11,
+  ACC_N = 12;
 
 /** Pushes entries 4h..4h+3 of the 8-entry block at `ptr` as f32 lanes. */
 function decode(dtype: StoredFloat, ptr: number, h: 0 | 1): number[] {
@@ -138,7 +139,7 @@ const sumLanes = (acc: number) =>
 
 /**
  * count(pb, pt, blocks, tol): over blocks × 8 entries at byte addresses pb (base) and pt (tuned), stores
- * the number of |Δ| ≤ tol at address 0 and of Δ == 0 at address 4 (i32).
+ * the number of |Δ| ≤ tol at address 0, of Δ == 0 at address 4 and of NaN Δ at address 8 (i32).
  */
 function countFunction(base: StoredFloat, castB: DiffCast, tuned: StoredFloat, castT: DiffCast): WasmFunction {
   const half = (h: 0 | 1) => [
@@ -154,6 +155,7 @@ function countFunction(base: StoredFloat, castB: DiffCast, tuned: StoredFloat, c
     ...set(T1),
     ...countInto(ACC_Z, [...get(T1), ...ZERO, ...op("f32x4.eq")]),
     ...countInto(ACC_U, [...get(T1), ...op("f32x4.abs"), ...get(TOLV), ...op("f32x4.le")]),
+    ...countInto(ACC_N, [...get(T1), ...get(T1), ...op("f32x4.ne")]),
   ];
   const advance = (local: number, by: number) => [...get(local), ...i32(by), ...op("i32.add"), ...set(local)];
   const body = [
@@ -182,11 +184,14 @@ function countFunction(base: StoredFloat, castB: DiffCast, tuned: StoredFloat, c
     ...i32(0),
     ...sumLanes(ACC_Z),
     ...mem("i32.store", 4),
+    ...i32(0),
+    ...sumLanes(ACC_N),
+    ...mem("i32.store", 8),
   ];
   return {
     name: "count",
     params: ["i32", "i32", "i32", "f32"],
-    locals: ["v128", "v128", "v128", "v128", "v128", "v128", "v128", "v128"],
+    locals: ["v128", "v128", "v128", "v128", "v128", "v128", "v128", "v128", "v128"],
     body,
   };
 }

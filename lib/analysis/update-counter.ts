@@ -16,7 +16,7 @@ export function castFor(dtype: SafetensorsDtype, precision: DiffPrecision): Diff
 
 const isStoredFloat = (d: SafetensorsDtype): d is StoredFloat => d in STORED_ITEM;
 
-/** Region header: the kernel writes its two counts here. */
+/** Region header: the kernel writes its three counts here. */
 const HEADER = 64;
 /** The kernel takes 8 entries per step; chunks are zero-padded up to that. */
 const BLOCK = 8;
@@ -76,9 +76,9 @@ export class UpdateCounter {
     ] as const)
       this.region(slot, side).fill(0, n * STORED_ITEM[d], padded * STORED_ITEM[d]);
     this.kernel(b, base.cast, t, tuned.cast)(this.offset(slot, 0), this.offset(slot, 1), padded / BLOCK, tol);
-    const out = new Int32Array(this.memory, 0, 2);
+    const out = new Int32Array(this.memory, 0, 3);
     const pad = padded - n;
-    return { numel: n, unchanged: out[0] - pad, exactZero: out[1] - pad };
+    return { numel: n, unchanged: out[0] - pad, exactZero: out[1] - pad, nanDelta: out[2] };
   }
 
   private kernel(b: StoredFloat, castB: DiffCast, t: StoredFloat, castT: DiffCast) {

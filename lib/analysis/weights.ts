@@ -56,10 +56,21 @@ export function cloneWeights(w: WeightMap): WeightMap {
 
 /** Checks that `other` has every tensor of `base` with the same shape; names the first mismatch. */
 export function assertSameLayout(base: WeightMap, other: WeightMap, fn: string, what = "tuned"): void {
+  if (base.size === 0) throw new RftlabError(`${fn}: the base weights hold no tensor; pass the model's weights`);
   for (const [name, t] of base) {
     const o = other.get(name);
     if (!o)
       throw new RftlabError(`${fn}: tensor "${name}" of the base weights is missing from ${what}; pass weights of the same architecture`);
+    for (const [side, x] of [
+      ["base", t],
+      [what, o],
+    ] as const) {
+      const n = x.shape.reduce((a, b) => a * b, 1);
+      if (x.data.length !== n)
+        throw new RftlabError(
+          `${fn}: tensor "${name}" in ${side} has ${x.data.length} values for shape [${x.shape}] (${n}); pass data of the shape's size`,
+        );
+    }
     if (o.shape.join("x") !== t.shape.join("x")) {
       throw new RftlabError(
         `${fn}: tensor "${name}" has shape [${o.shape}] in ${what} but [${t.shape}] in base; pass weights of the same architecture`,

@@ -1,6 +1,6 @@
 import path from "node:path";
 import type { Command } from "./command";
-import { emit, formatTable, UsageError } from "./command";
+import { checkOutFolder, emit, formatTable, UsageError } from "./command";
 import { formatForgetting } from "./forgetting";
 import { openModelSource } from "./model-source";
 import { initBackend, BACKEND_CHOICES } from "../tensor";
@@ -46,9 +46,11 @@ const continual: Command = {
     const out = args.flags.out as string | undefined;
     if (!file) throw new UsageError("rftlab continual: --config <file.json> is required");
     if (!out) throw new UsageError("rftlab continual: --out <run-dir> is required");
+    checkOutFolder("continual", "out", out);
     const raw = readJsonFile<Partial<ContinualConfig>>(file, "continual config");
     if (typeof raw !== "object" || raw === null || Array.isArray(raw))
       throw new UsageError(`rftlab continual: ${file} must hold a JSON object of ContinualConfig fields`);
+    resolveContinualConfig({ ...(raw as ContinualConfig), lora: {} }); // all but lora (its modules depend on the model) before the backend starts
     await initBackend(args.flags.backend as string | undefined);
     const { model, tokenizer } = await openModelSource(
       raw.model as string,

@@ -1,5 +1,5 @@
 import type { Command } from "./command";
-import { emit, formatTable } from "./command";
+import { emit, formatTable, UsageError } from "./command";
 import { openCheckpoint } from "../io";
 import { diffCheckpoints, DEFAULT_CHECKPOINT_DIFF_CONFIG, DIFF_PRECISIONS, type DiffPrecision } from "../analysis";
 
@@ -33,6 +33,11 @@ const diff: Command = {
           chunkBytes: (args.flags["chunk-mb"] as number) * (1 << 20),
           onTensor: (name, i, n) => process.stderr.write(`\r[${i + 1}/${n}] ${name}`.padEnd(80).slice(0, 80) + (i + 1 === n ? "\n" : "")),
         });
+        if (!r.rows.some((x) => x.status === "ok" || x.status === "dtype-mismatch")) {
+          throw new UsageError(
+            `rftlab diff: ${basePath} and ${tunedPath} have no tensor of the same name and shape (${r.rows.length} mismatched); compare two checkpoints of one architecture`,
+          );
+        }
         const tensors = r.rows.map((x) => ({
           name: x.name,
           dtype: x.dtype,
@@ -44,6 +49,7 @@ const diff: Command = {
           density: x.density,
           unchangedCount: x.unchanged,
           exactZeroCount: x.exactZero,
+          nanDeltaCount: x.nanDelta,
           module: x.module,
           layer: x.layer,
         }));
@@ -54,6 +60,7 @@ const diff: Command = {
           numel: o.numel,
           unchangedCount: o.unchanged,
           exactZeroCount: o.exactZero,
+          nanDeltaCount: o.nanDelta,
           density: o.density,
         };
         const value = {
@@ -77,6 +84,14 @@ const diff: Command = {
             `${o.numel} entries in ${tensors.length} tensors, ${tensors.filter((t) => t.status !== "ok").length} mismatched; ` +
             `${(r.bytesRead / 1e6).toFixed(1)} MB at ${(r.throughput / 1e6).toFixed(0)} MB/s`,
         );
+        if (o.nanDelta > 0) {
+          const bad = tensors.filter((t) => t.nanDeltaCount > 0).map((t) => t.name);
+          process.stderr.write(
+            `rftlab diff: ${o.nanDelta} entries in ${bad.length} tensor(s) (${bad.slice(0, 3).join(", ")}${bad.length > 3 ? ", …" : ""}) ` +
+              "have Δ = NaN (a NaN or ∞ in a checkpoint), so their sparsity means nothing; check the checkpoints for diverged weights\n",
+          );
+          return 1;
+        }
       } finally {
         await tuned.close();
       }

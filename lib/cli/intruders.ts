@@ -1,5 +1,5 @@
 import type { Command } from "./command";
-import { emit, formatTable } from "./command";
+import { emit, formatTable, noMatrices } from "./command";
 import { openCheckpoint } from "../io";
 import { intruderDimensionsOf } from "../analysis";
 import { tensorPairs } from "../analysis/weights";
@@ -35,6 +35,7 @@ const intruders: Command = {
         );
         tensors.push({ name: p.name, intruders: row.intruders, similarities: row.similarities, shape: p.shape });
       }
+      if (tensors.length === 0) throw noMatrices("intruders", args.positionals);
       const total = tensors.reduce((a, t) => a + t.intruders, 0);
       emit(
         Boolean(args.flags.json),

@@ -1,5 +1,5 @@
 import type { Command } from "./command";
-import { emit, UsageError } from "./command";
+import { checkOutFolder, emit, UsageError } from "./command";
 import { installKernelspec, uninstallKernelspec, kernelSpec, type KernelspecTarget } from "./kernelspec";
 
 const kernel: Command = {
@@ -39,6 +39,7 @@ function parseTarget(flags: Record<string, unknown>): KernelspecTarget {
   if (chosen.length > 1) throw new UsageError(`rftlab kernel: choose one of --user, --sys-prefix, --prefix; got ${chosen.join(" and ")}`);
   if (flags.prefix !== undefined) {
     if (flags.prefix === "") throw new UsageError("rftlab kernel: --prefix needs a folder; got an empty string");
+    checkOutFolder("kernel", "prefix", String(flags.prefix));
     return { kind: "prefix", dir: String(flags.prefix) };
   }
   if (flags["sys-prefix"]) return { kind: "sys-prefix", python: process.env.RFTLAB_PYTHON };

@@ -1,5 +1,5 @@
 import { commandLoaders } from "./commands";
-import { helpText, parseCommandArgs, UsageError } from "./command";
+import { fsProblem, helpText, isFsError, parseCommandArgs, UsageError } from "./command";
 import { RftlabError } from "../errors";
 
 function topHelp(): string {
@@ -49,6 +49,11 @@ async function run(argv: string[]): Promise<number> {
     if (e instanceof UsageError || e instanceof RftlabError) {
       process.stderr.write(`${e.message}\n`);
       return 2;
+    }
+    if (isFsError(e)) {
+      // A full disk, a read-only or occupied path: the user's to fix, so one line rather than a stack.
+      process.stderr.write(`rftlab ${name}: ${fsProblem(e)}\n`);
+      return 1;
     }
     throw e;
   }

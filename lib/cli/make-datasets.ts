@@ -1,6 +1,6 @@
 import path from "node:path";
 import type { Command } from "./command";
-import { emit, formatTable } from "./command";
+import { checkOutFolder, emit, formatTable } from "./command";
 import { generateCorpus } from "../tasks/corpus";
 import { writeCorpus } from "../io/corpus";
 import { trainByteLevelBpe } from "../io/tokenizer-train";
@@ -21,6 +21,7 @@ const makeDatasets: Command = {
   },
   async run(args) {
     const out = args.flags.out as string;
+    checkOutFolder("make-datasets", "out", out);
     const corpus = generateCorpus({ seed: args.flags.seed as number, chars: args.flags.chars as number });
     writeCorpus(path.join(out, "tiny-corpus"), corpus);
     const json = trainByteLevelBpe(corpus.train, { vocabSize: args.flags["vocab-size"] as number });

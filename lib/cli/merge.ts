@@ -1,6 +1,6 @@
 import path from "node:path";
 import type { Command } from "./command";
-import { emit, formatTable, UsageError } from "./command";
+import { checkOutFolder, emit, formatTable, UsageError } from "./command";
 import { openCheckpoint, writeSafetensors } from "../io";
 import type { Checkpoint, TensorToWrite } from "../io";
 import { mergeModels, MERGE_METHODS, type MergeMethod, resolveMergeConfig, type WeightMap } from "../analysis";
@@ -30,6 +30,7 @@ const merge: Command = {
     const tunedList = ((args.flags.tuned as string | undefined) ?? "").split(",").filter(Boolean);
     if (!basePath) throw new UsageError("rftlab merge: --base <checkpoint> is required");
     if (tunedList.length === 0) throw new UsageError("rftlab merge: --tuned <checkpoint>[,<checkpoint>...] is required");
+    checkOutFolder("merge", "out", args.flags.out as string);
     const method = args.flags.method as MergeMethod;
     const cfg = resolveMergeConfig({
       method,

@@ -1,9 +1,9 @@
 import path from "node:path";
 import type { Command } from "./command";
-import { emit, formatTable, UsageError } from "./command";
+import { checkOutFolder, emit, formatTable, UsageError } from "./command";
 import { initBackend, BACKEND_CHOICES } from "../tensor";
 import { readJsonFile } from "../io";
-import { pretrain, type PretrainConfig } from "../model/pretrain";
+import { pretrain, resolvePretrainConfig, type PretrainConfig } from "../model/pretrain";
 
 const pretrainCommand: Command = {
   name: "pretrain",
@@ -25,7 +25,9 @@ const pretrainCommand: Command = {
     const out = args.flags.out as string | undefined;
     if (!file) throw new UsageError("rftlab pretrain: --config <file.json> is required (try --config datasets/pretrain-tiny.json)");
     if (!out) throw new UsageError("rftlab pretrain: --out <folder> is required");
+    checkOutFolder("pretrain", "out", out);
     const config = readJsonFile<PretrainConfig>(file, "pretrain config");
+    resolvePretrainConfig(config); // before the backend starts: a typo fails first
     const base = path.dirname(path.resolve(file));
     for (const k of ["corpus", "tokenizer"] as const) if (config[k]) config[k] = path.resolve(base, config[k]!);
     if (args.flags.steps !== undefined) config.steps = args.flags.steps as number;

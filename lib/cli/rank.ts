@@ -1,5 +1,5 @@
 import type { Command } from "./command";
-import { emit, formatTable } from "./command";
+import { emit, formatTable, noMatrices } from "./command";
 import { openCheckpoint } from "../io";
 import { tensorPairs } from "../analysis/weights";
 import { numericalRank } from "../linalg";
@@ -30,6 +30,7 @@ const rank: Command = {
         const r = numericalRank({ rows: p.shape[0], cols: p.shape[1], data: d });
         tensors.push({ name: p.name, rank: r.rank, maxRank: r.maxRank, rankFraction: r.rankFraction, shape: p.shape });
       }
+      if (tensors.length === 0) throw noMatrices("rank", args.positionals);
       const mean = tensors.reduce((a, t) => a + t.rankFraction, 0) / Math.max(1, tensors.length);
       emit(
         Boolean(args.flags.json),

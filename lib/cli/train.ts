@@ -1,7 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import type { Command } from "./command";
-import { emit, formatTable, UsageError } from "./command";
+import { checkOutFolder, emit, formatTable, UsageError } from "./command";
 import { initBackend, BACKEND_CHOICES } from "../tensor";
 import { readJsonFile } from "../io";
 import { textCodec } from "../io/tokenizer";
@@ -9,7 +9,18 @@ import { loadModel } from "../model";
 import { openModelSource, recordRunModel } from "./model-source";
 import { getReward, rewardNames, type WeightedReward } from "../rewards";
 import { getTask, taskSplits, TASK_STYLES, type TaskStyle } from "../tasks";
-import { dpoTrain, grpoTrain, sftTrain, type PromptRow, type RunResult, type StepMetrics } from "../rl";
+import {
+  dpoTrain,
+  grpoTrain,
+  resolveDpoConfig,
+  resolveGrpoConfig,
+  resolveSftConfig,
+  sftTrain,
+  type PromptRow,
+  type RunResult,
+  type StepMetrics,
+} from "../rl";
+import { anyValue, checkConfig } from "../base/strict-config";
 
 /** A bundled task as the dataset: taskSplits options (train rows are used; the test split is held out). */
 interface TaskDataset {
@@ -34,6 +45,11 @@ export interface TrainFileConfig {
 }
 
 const TRAINERS = ["grpo", "sft", "dpo"] as const;
+
+/** The train file's template for checkConfig; dataset and trainer are checked by their own readers. */
+const TRAIN_FILE_FIELDS = { model: "", dataset: anyValue, rewards: [], trainer: anyValue };
+/** Each trainer's resolver, run before the backend starts so that a typo fails first. */
+const RESOLVERS = { grpo: resolveGrpoConfig, sft: resolveSftConfig, dpo: resolveDpoConfig };
 
 function bad(field: string, value: unknown, fix: string): never {
   throw new UsageError(`rftlab train: config field ${field} = ${JSON.stringify(value)} is invalid; ${fix}`);
@@ -72,6 +88,7 @@ function buildRewards(specs: TrainFileConfig["rewards"], task: string | undefine
   if (!Array.isArray(specs) || specs.length === 0)
     bad("rewards", specs, `grpo needs a list like [{"name": "correct", "weight": 1}]; names: ${rewardNames().join(", ")}`);
   return specs.map((s, i) => {
+    checkConfig(`rftlab train: config field rewards[${i}]`, s, { name: "", weight: 1 });
     const weight = s.weight ?? 1;
     if (!Number.isFinite(weight)) bad(`rewards[${i}].weight`, s.weight, "use a finite number");
     try {
@@ -103,13 +120,12 @@ const train: Command = {
     const out = args.flags.out as string | undefined;
     if (!file) throw new UsageError("rftlab train: --config <file.json> is required");
     if (!out) throw new UsageError("rftlab train: --out <run-dir> is required");
+    checkOutFolder("train", "out", out);
     const cfg = readJsonFile<TrainFileConfig>(file, "train config");
     const base = path.dirname(path.resolve(file));
-    for (const k of Object.keys(cfg))
-      if (!["model", "dataset", "rewards", "trainer"].includes(k))
-        bad(k, (cfg as unknown as Record<string, unknown>)[k], "remove it; fields are model, dataset, rewards, trainer");
-    const trainerCfg = cfg.trainer ?? {};
-    if (typeof trainerCfg !== "object" || Array.isArray(trainerCfg)) bad("trainer", trainerCfg, "give an object of trainer config fields");
+    checkConfig("rftlab train: config", cfg, TRAIN_FILE_FIELDS);
+    const trainerCfg = cfg.trainer === undefined ? {} : cfg.trainer;
+    const resolved = RESOLVERS[trainer as (typeof TRAINERS)[number]](trainerCfg);
     const { rows, task } = loadRows(cfg.dataset, base);
     const need = trainer === "sft" ? ["prompt", "completion"] : trainer === "dpo" ? ["prompt", "chosen", "rejected"] : ["prompt"];
     const missing = need.find((k) => typeof rows[0]?.[k] !== "string");
@@ -132,32 +148,34 @@ const train: Command = {
           `step ${s} loss ${m.loss.toFixed(4)}${m.reward !== undefined ? ` reward ${m.reward.toFixed(3)}` : ""} ${m.step_time.toFixed(2)} s\n`,
         ),
     };
+    // DPO, and GRPO with a KL term (loss.beta > 0), need the frozen reference: the starting weights.
+    const needsReference = trainer === "dpo" || ("loss" in resolved && resolved.loss.beta > 0);
     let run: RunResult;
     try {
-      if (trainer === "grpo")
-        run = await grpoTrain({ model, tokenizer: codec, data: rows as PromptRow[], rewards, config: trainerCfg, options });
-      else if (trainer === "sft")
-        run = await sftTrain({
-          model,
-          tokenizer: codec,
-          data: rows as { prompt: string; completion: string }[],
-          config: trainerCfg,
-          options,
-        });
-      else {
-        const ref = await loadModel(dir); // the frozen reference: the starting weights
-        try {
+      const ref = needsReference ? await loadModel(dir) : undefined;
+      const reference = ref && ((ids: Parameters<typeof ref.forward>[0]) => ref.forward(ids));
+      try {
+        if (trainer === "grpo")
+          run = await grpoTrain({ model, tokenizer: codec, data: rows as PromptRow[], rewards, config: trainerCfg, reference, options });
+        else if (trainer === "sft")
+          run = await sftTrain({
+            model,
+            tokenizer: codec,
+            data: rows as { prompt: string; completion: string }[],
+            config: trainerCfg,
+            options,
+          });
+        else
           run = await dpoTrain({
             model,
             tokenizer: codec,
             data: rows as { prompt: string; chosen: string; rejected: string }[],
             config: trainerCfg,
-            reference: (ids) => ref.forward(ids),
+            reference: reference!,
             options,
           });
-        } finally {
-          ref.dispose();
-        }
+      } finally {
+        ref?.dispose();
       }
     } finally {
       model.dispose();

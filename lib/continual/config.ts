@@ -1,9 +1,13 @@
 // Config of a continual post-training run (spec/analyses.md §2, §8, §9): a task sequence, one method.
-import { RftlabError, closestName } from "../errors";
+import { RftlabError } from "../errors";
+import { anyValue, checkConfig, nullable } from "../base/strict-config";
 import { getTask, resolveTaskOptions } from "../tasks";
 import { resolveGrpoConfig, resolveSftConfig, type GrpoConfigInput, type SftConfig } from "../rl";
 import { resolveLoraConfig, type LoraConfig } from "../peft";
 import type { KlToBaseConfig } from "../forgetting";
+import { DEFAULT_KL_TO_BASE_CONFIG } from "../forgetting/retention";
+import { GRPO_CONFIG_FIELDS } from "../rl/train-config";
+import { SFT_CONFIG_FIELDS } from "../rl/supervised-train";
 import type { ModelFamily } from "../model";
 
 /**
@@ -85,7 +89,16 @@ export const CONTINUAL_DEFAULTS: Omit<ContinualConfig, "model" | "tasks" | "meth
   retention: { corpusWindows: 16, contextLength: 64, klPromptsPerTask: 8, kl: { maxNewTokens: 16 } },
 };
 
-const KEYS = ["model", "tasks", "method", ...Object.keys(CONTINUAL_DEFAULTS)];
+const FIELDS = {
+  model: "",
+  tasks: [],
+  method: "sft",
+  ...CONTINUAL_DEFAULTS,
+  sft: SFT_CONFIG_FIELDS,
+  grpo: GRPO_CONFIG_FIELDS,
+  lora: anyValue, // resolveLoraConfig checks it against the model family's modules
+  retention: nullable({ ...CONTINUAL_DEFAULTS.retention, kl: DEFAULT_KL_TO_BASE_CONFIG }),
+};
 
 function fail(field: string, rule: string, value: unknown): never {
   throw new RftlabError(`ContinualConfig.${field} must be ${rule}; got ${JSON.stringify(value)}`);
@@ -93,12 +106,7 @@ function fail(field: string, rule: string, value: unknown): never {
 
 /** Fills defaults and validates the whole config (trainer sections through their own resolvers). */
 export function resolveContinualConfig(partial: ContinualConfigInput, family: ModelFamily = "llama"): ContinualConfig {
-  for (const k of Object.keys(partial)) {
-    if (!KEYS.includes(k))
-      throw new RftlabError(
-        `ContinualConfig: unknown field "${k}" (did you mean "${closestName(k, KEYS)}"?); fields are ${KEYS.join(", ")}`,
-      );
-  }
+  checkConfig("ContinualConfig", partial, FIELDS);
   const c: ContinualConfig = {
     model: "",
     ...CONTINUAL_DEFAULTS,

@@ -33,12 +33,62 @@ export function hubCacheRoot(env: NodeJS.ProcessEnv = process.env): string {
   return path.join(env.XDG_CACHE_HOME ?? path.join(os.homedir(), ".cache"), "huggingface", "hub");
 }
 
+/** A file-system error on `p` as a one-line CheckpointError (a symlink loop, a permission) instead of a stack trace. */
+export function fsError(p: string, e: unknown): CheckpointError {
+  const code = (e as NodeJS.ErrnoException).code;
+  if (code === "ELOOP") return new CheckpointError(p, "a symbolic link loop (a link that points back to itself)", "fix or remove the link");
+  if (code === "EACCES" || code === "EPERM") return new CheckpointError(p, "permission denied", "make it readable");
+  return new CheckpointError(p, `cannot read: ${(e as Error).message}`);
+}
+
+/** fs.statSync following links; undefined when nothing is there. */
+function statOf(p: string): fs.Stats | undefined {
+  try {
+    return fs.statSync(p, { throwIfNoEntry: false });
+  } catch (e) {
+    throw fsError(p, e);
+  }
+}
+
 function isDir(p: string): boolean {
-  return fs.statSync(p, { throwIfNoEntry: false })?.isDirectory() ?? false;
+  return statOf(p)?.isDirectory() ?? false;
 }
 
 function isFile(p: string): boolean {
-  return fs.statSync(p, { throwIfNoEntry: false })?.isFile() ?? false;
+  return statOf(p)?.isFile() ?? false;
+}
+
+function realpath(p: string): string {
+  try {
+    return fs.realpathSync(p);
+  } catch (e) {
+    throw fsError(p, e);
+  }
+}
+
+const inside = (root: string, p: string) => {
+  const rel = path.relative(root, p);
+  return rel === "" || (!rel.startsWith("..") && !path.isAbsolute(rel));
+};
+
+/**
+ * Throws unless the shard `file` (named `shard` in the index) lies in the index's folder `dir`, also after
+ * following links: a crafted index must not open files elsewhere. In a hub cache snapshot the files are
+ * links into the repo's blobs/ folder, which is allowed.
+ */
+function checkShardInside(indexFile: string, name: string, shard: string, file: string): void {
+  const dir = path.dirname(indexFile);
+  const where = `weight_map["${name}"] = ${JSON.stringify(shard)}`;
+  if (!inside(dir, file))
+    throw new CheckpointError(indexFile, `${where} points outside the index's folder`, "shards must sit beside the index");
+  if (!statOf(file)) return; // a missing shard is reported with the others below
+  const roots = [realpath(dir)];
+  const blobs = path.join(dir, "..", "..", "blobs");
+  if (path.basename(path.dirname(dir)) === "snapshots" && isDir(blobs)) roots.push(realpath(blobs));
+  const real = realpath(file);
+  if (!roots.some((r) => inside(r, real))) {
+    throw new CheckpointError(indexFile, `${where} is a link to ${real}, outside the index's folder`, "shards must sit beside the index");
+  }
 }
 
 /** A hub cache repo folder (has snapshots/) → its snapshot folder for refs/main (or the only snapshot). */
@@ -99,15 +149,18 @@ function readIndex(indexFile: string): SafetensorsIndex {
         `weight_map["${name}"] must be a shard file name relative to the index; got ${JSON.stringify(shard)}`,
       );
     }
-    weightMap.set(name, path.join(dir, shard));
+    const file = path.join(dir, shard);
+    checkShardInside(indexFile, name, shard, file);
+    weightMap.set(name, file);
   }
   if (weightMap.size === 0) throw new CheckpointError(indexFile, "weight_map is empty");
   for (const shard of new Set(weightMap.values())) {
-    if (!isFile(shard)) {
+    const st = statOf(shard);
+    if (!st?.isFile()) {
       const listed = [...weightMap].find(([, s]) => s === shard)![0];
       throw new CheckpointError(
         indexFile,
-        `missing shard ${path.basename(shard)} (holds "${listed}" and others)`,
+        `${st ? "shard is not a regular file:" : "missing shard"} ${path.basename(shard)} (holds "${listed}" and others)`,
         "download or copy the missing shard",
       );
     }
@@ -149,7 +202,7 @@ export function listCheckpointFolder(dir: string): CheckpointLocation {
 /** Resolves a user-given checkpoint path (file, folder, hub cache folder, or "org/name" in the hub cache). */
 export function locateCheckpoint(p: string): CheckpointLocation {
   const abs = path.resolve(p);
-  const st = fs.statSync(abs, { throwIfNoEntry: false });
+  const st = statOf(abs);
   if (!st) {
     if (/^[\w.-]+\/[\w.-]+$/.test(p) && !p.startsWith(".")) {
       const repo = path.join(hubCacheRoot(), `models--${p.replace("/", "--")}`);
@@ -163,6 +216,8 @@ export function locateCheckpoint(p: string): CheckpointLocation {
     throw new CheckpointError(abs, "no such file or folder");
   }
   if (st.isDirectory()) return listCheckpointFolder(abs);
+  // A FIFO would block the open forever; devices and sockets are no checkpoints either.
+  if (!st.isFile()) throw new CheckpointError(abs, "not a regular file (a pipe, socket or device)", "pass a safetensors file or folder");
   if (abs.endsWith(".index.json")) return fromIndex(abs, abs);
   if (abs.endsWith(".safetensors")) return { path: abs, dir: path.dirname(abs), files: [abs] };
   throw new CheckpointError(abs, "not a .safetensors file, a .safetensors.index.json or a folder", "pass a safetensors checkpoint");

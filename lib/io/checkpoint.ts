@@ -6,7 +6,7 @@ import os from "node:os";
 import path from "node:path";
 import { editDistance } from "../errors";
 import { CheckpointError } from "./checkpoint-error";
-import { locateCheckpoint } from "./checkpoint-path";
+import { fsError, locateCheckpoint } from "./checkpoint-path";
 import { decodeToFloat32 } from "./decode";
 import { readFully } from "./file-read";
 import { checkHeaderLength, parseSafetensorsHeader, SAFETENSORS_ITEM_SIZE, type TensorInfo } from "./safetensors-format";
@@ -160,10 +160,13 @@ export async function openCheckpoint(checkpointPath: string): Promise<Checkpoint
     const ordered: TensorInfo[] = [];
     const metadata: Record<string, string> = {};
     for (const file of loc.files) {
-      const fh = await fs.promises.open(file, "r").catch((e: NodeJS.ErrnoException) => {
-        throw new CheckpointError(file, `cannot open: ${e.code === "ENOENT" ? "file not found" : e.message}`);
+      // Non-blocking, then checked: a FIFO swapped in after locateCheckpoint must not hang the open.
+      const fh = await fs.promises.open(file, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK).catch((e: NodeJS.ErrnoException) => {
+        throw e.code === "ENOENT" ? new CheckpointError(file, "cannot open: file not found") : fsError(file, e);
       });
       handles.set(file, fh);
+      if (!(await fh.stat()).isFile())
+        throw new CheckpointError(file, "not a regular file (a pipe, socket or device)", "pass a safetensors file");
       const header = await readHeader(fh, file);
       Object.assign(metadata, header.metadata);
       for (const t of header.tensors) {

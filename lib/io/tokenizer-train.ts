@@ -1,5 +1,6 @@
 import { RftlabError } from "../errors";
 import { deepFreeze } from "../base/freeze";
+import { checkConfig } from "../base/strict-config";
 
 /**
  * GPT-2's pre-tokenisation regex with one change: `\p{N}` instead of ` ?\p{N}+`, so every digit is its
@@ -42,6 +43,7 @@ export const DEFAULT_BPE_TRAIN_CONFIG: Readonly<BpeTrainConfig> = deepFreeze({
 });
 
 export function resolveBpeTrainConfig(partial: Partial<BpeTrainConfig> = {}): BpeTrainConfig {
+  checkConfig("BpeTrainConfig", partial, DEFAULT_BPE_TRAIN_CONFIG);
   const c = { ...DEFAULT_BPE_TRAIN_CONFIG, ...partial };
   const base = 256 + c.specialTokens.length + c.addedTokens.length;
   if (!Number.isInteger(c.vocabSize) || c.vocabSize < base) {

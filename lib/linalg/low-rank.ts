@@ -34,6 +34,8 @@ export interface RankResult {
  * condition number is not squared).
  */
 export function numericalRank(a: Matrix, tol?: number): RankResult {
+  if (tol !== undefined && !(tol >= 0 && tol < Infinity))
+    throw new RftlabError(`numericalRank: tol must be a finite number ≥ 0 (or omitted for the default); got ${tol}`);
   const s = singularValues(a);
   const t = tol ?? defaultRankTol(s, a.rows, a.cols);
   let rank = 0;

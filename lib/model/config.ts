@@ -1,5 +1,6 @@
 import { RftlabError } from "../errors";
 import { deepFreeze } from "../base/freeze";
+import { checkConfig } from "../base/strict-config";
 
 export type ModelFamily = "gpt2" | "llama" | "qwen2";
 export const MODEL_FAMILIES: readonly ModelFamily[] = ["gpt2", "llama", "qwen2"];
@@ -104,6 +105,19 @@ const DEFAULT_FAMILY_CONFIG: Readonly<Record<ModelFamily, Partial<ModelConfig>>>
   },
 });
 
+/** ModelConfig's template for checkConfig: every family shares the fields; the optional ones get example values. */
+export const MODEL_CONFIG_FIELDS = {
+  family: "llama",
+  ...DEFAULT_FAMILY_CONFIG.llama,
+  nKvHeads: 1,
+  headDim: 1,
+  dFF: 1,
+  ropeScaling: { type: "llama3", factor: 1, lowFreqFactor: 1, highFreqFactor: 1, originalMaxPositions: 1 },
+  bosTokenId: 0,
+  eosTokenId: 0,
+  eosTokenIds: [],
+};
+
 function fail(source: string, field: string, value: unknown, rule: string): never {
   throw new RftlabError(`${source}: ${field} ${rule}; got ${JSON.stringify(value)}`);
 }
@@ -118,6 +132,7 @@ function positiveInt(source: string, field: string, v: unknown): number {
  * validates across fields. Errors state the rule, the value and the fix.
  */
 export function resolveModelConfig(partial: Partial<ModelConfig> & { family: ModelFamily }, source = "ModelConfig"): ModelConfig {
+  checkConfig(source, partial, MODEL_CONFIG_FIELDS);
   if (!MODEL_FAMILIES.includes(partial.family)) fail(source, "family", partial.family, `must be one of ${MODEL_FAMILIES.join(", ")}`);
   const defined = Object.fromEntries(Object.entries(partial).filter(([, v]) => v !== undefined)) as Partial<ModelConfig>;
   const d = { ...DEFAULT_FAMILY_CONFIG[partial.family], ...defined } as Partial<ModelConfig> & { family: ModelFamily };

@@ -3,6 +3,8 @@ import { fillNormals, mulberry32 } from "../base/random";
 import type { ModelConfig } from "./config";
 import { paramSpecs, type ParamSpec } from "./params";
 import { Transformer } from "./transformer";
+import { checkFits } from "../tensor/memory";
+import { paramCount } from "./memory";
 
 /** FNV-1a hash of a parameter name: each tensor's stream depends on (seed, name), not on creation order. */
 function hashName(name: string): number {
@@ -30,6 +32,12 @@ function initValues(s: ParamSpec, c: ModelConfig, seed: number): Float32Array {
 /** A freshly initialised model (GPT-2 scheme), deterministic for a given seed (default 0). */
 export function createModel(config: ModelConfig, opts: { seed?: number } = {}): Transformer {
   const seed = opts.seed ?? 0;
+  const n = paramCount(config);
+  checkFits(
+    `createModel: ${n.toExponential(2)} parameters (dModel ${config.dModel}, nLayers ${config.nLayers}, vocabSize ${config.vocabSize})`,
+    4 * n,
+    "make dModel, dFF, nLayers or vocabSize smaller",
+  );
   const params = new Map<string, tf.Variable>();
   for (const s of paramSpecs(config)) {
     const t = tf.tensor(initValues(s, config, seed), s.shape, "float32");

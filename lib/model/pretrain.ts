@@ -11,7 +11,8 @@ import { RunDir, openCheckpoint, readJsonFile, writeFileAtomic, writeSafetensors
 import { bundledDatasetsDir, readCorpus } from "../io/corpus";
 import { loadTokenizer, saveTokenizer, type Tokenizer } from "../io/tokenizer";
 import { finishRunFolder, isFinishedModelFolder } from "../io/pretrain-files";
-import { resolveModelConfig, type ModelConfig, type ModelFamily } from "./config";
+import { MODEL_CONFIG_FIELDS, resolveModelConfig, type ModelConfig, type ModelFamily } from "./config";
+import { checkConfig } from "../base/strict-config";
 import { createModel } from "./create";
 import { loadModel, saveModel } from "./checkpoint";
 import type { Transformer } from "./transformer";
@@ -75,10 +76,7 @@ function check(ok: boolean, field: string, value: unknown, rule: string): void {
 
 /** Fills defaults and validates across fields; errors name the field, the rule and the value. */
 export function resolvePretrainConfig(partial: Partial<PretrainConfig> & { model: PretrainConfig["model"] }): PretrainConfig {
-  const known = new Set([...Object.keys(DEFAULT_PRETRAIN_CONFIG), "model", "corpus", "tokenizer"]);
-  for (const k of Object.keys(partial)) {
-    if (!known.has(k)) throw new RftlabError(`PretrainConfig has no field "${k}"; fields: ${[...known].join(", ")}`);
-  }
+  checkConfig("PretrainConfig", partial, { ...DEFAULT_PRETRAIN_CONFIG, model: MODEL_CONFIG_FIELDS, corpus: "", tokenizer: "" });
   const c = { ...DEFAULT_PRETRAIN_CONFIG, ...partial } as PretrainConfig;
   const posInt = (v: number) => Number.isInteger(v) && v > 0;
   const nonNegInt = (v: number) => Number.isInteger(v) && v >= 0;

@@ -2,6 +2,7 @@
 // range-checks ids; for these it compares the recorded range with the vocabulary instead of reading the
 // tensor back (a device sync on every forward and decode step). Any other tensor is read and checked.
 import { tf } from "../tensor/tf";
+import { RftlabError } from "../errors";
 
 /** Smallest and largest id of each tensor made here (tensors are keys only while alive). */
 const ranges = new WeakMap<tf.Tensor, { min: number; max: number }>();
@@ -31,4 +32,18 @@ export function sliceTokenIds(ids: tf.Tensor2D, begin: [number, number], size: [
 export function idsKnownInRange(ids: tf.Tensor, vocabSize: number): boolean {
   const range = ranges.get(ids);
   return range !== undefined && range.min >= 0 && range.max < vocabSize;
+}
+
+/** Throws unless every id of `ids` [B, T] lies in [0, vocabSize), naming `fn`, `name` and the first bad id; reads ids only when their range is unknown. */
+export function checkIdsInRange(ids: tf.Tensor, vocabSize: number, fn: string, name = "ids"): void {
+  if (idsKnownInRange(ids, vocabSize)) return;
+  const data = ids.dataSync();
+  const T = ids.shape[ids.rank - 1] ?? 1;
+  for (let i = 0; i < data.length; i++) {
+    if (!(data[i] >= 0 && data[i] < vocabSize)) {
+      throw new RftlabError(
+        `${fn}: token id ${data[i]} in ${name} at [${Math.floor(i / T)}, ${i % T}] is outside [0, vocabSize = ${vocabSize})`,
+      );
+    }
+  }
 }

@@ -8,7 +8,7 @@ import { closestName } from "../errors";
 import { ActivationCache, hookPointNames, resolveHooks, type HookFn, type HookMap } from "./hooks";
 import { globalNames, layerNames, paramSpecs, type ParamSpec } from "./params";
 import { ropeInvFreq, ropeTables } from "./rope";
-import { idsKnownInRange } from "./token-ids";
+import { checkIdsInRange } from "./token-ids";
 
 /** Adds a side path to one linear layer: output += adapter(input) with input [N, in], result [N, out]. */
 export type LinearAdapter = (x: tf.Tensor) => tf.Tensor;
@@ -163,16 +163,7 @@ export class Transformer {
     if (T === 0) throw new RftlabError("Transformer.forward: ids has no positions (T = 0)");
     const V = this.config.vocabSize;
     // Reading ids back syncs with the device: skipped for ids made by tokenIds, whose range is known.
-    if (!idsKnownInRange(ids, V)) {
-      const data = ids.dataSync();
-      for (let i = 0; i < data.length; i++) {
-        if (data[i] < 0 || data[i] >= V) {
-          throw new RftlabError(
-            `Transformer.forward: token id ${data[i]} at [${Math.floor(i / T)}, ${i % T}] is outside [0, vocabSize = ${V})`,
-          );
-        }
-      }
-    }
+    checkIdsInRange(ids, V, "Transformer.forward");
     const past = cache?.length ?? 0;
     const limit = cache ? cache.maxLen : this.config.family === "gpt2" ? this.config.maxPositions : Infinity;
     if (past + T > limit) {

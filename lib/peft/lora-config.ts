@@ -1,4 +1,5 @@
 import { RftlabError } from "../errors";
+import { checkConfig } from "../base/strict-config";
 import type { ModelFamily } from "../model";
 
 /** LoRA options with PEFT's semantics (spec/algorithms.md "LoRA"). JSON-serialisable. */
@@ -24,7 +25,9 @@ export const LORA_TARGETS: Record<ModelFamily, string[]> = {
 };
 
 export function resolveLoraConfig(family: ModelFamily, partial: Partial<LoraConfig> = {}): LoraConfig {
-  const c: LoraConfig = { r: 8, alpha: 8, dropout: 0, rsLora: false, targetModules: LORA_TARGETS[family], seed: 0, ...partial };
+  const defaults: LoraConfig = { r: 8, alpha: 8, dropout: 0, rsLora: false, targetModules: LORA_TARGETS[family], seed: 0 };
+  checkConfig("LoraConfig", partial, defaults);
+  const c: LoraConfig = { ...defaults, ...partial };
   const bad = (field: string, rule: string, v: unknown): never => {
     throw new RftlabError(`LoraConfig.${field} must be ${rule}; got ${JSON.stringify(v)}`);
   };

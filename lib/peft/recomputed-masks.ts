@@ -3,6 +3,7 @@ import type { Transformer } from "../model";
 import { RftlabError } from "../errors";
 import { GradientMasker, type ParamMasks } from "./masks";
 import { deepFreeze } from "../base/freeze";
+import { checkConfig } from "../base/strict-config";
 
 /** Current values of the masked parameters, keyed by HF tensor name, as a mask function receives them. */
 export type MaskedWeights = Map<string, { shape: number[]; data: Float32Array }>;
@@ -19,6 +20,7 @@ export interface MaskRecomputeConfig {
 export const DEFAULT_MASK_RECOMPUTE_CONFIG: Readonly<MaskRecomputeConfig> = deepFreeze({ updateInterval: 400 });
 
 export function resolveMaskRecomputeConfig(partial: Partial<MaskRecomputeConfig> = {}): MaskRecomputeConfig {
+  checkConfig("MaskRecomputeConfig", partial, DEFAULT_MASK_RECOMPUTE_CONFIG);
   const c = { ...DEFAULT_MASK_RECOMPUTE_CONFIG, ...partial };
   if (!Number.isInteger(c.updateInterval) || c.updateInterval < 1) {
     throw new RftlabError(

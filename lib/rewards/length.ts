@@ -6,9 +6,21 @@ import type { RewardFn } from "./types";
  * 0 if |y| ≤ L_max − L_cache, ((L_max − L_cache) − |y|)/L_cache inside the buffer, −1 beyond L_max.
  */
 export function overlongPenalty(length: number, maxLength: number, cacheLength: number): number {
+  checkOverlong("overlongPenalty", maxLength, cacheLength, "maxLength");
+  if (!(Number.isInteger(length) && length >= 0))
+    throw new RftlabError(`overlongPenalty: length must be an integer ≥ 0 (tokens); got ${length}`);
   if (length <= maxLength - cacheLength) return 0;
   if (length <= maxLength) return (maxLength - cacheLength - length) / cacheLength;
   return -1;
+}
+
+function checkOverlong(fn: string, maxLength: number, cacheLength: number, maxName: string): void {
+  if (!(Number.isInteger(maxLength) && maxLength > 0)) {
+    throw new RftlabError(`${fn}: ${maxName} must be a positive integer (L_max, tokens); got ${maxLength}`);
+  }
+  if (!(Number.isInteger(cacheLength) && cacheLength > 0 && cacheLength <= maxLength)) {
+    throw new RftlabError(`${fn}: cacheLength must be an integer in [1, ${maxName}=${maxLength}] (L_cache); got ${cacheLength}`);
+  }
 }
 
 export interface OverlongPenaltyOptions {
@@ -23,16 +35,7 @@ export interface OverlongPenaltyOptions {
  * falls back (warning once) to whitespace-separated words.
  */
 export function overlongPenaltyReward({ maxCompletionLength, cacheLength }: OverlongPenaltyOptions): RewardFn {
-  if (!(Number.isInteger(maxCompletionLength) && maxCompletionLength > 0)) {
-    throw new RftlabError(
-      `overlongPenaltyReward: maxCompletionLength must be a positive integer (L_max, tokens); got ${maxCompletionLength}`,
-    );
-  }
-  if (!(Number.isInteger(cacheLength) && cacheLength > 0 && cacheLength <= maxCompletionLength)) {
-    throw new RftlabError(
-      `overlongPenaltyReward: cacheLength must be an integer in [1, maxCompletionLength=${maxCompletionLength}] (L_cache); got ${cacheLength}`,
-    );
-  }
+  checkOverlong("overlongPenaltyReward", maxCompletionLength, cacheLength, "maxCompletionLength");
   return (ctx) => {
     const ids = ctx.completionIds;
     if (!ids)

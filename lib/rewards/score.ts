@@ -57,6 +57,17 @@ function checkScores(name: string, out: unknown, rows: number): number[] {
   });
 }
 
+/** A reward's scores; an exception names the reward (its stack stays on `cause`). */
+async function callReward(f: WeightedReward, ctx: RewardContext): Promise<unknown> {
+  try {
+    return await f.fn(ctx);
+  } catch (e) {
+    throw new RftlabError(`reward function "${f.name}" threw: ${(e as Error)?.message ?? String(e)}; fix the reward or its inputs`, {
+      cause: e,
+    });
+  }
+}
+
 function shorten(s: unknown, n = 200): string {
   const t = typeof s === "string" ? s : (JSON.stringify(s) ?? String(s));
   return t.length > n ? t.slice(0, n) + "…" : t;
@@ -89,7 +100,7 @@ export async function scoreRewards(
   if (groupSize !== undefined && (!Number.isInteger(groupSize) || groupSize < 1 || rows % groupSize !== 0)) {
     throw new RftlabError(`scoreRewards: groupSize must be a positive integer dividing the ${rows} rows; got ${groupSize}`);
   }
-  const raw = await Promise.all(fns.map(async (f) => checkScores(f.name, await f.fn(ctx), rows)));
+  const raw = await Promise.all(fns.map(async (f) => checkScores(f.name, await callReward(f, ctx), rows)));
   const perFunction: Record<string, number[]> = {};
   const metrics: Record<string, number> = {};
   fns.forEach((f, k) => {

@@ -86,6 +86,12 @@ function std(xs: readonly number[]): number {
  */
 export function computeAdvantages(rewards: readonly number[], config: Partial<AdvantageConfig> & { groupSize: number }): number[] {
   const { groupSize: G, estimator, scaleRewards, baseline } = resolveAdvantageConfig(config);
+  const bad = rewards.findIndex((r) => typeof r !== "number");
+  if (bad >= 0) {
+    throw new RftlabError(
+      `computeAdvantages: rewards[${bad}] = ${JSON.stringify(rewards[bad]) ?? String(rewards[bad])} is not a number; pass numbers (NaN marks a missing reward)`,
+    );
+  }
   if (rewards.length % G !== 0) {
     throw new RftlabError(`computeAdvantages: ${rewards.length} rewards is not a multiple of groupSize ${G}; pass whole groups`);
   }

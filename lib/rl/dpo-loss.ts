@@ -2,6 +2,7 @@ import { tf } from "../tensor/tf";
 import { RftlabError } from "../errors";
 import { asFloatVector } from "./tensor-utils";
 import { deepFreeze } from "../base/freeze";
+import { anyValue, checkConfig } from "../base/strict-config";
 
 export type DpoLossType = "sigmoid" | "ipo" | "hinge";
 
@@ -36,6 +37,7 @@ export const DEFAULT_DPO_LOSS_CONFIG: Readonly<DpoLossConfig> = deepFreeze({ bet
 
 /** Fills defaults and validates; errors name the field, the value and the fix. */
 export function resolveDpoLossConfig(partial: Partial<DpoLossConfig> = {}): DpoLossConfig {
+  checkConfig("DpoLossConfig", partial, { ...DEFAULT_DPO_LOSS_CONFIG, chosenLengths: anyValue, rejectedLengths: anyValue });
   const c: DpoLossConfig = { ...DEFAULT_DPO_LOSS_CONFIG, ...partial };
   if (!(c.beta > 0)) throw new RftlabError(`dpoLoss: beta (β) must be > 0; got ${c.beta}`);
   if (!["sigmoid", "ipo", "hinge"].includes(c.lossType))
@@ -60,6 +62,7 @@ export function resolveDpoLossConfig(partial: Partial<DpoLossConfig> = {}): DpoL
 export function dpoLoss(inputs: DpoLossInputs, config: Partial<DpoLossConfig> = {}): DpoLossResult {
   const c = resolveDpoLossConfig(config);
   const B = inputs.policyChosen.shape[0];
+  if (B === 0) throw new RftlabError("dpoLoss: the batch is empty (policyChosen has shape [0]); pass at least one preference pair");
   return tf.tidy(() => {
     const v = (x: tf.Tensor | readonly number[], name: string) => asFloatVector(x, name, "dpoLoss", B); // [B]
     let chosen = v(inputs.policyChosen, "policyChosen").sub(v(inputs.refChosen, "refChosen")); // [B]

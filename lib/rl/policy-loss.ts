@@ -2,6 +2,7 @@ import { tf } from "../tensor/tf";
 import { RftlabError } from "../errors";
 import { asFloatVector, checkShape, maskedMean } from "./tensor-utils";
 import { deepFreeze } from "../base/freeze";
+import { checkConfig } from "../base/strict-config";
 
 export type PolicyLossType = "grpo" | "bnpo" | "dr_grpo" | "dapo";
 export type ImportanceLevel = "token" | "sequence";
@@ -36,6 +37,7 @@ export const DEFAULT_POLICY_LOSS_CONFIG: Readonly<PolicyLossConfig> = deepFreeze
 
 /** Fills defaults and validates across fields; errors name the field, the value and the fix. */
 export function resolvePolicyLossConfig(partial: Partial<PolicyLossConfig> = {}): PolicyLossConfig {
+  checkConfig("PolicyLossConfig", partial, { ...DEFAULT_POLICY_LOSS_CONFIG, maxCompletionLength: 0, activeTokens: 0 });
   const c = { ...DEFAULT_POLICY_LOSS_CONFIG, ...partial };
   const fail = (msg: string) => {
     throw new RftlabError(`policyLoss: ${msg}`);

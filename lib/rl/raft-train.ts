@@ -4,8 +4,16 @@ import { RftlabError } from "../errors";
 import { raftSelect, type RaftSelectConfig } from "./raft";
 import { disposeBatch, packSequences } from "../sampling";
 import { stepRows } from "./data-order";
-import { DEFAULT_OPTIM_CONFIG, resolveOptimConfig, rolloutSamplingDefaults, type OptimConfig, type RolloutSampling } from "./train-config";
+import {
+  DEFAULT_OPTIM_CONFIG,
+  OPTIM_CONFIG_FIELDS,
+  resolveOptimConfig,
+  rolloutSamplingDefaults,
+  type OptimConfig,
+  type RolloutSampling,
+} from "./train-config";
 import { deepFreeze } from "../base/freeze";
+import { anyValue, checkConfig, nullable } from "../base/strict-config";
 import { resolveSampleConfig } from "../sampling";
 import { rollout } from "./rollout";
 import { runTrainer } from "./run-loop";
@@ -45,6 +53,8 @@ export const DEFAULT_RAFT_CONFIG: Readonly<RaftConfig> = deepFreeze({
 });
 
 export function resolveRaftConfig(partial: RaftConfigInput = {}): RaftConfig {
+  // keep is "best" or {topFraction}: raftSelect validates it.
+  checkConfig("RaftConfig", partial, { ...DEFAULT_RAFT_CONFIG, ...OPTIM_CONFIG_FIELDS, keep: anyValue, minReward: nullable(0) });
   const d = DEFAULT_RAFT_CONFIG;
   const c: RaftConfig = { ...d, ...partial, sampling: { ...d.sampling, ...partial.sampling }, adamw: { ...d.adamw, ...partial.adamw } };
   resolveOptimConfig("RaftConfig", c);

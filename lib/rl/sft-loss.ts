@@ -1,6 +1,7 @@
 import { tf } from "../tensor/tf";
 import { RftlabError } from "../errors";
 import { checkShape } from "./tensor-utils";
+import { checkIdsInRange } from "../model/token-ids";
 
 function scaledLogSoftmax(logits: tf.Tensor3D, temperature: number, fn: string): tf.Tensor3D {
   if (logits.rank !== 3) throw new RftlabError(`${fn}: logits must be [B, T, V]; got shape [${logits.shape.join(", ")}]`);
@@ -42,6 +43,7 @@ export function tokenEntropy(logits: tf.Tensor3D, temperature = 1): tf.Tensor2D 
 export function sftLoss(logits: tf.Tensor3D, targets: tf.Tensor2D, mask: tf.Tensor2D): tf.Scalar {
   return tf.tidy(() => {
     checkShape(mask, targets.shape, "mask", "sftLoss");
+    checkIdsInRange(targets, logits.shape[2], "sftLoss", "targets"); // an id ≥ V would one-hot to zeros: a perfect loss
     const m = mask.toFloat(); // [B, T]
     const lp = tokenLogProbs(logits, targets); // [B, T]
     return lp.mul(m).sum().neg().div(m.sum().maximum(1)) as tf.Scalar;

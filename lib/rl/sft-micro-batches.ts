@@ -15,7 +15,7 @@ export function sftMicroBatchLosses(model: Transformer, b: PackedBatch, microBat
     const ids = sliceTokenIds(b.ids, [mb[0], 0], [mb.length, -1]);
     const L = ids.shape[1];
     const mask = b.mask.slice([mb[0], 0], [mb.length, -1]) as tf.Tensor2D;
-    const loss = sftLoss(model.forward(sliceTokenIds(ids, [0, 0], [-1, L - 1])), ids.slice([0, 1], [-1, -1]) as tf.Tensor2D, mask);
+    const loss = sftLoss(model.forward(sliceTokenIds(ids, [0, 0], [-1, L - 1])), sliceTokenIds(ids, [0, 1], [-1, -1]), mask);
     const share = mb.reduce((n, i) => n + b.lengths[i], 0) / Math.max(1, b.activeTokens);
     return { loss: loss.mul(share) as tf.Scalar };
   });

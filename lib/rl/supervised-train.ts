@@ -11,8 +11,9 @@ import { sftMicroBatchLosses } from "./sft-micro-batches";
 import { microBatches } from "./batch";
 import { disposeBatch, packSequences, type PackedBatch } from "../sampling";
 import { stepRows } from "./data-order";
-import { resolveOptimConfig, DEFAULT_OPTIM_CONFIG, type OptimConfig } from "./train-config";
+import { resolveOptimConfig, DEFAULT_OPTIM_CONFIG, OPTIM_CONFIG_FIELDS, type OptimConfig } from "./train-config";
 import { deepFreeze } from "../base/freeze";
+import { checkConfig } from "../base/strict-config";
 import { runTrainer } from "./run-loop";
 import type { ReferencePolicy, RunLoopOptions, RunResult, StepMetrics, StepResult, TextCodec } from "./trainer-types";
 import { accumulatedStep, type MicroBatchLoss } from "./update";
@@ -28,7 +29,12 @@ export interface DpoConfig extends SftConfig {
 export const DEFAULT_SFT_CONFIG: Readonly<SftConfig> = deepFreeze({ ...DEFAULT_OPTIM_CONFIG, batchSize: 8 });
 export const DEFAULT_DPO_CONFIG: Readonly<DpoConfig> = deepFreeze({ ...DEFAULT_SFT_CONFIG, dpo: DEFAULT_DPO_LOSS_CONFIG });
 
+/** SftConfig's and DpoConfig's templates for checkConfig. */
+export const SFT_CONFIG_FIELDS = { ...DEFAULT_SFT_CONFIG, ...OPTIM_CONFIG_FIELDS };
+const DPO_CONFIG_FIELDS = { ...DEFAULT_DPO_CONFIG, ...OPTIM_CONFIG_FIELDS };
+
 export function resolveSftConfig(partial: Partial<SftConfig> = {}): SftConfig {
+  checkConfig("SftConfig", partial, SFT_CONFIG_FIELDS);
   const d = DEFAULT_SFT_CONFIG;
   const c = resolveOptimConfig("SftConfig", { ...d, ...partial, adamw: { ...d.adamw, ...partial.adamw } });
   if (!Number.isInteger(c.batchSize) || c.batchSize < 1)
@@ -37,6 +43,7 @@ export function resolveSftConfig(partial: Partial<SftConfig> = {}): SftConfig {
 }
 
 export function resolveDpoConfig(partial: Partial<Omit<DpoConfig, "dpo">> & { dpo?: Partial<DpoConfig["dpo"]> } = {}): DpoConfig {
+  checkConfig("DpoConfig", partial, DPO_CONFIG_FIELDS);
   const { dpo, ...rest } = partial;
   return { ...resolveSftConfig(rest), dpo: resolveDpoLossConfig(dpo) };
 }

@@ -1,7 +1,8 @@
 import { RftlabError } from "../errors";
-import { resolveAdamWConfig, type AdamWConfig } from "../tensor/optim";
+import { DEFAULT_ADAMW_CONFIG, resolveAdamWConfig, type AdamWConfig } from "../tensor/optim";
 import { DEFAULT_SAMPLE_CONFIG, resolveSampleConfig, type SampleConfig } from "../sampling";
 import { deepFreeze } from "../base/freeze";
+import { checkConfig, without } from "../base/strict-config";
 import { DEFAULT_POLICY_LOSS_CONFIG, resolvePolicyLossConfig, type PolicyLossConfig } from "./policy-loss";
 import { DEFAULT_ADVANTAGE_CONFIG, resolveAdvantageConfig, type AdvantageEstimator, type RewardScaling } from "./advantages";
 import type { LrDecay } from "../tensor/lr-schedule";
@@ -97,6 +98,12 @@ export const DEFAULT_GRPO_CONFIG: Readonly<GrpoConfig> = deepFreeze({
   stopAtEos: true,
 });
 
+/** The optimiser fields' template for checkConfig: `adamw` holds every AdamW option but lr (set by `lr`). */
+export const OPTIM_CONFIG_FIELDS = { ...DEFAULT_OPTIM_CONFIG, adamw: without(DEFAULT_ADAMW_CONFIG, "lr") };
+
+/** GrpoConfig's template for checkConfig (also the `grpo` section of a continual config). */
+export const GRPO_CONFIG_FIELDS = { ...DEFAULT_GRPO_CONFIG, ...OPTIM_CONFIG_FIELDS };
+
 function fail(cfg: string, field: string, rule: string, value: unknown): never {
   throw new RftlabError(`${cfg}.${field} must be ${rule}; got ${JSON.stringify(value)}`);
 }
@@ -127,6 +134,7 @@ export type GrpoConfigInput = Partial<Omit<GrpoConfig, "sampling" | "loss">> & {
 
 /** Fills defaults (nested objects merged) and validates across fields; scaleRewards follows the estimator. */
 export function resolveGrpoConfig(partial: GrpoConfigInput = {}): GrpoConfig {
+  checkConfig("GrpoConfig", partial, GRPO_CONFIG_FIELDS);
   const d = DEFAULT_GRPO_CONFIG;
   const c: GrpoConfig = {
     ...d,

@@ -1,5 +1,6 @@
 import { RftlabError } from "../errors";
 import { deepFreeze } from "../base/freeze";
+import { checkConfig } from "../base/strict-config";
 
 /** Sampling options (spec/algorithms.md "Sampling"). JSON-serialisable; saved with every run. */
 export interface SampleConfig {
@@ -38,6 +39,7 @@ function fail(field: string, rule: string, value: unknown): never {
 
 /** Fills defaults and validates every field. */
 export function resolveSampleConfig(partial: Partial<SampleConfig> = {}): SampleConfig {
+  checkConfig("SampleConfig", partial, DEFAULT_SAMPLE_CONFIG);
   const c: SampleConfig = { ...DEFAULT_SAMPLE_CONFIG, ...partial };
   if (!(c.temperature >= 0) || !Number.isFinite(c.temperature)) fail("temperature", "a finite number ≥ 0 (0 = greedy)", c.temperature);
   if (!Number.isInteger(c.topK) || c.topK < 0) fail("topK", "an integer ≥ 0 (0 = off)", c.topK);

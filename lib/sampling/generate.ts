@@ -1,6 +1,8 @@
 import { tf } from "../tensor/tf";
 import type { Transformer } from "../model";
 import { tokenIds } from "../model/token-ids";
+import { generationBytes } from "../model/memory";
+import { checkFits } from "../tensor/memory";
 import { RftlabError } from "../errors";
 import { createRng, type Rng } from "../base/random";
 import { resolveSampleConfig, type SampleConfig } from "./config";
@@ -63,6 +65,17 @@ export async function generate(
     }
   });
   const G = cfg.numGenerations;
+  // Equal-length prompts decode as one batch of G completions each: the largest must fit, checked before
+  // any row exists (G = 1e8 would otherwise fill the JS heap first, or abort wasm later).
+  const perLength = new Map<number, number>();
+  for (const p of prompts) perLength.set(p.length, (perLength.get(p.length) ?? 0) + G);
+  const batch = Math.max(...perLength.values());
+  const longest = Math.max(...perLength.keys());
+  checkFits(
+    `generate: a batch of ${batch} sequences (equal-length prompts × numGenerations ${G}) of up to ${longest} + ${cfg.maxNewTokens} tokens`,
+    generationBytes(model.config, batch, longest + cfg.maxNewTokens),
+    "lower numGenerations, the prompts per call (promptsPerStep) or maxNewTokens",
+  );
   const promptIndex = prompts.flatMap((_, i) => Array<number>(G).fill(i));
   const rows = promptIndex.map((i) => ({
     prompt: prompts[i],

@@ -5,6 +5,7 @@ import { getTask, taskNames } from "./registry";
 import { createRng, type Rng } from "../base/random";
 import { TASK_STYLES } from "./task";
 import { deepFreeze } from "../base/freeze";
+import { checkConfig } from "../base/strict-config";
 
 /** Settings of the bundled pretraining corpus. */
 export interface CorpusConfig {
@@ -29,6 +30,7 @@ export const DEFAULT_CORPUS_CONFIG: Readonly<CorpusConfig> = deepFreeze({
 });
 
 export function resolveCorpusConfig(partial: Partial<CorpusConfig> = {}): CorpusConfig {
+  checkConfig("CorpusConfig", partial, DEFAULT_CORPUS_CONFIG);
   const c = { ...DEFAULT_CORPUS_CONFIG, ...partial };
   if (!Number.isInteger(c.seed)) throw new RftlabError(`corpus: seed must be an integer; got ${c.seed}`);
   if (!(c.chars >= 1000)) throw new RftlabError(`corpus: chars must be ≥ 1000; got ${c.chars}`);

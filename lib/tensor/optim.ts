@@ -7,6 +7,7 @@ import { tf } from "./tf";
 import { RftlabError } from "../errors";
 import { adamWUpdate } from "./fused-ops";
 import { deepFreeze } from "../base/freeze";
+import { checkConfig } from "../base/strict-config";
 
 /** Gradients keyed by parameter name (the map key) or by `variable.name` (what tf.variableGrads returns). */
 export type GradMap = Record<string, tf.Tensor> | Map<string, tf.Tensor>;
@@ -46,10 +47,7 @@ function checkNumber(field: string, value: unknown, ok: (v: number) => boolean, 
 
 /** Fills defaults and validates every field; errors name the field, the value and the fix. */
 export function resolveAdamWConfig(partial: Partial<AdamWConfig> = {}): AdamWConfig {
-  const known = new Set(Object.keys(DEFAULT_ADAMW_CONFIG));
-  for (const k of Object.keys(partial)) {
-    if (!known.has(k)) throw new RftlabError(`AdamWConfig has no field "${k}"; known fields: ${[...known].join(", ")}`);
-  }
+  checkConfig("AdamWConfig", partial, DEFAULT_ADAMW_CONFIG);
   const cfg: AdamWConfig = { ...DEFAULT_ADAMW_CONFIG, ...partial, noDecay: [...(partial.noDecay ?? DEFAULT_ADAMW_CONFIG.noDecay)] };
   const finite = (v: number) => Number.isFinite(v);
   checkNumber("lr", cfg.lr, (v) => finite(v) && v >= 0, "a finite number ≥ 0", "Typical values are 1e-5 to 1e-3.");

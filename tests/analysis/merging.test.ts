@@ -85,3 +85,10 @@ describe("merging", () => {
     assert.throws(() => taskArithmetic(one("w", [1], [0]), []), /at least one fine-tuned model/);
   });
 });
+
+test("taskArithmetic rejects λ = NaN and trimTopK a density outside [0, 1], naming the argument", () => {
+  const w = (x: number): WeightMap => new Map([["a", { shape: [2], data: Float32Array.from([x, x]) }]]);
+  assert.throws(() => taskArithmetic(w(0), [w(1)], NaN), /taskArithmetic: lambda \(λ\) must be a finite number; got NaN/);
+  assert.throws(() => trimTopK(Float32Array.from([1, 2]), 2), /trimTopK: density must lie in \[0, 1\]/);
+  assert.throws(() => trimTopK(Float32Array.from([1, 2]), NaN), /got NaN/);
+});

@@ -12,7 +12,7 @@ const w = (entries: Record<string, number[]>): WeightMap =>
 describe("update sparsity", () => {
   test("hand-worked counts: tol compares |Δ| ≤ tol, exact zeros separately", () => {
     const c = countUpdates(new Float32Array([1, 2, 3, 4]), new Float32Array([1, 2.000001, 3.5, 4]), 1e-5);
-    assert.deepEqual(c, { numel: 4, unchanged: 3, exactZero: 2 });
+    assert.deepEqual(c, { numel: 4, unchanged: 3, exactZero: 2, nanDelta: 0 });
   });
 
   test("bf16 cast hides an update below bf16 spacing (spec §1 precision effect)", () => {
@@ -105,4 +105,20 @@ describe("bf16 bit-pattern counting", () => {
       assert.deepEqual(countUpdatesBf16(a, b, tol), countUpdates(decode(a), decode(b), tol), `tol ${tol}`);
     }
   });
+});
+
+test("updateSparsity: data shorter than the shape, or no tensor at all, is an error (not sparsity 1)", () => {
+  const short: WeightMap = new Map([["w", { shape: [2, 2], data: new Float32Array(1) }]]);
+  const full: WeightMap = new Map([["w", { shape: [2, 2], data: new Float32Array(4) }]]);
+  assert.throws(() => updateSparsity(full, short), /updateSparsity: tensor "w" in tuned has 1 values for shape \[2,2\] \(4\)/);
+  assert.throws(() => updateSparsity(short, full), /in base has 1 values/);
+  assert.throws(() => updateSparsity(new Map(), new Map()), /updateSparsity: the base weights hold no tensor/);
+});
+
+test("NaN Δ entries are counted (a NaN on either side, ∞ − ∞), by the f32 and the bf16 counts alike", () => {
+  const base = Float32Array.from([1, NaN, Infinity, 2, 0]);
+  const tuned = Float32Array.from([NaN, NaN, Infinity, 2, 1]);
+  assert.deepEqual(countUpdates(base, tuned, 0), { numel: 5, unchanged: 1, exactZero: 1, nanDelta: 3 });
+  const bits = (x: Float32Array) => Uint16Array.from(new Uint32Array(x.buffer), (u) => u >>> 16);
+  assert.deepEqual(countUpdatesBf16(bits(base), bits(tuned), 0), { numel: 5, unchanged: 1, exactZero: 1, nanDelta: 3 });
 });

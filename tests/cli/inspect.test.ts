@@ -1,7 +1,8 @@
 // `rftlab inspect` run as a child process through the compiled CLI entry of whichever dist folder holds this test.
 import { test, describe, before } from "node:test";
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
+import fs from "node:fs";
 import path from "node:path";
 import { writeShardedSafetensors } from "../../lib/io";
 import { tmpDir } from "../helpers/tmp";
@@ -72,5 +73,23 @@ describe("rftlab inspect", () => {
     assert.equal(r.status, 2);
     assert.match(r.stderr.trim(), /missing\.safetensors: no such file or folder$/);
     assert.equal(r.stderr.trim().split("\n").length, 1);
+  });
+
+  test("a FIFO or a symlink loop named *.safetensors: one line, exit 2, no hang", () => {
+    const fifo = path.join(dir, "x.safetensors");
+    execFileSync("mkfifo", [fifo]);
+    const loop = path.join(dir, "loop.safetensors");
+    fs.symlinkSync(loop, loop);
+    for (const [p, re] of [
+      [fifo, /x\.safetensors: not a regular file \(a pipe, socket or device\)/],
+      [loop, /loop\.safetensors: a symbolic link loop/],
+    ] as const) {
+      const r = rftlab("inspect", p);
+      assert.equal(r.status, 2, r.stderr);
+      assert.match(r.stderr, re);
+      assert.equal(r.stderr.trim().split("\n").length, 1, r.stderr);
+    }
+    fs.rmSync(fifo);
+    fs.rmSync(loop);
   });
 });

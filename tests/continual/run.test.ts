@@ -233,7 +233,7 @@ describe("continual runner", () => {
       [{ fpf: { select: "best" as "all" } }, /fpf.select must be one of sensitive, all, random; got "best"/],
       [{ hft: { freeze: "rows" as "entries" } }, /hft.freeze must be one of matrices, entries; got "rows"/],
       [{ sft: { steps: 0 } }, /SftConfig.steps/],
-      [{ seeds: 3 } as Partial<ContinualConfigInput>, /unknown field "seeds" \(did you mean "seed"\?\)/],
+      [{ seeds: 3 } as Partial<ContinualConfigInput>, /ContinualConfig\.seeds is not a config field \(did you mean "seed"\?\)/],
     ];
     for (const [over, re] of bad)
       assert.throws(

@@ -2,6 +2,7 @@ import { test, describe } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
+import { execFileSync } from "node:child_process";
 import { openCheckpoint, writeSafetensors, writeShardedSafetensors, hubCacheRoot, locateCheckpoint } from "../../lib/io";
 import { tmpDir } from "../helpers/tmp";
 
@@ -81,5 +82,55 @@ describe("locating checkpoints", () => {
     const repo = await fakeHubRepo(path.join(root, "hub3"), "org/noref", "777", false);
     fs.rmSync(path.join(repo, "refs"), { recursive: true });
     assert.equal(locateCheckpoint(repo).dir, path.join(repo, "snapshots", "777"));
+  });
+});
+
+describe("path safety", () => {
+  /** A folder with a one-tensor shard and an index whose weight_map names `shard` for tensor "a". */
+  async function indexNaming(name: string, shard: string): Promise<string> {
+    const dir = path.join(root, name);
+    fs.mkdirSync(dir, { recursive: true });
+    await writeSafetensors(path.join(dir, "own.safetensors"), [tensor("a", 1)]);
+    fs.writeFileSync(path.join(dir, "model.safetensors.index.json"), JSON.stringify({ weight_map: { a: shard } }));
+    return dir;
+  }
+
+  test("weight_map shards outside the index's folder are refused: .., absolute, a link out", async () => {
+    const good = path.join(root, "outside", "good.safetensors");
+    fs.mkdirSync(path.dirname(good), { recursive: true });
+    await writeSafetensors(good, [tensor("a", 1)]);
+    const up = await indexNaming("deep/up", "../../outside/good.safetensors");
+    await assert.rejects(
+      openCheckpoint(up),
+      /weight_map\["a"\] = "\.\.\/\.\.\/outside\/good\.safetensors" points outside the index's folder/,
+    );
+    const abs = await indexNaming("abs", good);
+    await assert.rejects(openCheckpoint(abs), /must be a shard file name relative to the index/);
+    const linked = await indexNaming("linked", "link.safetensors");
+    fs.symlinkSync(good, path.join(linked, "link.safetensors"));
+    await assert.rejects(
+      openCheckpoint(linked),
+      /weight_map\["a"\] = "link\.safetensors" is a link to .*outside[/\\]good\.safetensors, outside the index's folder/,
+    );
+    // a link that stays inside the folder is fine
+    const inside = await indexNaming("inside", "alias.safetensors");
+    fs.symlinkSync("own.safetensors", path.join(inside, "alias.safetensors"));
+    const ok = await openCheckpoint(inside);
+    assert.deepEqual(Array.from(await ok.readFloat32("a")), [1, -1]);
+    await ok.close();
+  });
+
+  test("a symlink loop and a FIFO give one-line errors, and the FIFO does not block", async () => {
+    const loop = path.join(root, "loop.safetensors");
+    fs.symlinkSync(loop, loop);
+    await assert.rejects(openCheckpoint(loop), /loop\.safetensors: a symbolic link loop .*\(fix or remove the link\)/);
+    const fifoDir = path.join(root, "fifo");
+    fs.mkdirSync(fifoDir);
+    const fifo = path.join(fifoDir, "x.safetensors");
+    execFileSync("mkfifo", [fifo]);
+    await assert.rejects(openCheckpoint(fifo), /x\.safetensors: not a regular file \(a pipe, socket or device\)/);
+    // a FIFO shard of an index: refused by the index check
+    fs.writeFileSync(path.join(fifoDir, "model.safetensors.index.json"), JSON.stringify({ weight_map: { a: "x.safetensors" } }));
+    await assert.rejects(openCheckpoint(fifoDir), /shard is not a regular file: x\.safetensors/);
   });
 });

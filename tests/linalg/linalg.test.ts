@@ -117,3 +117,10 @@ describe("SVD properties", () => {
     assert.ok(spec[k - 1].cumulativeEnergy === 1);
   });
 });
+
+test("numericalRank rejects a negative or NaN tolerance", () => {
+  const a: Matrix = { rows: 2, cols: 2, data: Float32Array.from([1, 0, 0, 1]) };
+  assert.throws(() => numericalRank(a, -1), /numericalRank: tol must be a finite number ≥ 0 .*; got -1/);
+  assert.throws(() => numericalRank(a, NaN), /got NaN/);
+  assert.equal(numericalRank(a, 0.5).rank, 2);
+});

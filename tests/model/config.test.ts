@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { activationName, configFromHf, configToHf, resolveModelConfig, type ModelConfig } from "../../lib/model";
+import { activationName, configFromHf, configToHf, createModel, resolveModelConfig, type ModelConfig } from "../../lib/model";
 import { RftlabError } from "../../lib/errors";
 
 // Excerpts of real config.json files (sizes as published).
@@ -135,4 +135,16 @@ test("activationName builds TransformerLens names and suggests the closest kind"
   assert.throws(() => activationName("blocks.1.hook_mlp_ot"), /did you mean "blocks\.1\.hook_mlp_out"/);
   assert.throws(() => activationName("pattern"), /needs a layer index/);
   assert.throws(() => activationName("embed", 2), /is not per layer/);
+});
+
+test("createModel: a model larger than the backend's memory is an error with the estimate, not a wasm Aborted()", () => {
+  const huge = resolveModelConfig({ family: "llama", vocabSize: 512, dModel: 1_000_000, nLayers: 1, nHeads: 8, dFF: 64, maxPositions: 64 });
+  assert.throws(
+    () => createModel(huge),
+    (e: unknown) =>
+      e instanceof RftlabError &&
+      /^createModel: .* parameters \(dModel 1000000, nLayers 1, vocabSize 512\) needs ≈ .* GiB \(estimate\) but ≈ .* GiB is available/.test(
+        e.message,
+      ),
+  );
 });

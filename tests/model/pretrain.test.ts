@@ -35,7 +35,10 @@ test("resolvePretrainConfig validates fields by name", () => {
   assert.throws(() => resolvePretrainConfig({ model, steps: 0 }), /PretrainConfig.steps must be a positive integer; got 0/);
   assert.throws(() => resolvePretrainConfig({ model, steps: 10, warmupSteps: 10 }), /warmupSteps must be < steps \(10\); got 10/);
   assert.throws(() => resolvePretrainConfig({ model, minLr: 1 }), /minLr must be in \[0, peakLr = 0.003\]; got 1/);
-  assert.throws(() => resolvePretrainConfig({ model, lr: 1 } as never), /has no field "lr"/);
+  assert.throws(
+    () => resolvePretrainConfig({ model, lr: 1 } as never),
+    /PretrainConfig\.lr is not a config field \(did you mean "peakLr"\?\)/,
+  );
   assert.throws(
     () => resolvePretrainConfig({ model: { ...model, maxPositions: 64 }, contextLength: 128 }),
     /model.maxPositions must be ≥ contextLength/,

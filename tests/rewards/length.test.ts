@@ -26,3 +26,10 @@ describe("DAPO overlong penalty", () => {
     );
   });
 });
+
+test("overlongPenalty validates L_max, L_cache and the length", () => {
+  assert.throws(() => overlongPenalty(10, -5, 2), /overlongPenalty: maxLength must be a positive integer \(L_max, tokens\); got -5/);
+  assert.throws(() => overlongPenalty(10, 20, 0), /cacheLength must be an integer in \[1, maxLength=20\]/);
+  assert.throws(() => overlongPenalty(-1, 20, 4), /length must be an integer ≥ 0/);
+  assert.equal(overlongPenalty(18, 20, 4), -0.5);
+});

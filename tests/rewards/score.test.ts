@@ -72,3 +72,22 @@ describe("scoreRewards", () => {
     await assert.rejects(scoreRewards([{ name: "a", fn: fixed([1, 1, 1, 1]) }], ctx, { groupSize: 3 }), /groupSize/);
   });
 });
+
+test("scoreRewards: a reward that throws surfaces with the reward's name (its error kept as the cause)", async () => {
+  const boom = new Error("boom");
+  await assert.rejects(
+    scoreRewards(
+      [
+        { name: "format", fn: () => [1, 1, 1, 1] },
+        {
+          name: "judge",
+          fn: () => {
+            throw boom;
+          },
+        },
+      ],
+      ctx,
+    ),
+    (e: unknown) => e instanceof RftlabError && /reward function "judge" threw: boom/.test(e.message) && e.cause === boom,
+  );
+});

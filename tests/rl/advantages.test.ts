@@ -60,3 +60,9 @@ describe("computeAdvantages", () => {
     assert.throws(() => computeAdvantages([1, 2], { groupSize: 2, baseline: 1 }), /baseline applies to estimator "reinforce" only/);
   });
 });
+
+test("computeAdvantages: rewards that are not numbers are errors naming the index (NaN stays a missing reward)", () => {
+  assert.throws(() => computeAdvantages(["1", "0"] as never, { groupSize: 2 }), /rewards\[0\] = "1" is not a number/);
+  assert.throws(() => computeAdvantages([undefined, 1] as never, { groupSize: 2 }), /rewards\[0\] = undefined is not a number/);
+  assert.deepEqual(computeAdvantages([NaN, 1, 0, 1], { groupSize: 2, scaleRewards: "none" }), [0, 0, -0.5, 0.5]);
+});

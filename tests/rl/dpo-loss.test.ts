@@ -62,3 +62,12 @@ describe("dpoLoss", () => {
     tf.dispose(Object.values(x));
   });
 });
+
+test("dpoLoss: an empty batch is an error (wasm would read uninitialised memory)", () => {
+  const e = tf.zeros([0]) as tf.Tensor1D;
+  assert.throws(
+    () => dpoLoss({ policyChosen: e, policyRejected: e, refChosen: e, refRejected: e }),
+    /dpoLoss: the batch is empty \(policyChosen has shape \[0\]\)/,
+  );
+  e.dispose();
+});

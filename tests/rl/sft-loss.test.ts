@@ -57,3 +57,11 @@ describe("sftLoss, tokenLogProbs, tokenEntropy", () => {
     tf.dispose([logits, targets, mask]);
   });
 });
+
+test("sftLoss: a target id ≥ vocab is an error naming targets (its one-hot row would be 0: a perfect loss)", () => {
+  const logits = tf.zeros([1, 2, 4]) as tf.Tensor3D;
+  const targets = tf.tensor2d([[1, 4]], [1, 2], "int32");
+  const mask = tf.ones([1, 2]) as tf.Tensor2D;
+  assert.throws(() => sftLoss(logits, targets, mask), /sftLoss: token id 4 in targets at \[0, 1\] is outside \[0, vocabSize = 4\)/);
+  tf.dispose([logits, targets, mask]);
+});

@@ -95,7 +95,23 @@ test("train: bad config fields give one-line errors naming field, value and fix 
     [{ ...grpoConfig, dataset: { task: "nosuch" } }, /dataset\.task = "nosuch"/],
     [{ ...grpoConfig, model: "missing-folder" }, /model = "missing-folder".*config\.json/],
     [{ ...grpoConfig, trainer: { numGenerations: 1 } }, /numGenerations must be an integer ≥ 2/],
-    [{ ...grpoConfig, extra: 1 }, /field extra = 1/],
+    [{ ...grpoConfig, extra: 1 }, /config\.extra is not a config field/],
+    // issue 12: typos, nulls and wrong types fail before the backend starts instead of training with defaults
+    [{ ...grpoConfig, trainer: { learning_rat: 0.1 } }, /^GrpoConfig\.learning_rat is not a config field \(did you mean "lr"\?\)/],
+    [{ ...grpoConfig, trainer: { sampling: { max_new_tokens: 4 } } }, /GrpoConfig\.sampling\.max_new_tokens .*"maxNewTokens"/],
+    [{ ...grpoConfig, trainer: { loss: { epsilon_low: 0.1 } } }, /GrpoConfig\.loss\.epsilon_low .*"epsilonLow"/],
+    [{ ...grpoConfig, trainer: null }, /GrpoConfig must be an object of config fields; got null/],
+    [{ ...grpoConfig, trainer: { maxGradNorm: null } }, /GrpoConfig\.maxGradNorm must not be null/],
+    [
+      { ...grpoConfig, rewards: [{ name: "correct", wieght: 2 }] },
+      /rewards\[0\]\.wieght is not a config field \(did you mean "weight"\?\)/,
+    ],
+    [null, /^rftlab train: config must be an object of config fields; got null/],
+    // resource sanity: an estimate against the backend's memory before sampling, not a 7 GB heap
+    [
+      { ...grpoConfig, trainer: { ...grpoConfig.trainer, numGenerations: 1e8 } },
+      /^generate: a batch of [12]00000000 sequences \(equal-length prompts × numGenerations 100000000\) of up to \d+ \+ 6 tokens needs ≈ .* GiB \(estimate\) but ≈ .* GiB is available/,
+    ],
   ];
   cases.forEach(([cfg, re], i) => {
     const r = runCli(["train", "grpo", "--config", writeConfig(`bad${i}.json`, cfg), "--out", path.join(dir, `bad${i}`)]);
@@ -103,9 +119,33 @@ test("train: bad config fields give one-line errors naming field, value and fix 
     assert.match(r.stderr, re);
     assert.equal(r.stderr.trim().split("\n").length, 1, r.stderr);
   });
-  const dpo = runCli(["train", "dpo", "--config", writeConfig("dpo.json", grpoConfig), "--out", path.join(dir, "dpo")]);
+  const dpoConfig = { ...grpoConfig, trainer: { steps: 2 } };
+  const dpo = runCli(["train", "dpo", "--config", writeConfig("dpo.json", dpoConfig), "--out", path.join(dir, "dpo")]);
   assert.equal(dpo.status, 2);
   assert.match(dpo.stderr, /dpo needs rows with a string "chosen"/);
+  const bta = runCli([
+    "train",
+    "dpo",
+    "--config",
+    writeConfig("bta.json", { ...dpoConfig, trainer: { dpo: { bta: 0.1 } } }),
+    "--out",
+    path.join(dir, "bta"),
+  ]);
+  assert.equal(bta.status, 2);
+  assert.match(bta.stderr, /^DpoConfig\.dpo\.bta is not a config field \(did you mean "beta"\?\)/);
+});
+
+test("train grpo with loss.beta > 0 builds the frozen reference itself (as dpo does) and logs the KL", () => {
+  const file = writeConfig("grpo-kl.json", { ...grpoConfig, trainer: { ...grpoConfig.trainer, steps: 2, loss: { beta: 0.1 } } });
+  const run = path.join(dir, "grpo-kl");
+  const r = runCli(["train", "grpo", "--config", file, "--out", run, "--json"]);
+  assert.equal(r.status, 0, r.stderr);
+  const rows = metricsOf(run);
+  assert.equal(rows.length, 2);
+  assert.ok(
+    rows.every((m) => Number.isFinite(m.kl) && m.kl >= 0),
+    JSON.stringify(rows),
+  );
 });
 
 test("train sft on a bundled task writes a run folder", () => {

@@ -124,3 +124,11 @@ test("config errors name the field, the value and the rule", async () => {
   await assert.rejects(generate(m, [[1]], { maxNewTokens: 64 }), /maxPositions 64/);
   m.dispose();
 });
+
+test("chooseToken: logits without probability mass (all NaN, or all −∞) are an error, not token 0", () => {
+  const nan = new Float32Array(4).fill(NaN);
+  assert.throws(() => chooseToken(nan, 0, 1, 0.5), /chooseToken: logp has no probability mass to sample \(4 of 4 entries NaN/);
+  assert.throws(() => chooseToken(nan, 2, 0.9, 0.5), /no probability mass/);
+  assert.throws(() => chooseToken(new Float32Array(3).fill(-Infinity), 0, 1, 0.5), /0 of 3 entries NaN, the rest −∞/);
+  assert.equal(chooseToken(Float32Array.from([Math.log(0.25), Math.log(0.75)]), 0, 1, 0.5), 1);
+});

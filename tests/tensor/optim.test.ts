@@ -185,7 +185,10 @@ describe("optim", () => {
     assert.throws(() => resolveAdamWConfig({ beta1: 1 }), /AdamWConfig\.beta1 must be in \[0, 1\); got 1\. The usual value is 0\.9/);
     assert.throws(() => resolveAdamWConfig({ eps: 0 }), /AdamWConfig\.eps .* got 0/);
     assert.throws(() => resolveAdamWConfig({ lr: 1, weightDecay: 2 }), /lr·weightDecay must be < 1/);
-    assert.throws(() => resolveAdamWConfig({ betas: [0.9, 0.99] } as never), /no field "betas"/);
+    assert.throws(
+      () => resolveAdamWConfig({ betas: [0.9, 0.99] } as never),
+      /AdamWConfig\.betas is not a config field \(did you mean "beta1"\?\)/,
+    );
     assert.throws(() => resolveAdamWConfig({ noDecay: ["("] }), /not a valid regular expression/);
   });
 
