@@ -37,10 +37,14 @@ export async function resolveZooModel(name: string): Promise<OpenedModel | undef
   return { model: p.model, tokenizer: p.tokenizer, dir: p.dir };
 }
 
+/** The model `spec` as a run records it: a zoo name, or the folder as an absolute path. */
+export function runModelName(spec: string, base: string): string {
+  return ZOO_NAMES.includes(spec) ? spec : path.resolve(base, spec);
+}
+
 /** Writes `<runDir>/model.json` so that the run folder can be opened as a model later. */
 export async function recordRunModel(runDir: string, spec: string, base: string): Promise<void> {
-  const model = ZOO_NAMES.includes(spec) ? spec : path.resolve(base, spec);
-  await writeFileAtomic(path.join(runDir, RUN_MODEL_FILE), JSON.stringify({ model }) + "\n");
+  await writeFileAtomic(path.join(runDir, RUN_MODEL_FILE), JSON.stringify({ model: runModelName(spec, base) }) + "\n");
 }
 
 /**

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import type { Command } from "./command";
@@ -6,7 +7,7 @@ import { initBackend, BACKEND_CHOICES } from "../tensor";
 import { readJsonFile } from "../io";
 import { textCodec } from "../io/tokenizer";
 import { loadModel } from "../model";
-import { openModelSource, recordRunModel } from "./model-source";
+import { openModelSource, recordRunModel, runModelName } from "./model-source";
 import { getReward, rewardNames, type WeightedReward } from "../rewards";
 import { getTask, taskSplits, TASK_STYLES, type TaskStyle } from "../tasks";
 import {
@@ -99,6 +100,20 @@ function buildRewards(specs: TrainFileConfig["rewards"], task: string | undefine
   });
 }
 
+/**
+ * The run's model, dataset and rewards as config.json saves them (with a hash of the rows, so an edited
+ * JSONL file or task generator is noticed on resume). Paths are absolute: a resume may start elsewhere.
+ */
+function runConfigOf(cfg: TrainFileConfig, base: string, rows: Record<string, unknown>[], rewards: WeightedReward[]) {
+  const dataset = "jsonl" in cfg.dataset ? { jsonl: path.resolve(base, String(cfg.dataset.jsonl)) } : cfg.dataset;
+  return {
+    model: runModelName(cfg.model, base),
+    dataset,
+    rows: { count: rows.length, sha256: createHash("sha256").update(JSON.stringify(rows)).digest("hex") },
+    ...(rewards.length > 0 && { rewards: rewards.map((r) => ({ name: r.name, weight: r.weight })) }),
+  };
+}
+
 const train: Command = {
   name: "train",
   summary:
@@ -138,11 +153,13 @@ const train: Command = {
     const rewards = trainer === "grpo" ? buildRewards(cfg.rewards, task) : [];
     await initBackend(args.flags.backend as string | undefined);
     const { model, tokenizer, dir } = await openModelSource(cfg.model, base, "rftlab train: config field model");
-    await recordRunModel(out, cfg.model, base);
     const codec = textCodec(tokenizer);
     const options = {
       runDir: out,
       resume: Boolean(args.flags.resume),
+      runConfig: runConfigOf(cfg, base, rows, rewards),
+      // model.json only once the folder is locked and its config checked: a refused run must not rewrite another's
+      onOpen: (runDir: string) => recordRunModel(runDir, cfg.model, base),
       onStep: (s: number, m: StepMetrics) =>
         process.stderr.write(
           `step ${s} loss ${m.loss.toFixed(4)}${m.reward !== undefined ? ` reward ${m.reward.toFixed(3)}` : ""} ${m.step_time.toFixed(2)} s\n`,

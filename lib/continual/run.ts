@@ -83,52 +83,56 @@ export async function runContinual(a: ContinualArgs): Promise<ContinualRun> {
     );
   }
   const run = await RunDir.open(a.out, c, { resume: a.resume });
-  const data = continualTaskData(c);
-  const latest = a.resume ? run.latest() : undefined;
-  if (latest) await run.truncateLogs(latest.step);
-  const records = run.read("metrics") as unknown as StageRecord[];
-  const model = latest ? await loadModel(latest.dir) : copyModel(a.base);
+  let records: StageRecord[];
   try {
-    // A stage whose model was saved but whose evaluation was not recorded is evaluated again from that model.
-    for (let t = records.length; t <= T; t++) {
-      const t0 = performance.now();
-      let training: StageRecord["training"] = null;
-      if (t > 0 && !(latest && t <= latest.step)) {
-        a.onEvent?.({ kind: "stage-start", stage: t, task: c.tasks[t - 1].name });
-        const stageArgs = {
-          model,
-          codec: a.codec,
-          config: c,
-          data,
-          runDir: path.join(a.out, "train", `stage-${t}`),
-          resume: Boolean(a.resume),
-          onStep: (step: number, metrics: StepMetrics) => a.onEvent?.({ kind: "step", stage: t, step, metrics }),
-        };
-        training = await trainStage({ ...stageArgs, stage: t });
-        if (c.method === "fpf" && t === T) {
-          const beforeReplay = (await evaluate(model, a.codec, c)).accuracy;
-          const stageWeights = [weightsFromModel(a.base), ...(await savedWeights(a.out, T - 1)), weightsFromModel(model)];
-          const replay = await fpfReplay({ ...stageArgs, runDir: path.join(a.out, "train", "replay"), stageWeights });
-          training = { ...training, beforeReplay, modules: replay.modules, replaySteps: replay.steps, replayLoss: replay.finalLoss };
+    const data = continualTaskData(c);
+    const latest = a.resume ? run.latest() : undefined;
+    records = run.read("metrics") as unknown as StageRecord[];
+    const model = latest ? await loadModel(latest.dir) : copyModel(a.base);
+    try {
+      // A stage whose model was saved but whose evaluation was not recorded is evaluated again from that model.
+      for (let t = records.length; t <= T; t++) {
+        const t0 = performance.now();
+        let training: StageRecord["training"] = null;
+        if (t > 0 && !(latest && t <= latest.step)) {
+          a.onEvent?.({ kind: "stage-start", stage: t, task: c.tasks[t - 1].name });
+          const stageArgs = {
+            model,
+            codec: a.codec,
+            config: c,
+            data,
+            runDir: path.join(a.out, "train", `stage-${t}`),
+            resume: Boolean(a.resume),
+            onStep: (step: number, metrics: StepMetrics) => a.onEvent?.({ kind: "step", stage: t, step, metrics }),
+          };
+          training = await trainStage({ ...stageArgs, stage: t });
+          if (c.method === "fpf" && t === T) {
+            const beforeReplay = (await evaluate(model, a.codec, c)).accuracy;
+            const stageWeights = [weightsFromModel(a.base), ...(await savedWeights(a.out, T - 1)), weightsFromModel(model)];
+            const replay = await fpfReplay({ ...stageArgs, runDir: path.join(a.out, "train", "replay"), stageWeights });
+            training = { ...training, beforeReplay, modules: replay.modules, replaySteps: replay.steps, replayLoss: replay.finalLoss };
+          }
+          await run.saveCheckpoint(t, (dir) => saveModel(model, dir), T + 2);
         }
-        await run.saveCheckpoint(t, (dir) => saveModel(model, dir), T + 2);
+        const ev = await evaluate(model, a.codec, c);
+        const ret = c.retention ? await retention(model, a.base, retentionOptions(a.codec, a.corpus!, data, c)) : null;
+        const record: StageRecord = {
+          step: t,
+          task: t === 0 ? null : c.tasks[t - 1].name,
+          ...ev,
+          retention: ret,
+          training,
+          seconds: (performance.now() - t0) / 1000,
+        };
+        await run.append("metrics", [record]);
+        records.push(record);
+        a.onEvent?.({ kind: "stage-end", record });
       }
-      const ev = await evaluate(model, a.codec, c);
-      const ret = c.retention ? await retention(model, a.base, retentionOptions(a.codec, a.corpus!, data, c)) : null;
-      const record: StageRecord = {
-        step: t,
-        task: t === 0 ? null : c.tasks[t - 1].name,
-        ...ev,
-        retention: ret,
-        training,
-        seconds: (performance.now() - t0) / 1000,
-      };
-      await run.append("metrics", [record]);
-      records.push(record);
-      a.onEvent?.({ kind: "stage-end", record });
+    } finally {
+      model.dispose();
     }
   } finally {
-    model.dispose();
+    run.close();
   }
   const matrix: AccuracyMatrix = {
     tasks: c.tasks.map((t) => t.name),

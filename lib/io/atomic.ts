@@ -1,18 +1,12 @@
 import fs from "node:fs";
 import path from "node:path";
 
-/** Writes a file atomically: a temp file in the same folder, fsync, then rename over the target. */
+/**
+ * Writes a file atomically: a temp file in the same folder, fsync, then rename over the target. A failed
+ * write (a full disk) removes its temp file and leaves the target as it was.
+ */
 export async function writeFileAtomic(file: string, data: string | Uint8Array): Promise<void> {
-  await fs.promises.mkdir(path.dirname(path.resolve(file)), { recursive: true });
-  const tmp = `${file}.${process.pid}.${Date.now().toString(36)}.tmp`;
-  const fh = await fs.promises.open(tmp, "w");
-  try {
-    await fh.writeFile(data);
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
-  await fs.promises.rename(tmp, file);
+  await writeChunksAtomic(file, [typeof data === "string" ? Buffer.from(data) : data]);
 }
 
 /** Synchronous twin for exit paths and small JSON files. */
@@ -21,12 +15,17 @@ export function writeFileAtomicSync(file: string, data: string | Uint8Array): vo
   const tmp = `${file}.${process.pid}.${Date.now().toString(36)}.tmp`;
   const fd = fs.openSync(tmp, "w");
   try {
-    fs.writeFileSync(fd, data);
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
+    try {
+      fs.writeFileSync(fd, data);
+      fs.fsyncSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
+    fs.renameSync(tmp, file);
+  } catch (e) {
+    fs.rmSync(tmp, { force: true });
+    throw e;
   }
-  fs.renameSync(tmp, file);
 }
 
 /** Streams chunks into a temp file in the target's folder, fsyncs, then renames: for files too big to build in memory. */
@@ -42,11 +41,11 @@ export async function writeChunksAtomic(file: string, chunks: Iterable<Uint8Arra
       }
     }
     await fh.sync();
-  } catch (e) {
     await fh.close();
+    await fs.promises.rename(tmp, file);
+  } catch (e) {
+    await fh.close().catch(() => {}); // already closed when the rename failed
     await fs.promises.rm(tmp, { force: true });
     throw e;
   }
-  await fh.close();
-  await fs.promises.rename(tmp, file);
 }

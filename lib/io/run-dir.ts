@@ -2,42 +2,128 @@ import fs from "node:fs";
 import path from "node:path";
 import { RftlabError } from "../errors";
 import { writeFileAtomic } from "./atomic";
+import { processAlive, tryDirLock, type DirLock } from "./dir-lock";
+import { configDifferences } from "./config-diff";
+
+/** The logs a run appends to once per step. */
+const LOGS = ["metrics", "completions"] as const;
+export type RunLog = (typeof LOGS)[number];
+
+/** Temp files and folders (`x.PID.tmp`, `x.PID.abc.tmp`, `.step-N.PID.tmp`, `.lock.PID.stale`) and the pid that wrote them. */
+const TEMP = /\.(\d+)(\.[0-9a-z]+)?\.(tmp|stale)$/;
+
+/** Removes the temp files and folders in `dir` that were left by processes no longer running (kills, full disks). */
+function removeStaleTemps(dir: string): void {
+  if (!fs.existsSync(dir)) return;
+  for (const name of fs.readdirSync(dir)) {
+    const pid = Number(TEMP.exec(name)?.[1]);
+    if (pid && (pid === process.pid || !processAlive(pid))) fs.rmSync(path.join(dir, name), { recursive: true, force: true });
+  }
+}
+
+/**
+ * The JSON rows of a .jsonl log. A torn last line (the process was killed or the disk filled mid-write) is
+ * dropped; a damaged line before the end is an error naming the file and line.
+ */
+function parseLog(file: string): { line: string; row: Record<string, unknown> }[] {
+  if (!fs.existsSync(file)) return [];
+  const lines = fs.readFileSync(file, "utf8").split("\n");
+  const rows: { line: string; row: Record<string, unknown> }[] = [];
+  lines.forEach((line, i) => {
+    if (line === "") return;
+    try {
+      rows.push({ line, row: JSON.parse(line) });
+    } catch {
+      if (i < lines.length - 1 && lines.slice(i + 1).some(Boolean)) {
+        throw new RftlabError(
+          `${file} line ${i + 1} is not JSON (${JSON.stringify(line.slice(0, 40))}); the log was damaged mid-file: delete that line or start a new run`,
+        );
+      }
+    }
+  });
+  return rows;
+}
+
+/** A file-system error as a one-line RftlabError naming the path and the fix, or `e` itself when it is not one. */
+export function runWriteError(e: unknown, runDir: string): unknown {
+  const err = e as NodeJS.ErrnoException;
+  if (err?.code !== "ENOSPC" && err?.code !== "EDQUOT") return e;
+  const latest = RunDir.newestCheckpoint(runDir);
+  return new RftlabError(
+    `no space left on the device writing ${err.path ?? runDir} (${err.code}); free some space, then resume the run ` +
+      `(--resume / resume: true): it continues exactly from ${latest ? `its checkpoint at step ${latest.step}` : "the start"}`,
+  );
+}
 
 /**
  * A training run's folder:
- *   config.json          resolved config (checked on resume)
+ *   config.json          the whole run config (checked on resume)
  *   metrics.jsonl        one JSON object per step, spec metric names
  *   completions.jsonl    sampled completions with rewards and advantages
  *   checkpoints/step-N/  written whole into a temp folder, then renamed
  *   latest               name of the newest complete checkpoint folder
- * Logs are cut back to the checkpoint's step on resume so a killed run replays exactly.
+ *   .lock/               held while a process runs in the folder (its pid inside)
+ * Opening locks the folder, removes temp files of dead processes and cuts the logs back to the checkpoint
+ * the run continues from (none: empty), so a killed run replays exactly. `close()` releases the lock.
  */
 export class RunDir {
-  private constructor(readonly dir: string) {}
+  private constructor(
+    readonly dir: string,
+    private readonly lock: DirLock,
+  ) {}
 
-  /** Creates `dir` (refusing to overwrite another run unless resuming) and writes config.json. */
+  /** Creates and locks `dir` (refusing to overwrite another run unless resuming) and writes config.json. */
   static async open(dir: string, config: unknown, { resume = false } = {}): Promise<RunDir> {
-    const cfgFile = path.join(dir, "config.json");
-    const json = JSON.stringify(config, null, 2) + "\n";
-    if (fs.existsSync(cfgFile)) {
-      if (!resume) {
-        throw new RftlabError(
-          `run folder ${dir} already holds a run (config.json); pass resume: true (CLI --resume) or choose a new --out`,
-        );
-      }
-      const old = fs.readFileSync(cfgFile, "utf8");
-      if (old !== json) {
-        const a = JSON.parse(old);
-        const b = JSON.parse(json);
-        const diff = Object.keys({ ...a, ...b }).filter((k) => JSON.stringify(a[k]) !== JSON.stringify(b[k]));
-        throw new RftlabError(
-          `cannot resume ${dir}: config differs in ${diff.join(", ")}; resume with the saved config.json or start a new run`,
-        );
-      }
-    } else {
-      await writeFileAtomic(cfgFile, json);
+    try {
+      fs.mkdirSync(dir, { recursive: true });
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code !== "EEXIST" && code !== "ENOTDIR") throw e;
+      throw new RftlabError(
+        `run folder ${dir}: ${(e as NodeJS.ErrnoException).path} is a file, not a folder; choose another output folder (--out)`,
+      );
     }
-    return new RunDir(dir);
+    const lockDir = path.join(dir, ".lock");
+    const lock = tryDirLock(lockDir);
+    if ("holder" in lock) {
+      throw new RftlabError(
+        `run folder ${dir} is in use by process ${lock.holder} (lock ${lockDir}); wait for that run to end or stop it, or choose another --out`,
+      );
+    }
+    const run = new RunDir(dir, lock);
+    try {
+      removeStaleTemps(dir);
+      removeStaleTemps(path.join(dir, "checkpoints"));
+      await run.checkConfig(config, resume);
+      await run.truncateLogs(run.latest()?.step ?? 0);
+      return run;
+    } catch (e) {
+      run.close();
+      throw runWriteError(e, dir);
+    }
+  }
+
+  /** Releases the folder's lock (idempotent). */
+  close(): void {
+    this.lock.release();
+  }
+
+  private async checkConfig(config: unknown, resume: boolean): Promise<void> {
+    const cfgFile = path.join(this.dir, "config.json");
+    const json = JSON.stringify(config, null, 2) + "\n";
+    if (!fs.existsSync(cfgFile)) return writeFileAtomic(cfgFile, json);
+    if (!resume) {
+      throw new RftlabError(
+        `run folder ${this.dir} already holds a run (config.json); pass resume: true (CLI --resume) or choose a new --out`,
+      );
+    }
+    const diff = configDifferences(JSON.parse(fs.readFileSync(cfgFile, "utf8")), JSON.parse(json));
+    if (diff.length > 0) {
+      throw new RftlabError(
+        `cannot resume ${this.dir}: the run config differs from the saved one in ${diff.join("; ")}; ` +
+          `resume with the config saved in ${cfgFile}, or start fresh with a new --out (or delete ${this.dir})`,
+      );
+    }
   }
 
   /** Name and step of the newest complete checkpoint, if any. */
@@ -77,32 +163,26 @@ export class RunDir {
   }
 
   /** Appends JSON rows to a .jsonl log. */
-  async append(log: "metrics" | "completions", rows: object[]): Promise<void> {
+  async append(log: RunLog, rows: object[]): Promise<void> {
     if (rows.length === 0) return;
     await fs.promises.appendFile(path.join(this.dir, `${log}.jsonl`), rows.map((r) => JSON.stringify(r)).join("\n") + "\n");
   }
 
-  /** Drops rows logged after `step` (replayed after a resume). */
-  async truncateLogs(step: number): Promise<void> {
-    for (const log of ["metrics", "completions"]) {
+  /** Drops rows logged after `step` (they are replayed after a resume) and a torn last line. */
+  private async truncateLogs(step: number): Promise<void> {
+    for (const log of LOGS) {
       const p = path.join(this.dir, `${log}.jsonl`);
       if (!fs.existsSync(p)) continue;
-      const keep = fs
-        .readFileSync(p, "utf8")
-        .split("\n")
-        .filter((l) => l && (JSON.parse(l).step ?? 0) <= step);
-      await writeFileAtomic(p, keep.map((l) => l + "\n").join(""));
+      const text = parseLog(p)
+        .filter((r) => Number(r.row.step ?? 0) <= step)
+        .map((r) => r.line + "\n")
+        .join("");
+      if (text !== fs.readFileSync(p, "utf8")) await writeFileAtomic(p, text);
     }
   }
 
-  /** Every row of a .jsonl log. */
-  read(log: "metrics" | "completions"): Record<string, unknown>[] {
-    const p = path.join(this.dir, `${log}.jsonl`);
-    if (!fs.existsSync(p)) return [];
-    return fs
-      .readFileSync(p, "utf8")
-      .split("\n")
-      .filter(Boolean)
-      .map((l) => JSON.parse(l));
+  /** Every row of a .jsonl log (a torn last line, from a run killed mid-write, is left out). */
+  read(log: RunLog): Record<string, unknown>[] {
+    return parseLog(path.join(this.dir, `${log}.jsonl`)).map((r) => r.row);
   }
 }

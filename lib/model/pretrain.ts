@@ -11,6 +11,7 @@ import { RunDir, openCheckpoint, readJsonFile, writeFileAtomic, writeSafetensors
 import { bundledDatasetsDir, readCorpus } from "../io/corpus";
 import { loadTokenizer, saveTokenizer, type Tokenizer } from "../io/tokenizer";
 import { finishRunFolder, isFinishedModelFolder } from "../io/pretrain-files";
+import { runWriteError } from "../io/run-dir";
 import { MODEL_CONFIG_FIELDS, resolveModelConfig, type ModelConfig, type ModelFamily } from "./config";
 import { checkConfig } from "../base/strict-config";
 import { createModel } from "./create";
@@ -282,78 +283,86 @@ export async function pretrain(
   );
 
   const runDir = await RunDir.open(path.join(out, "run"), config, { resume: opts.resume ?? false });
-  const latest = runDir.latest();
-  const model = latest ? await loadModel(latest.dir) : createModel(modelConfig, { seed: config.seed });
-  const opt = new AdamW(model.params, { weightDecay: config.weightDecay, beta1: config.beta1, beta2: config.beta2, noDecay: NO_DECAY });
   try {
-    let step = 0;
-    if (latest) {
-      await loadTrainingState(latest.dir, opt);
-      step = latest.step;
-      await runDir.truncateLogs(step);
-    }
-    const resumedFrom = step;
-    const schedule = {
-      peakLr: config.peakLr,
-      minLr: config.minLr,
-      warmupSteps: config.warmupSteps,
-      totalSteps: config.steps,
-      decay: "cosine" as const,
-    };
-    const vars = [...model.params.values()];
-    let trainMs = 0;
-    let evalLoss = NaN;
-    while (step < config.steps) {
-      const ts = performance.now();
-      const starts = Array.from({ length: B }, (_, b) => hash32(config.seed, step, b) % (train.length - T));
-      const { x, y } = windows(train, starts, T);
-      const { value, grads } = tf.variableGrads(() => nextTokenLoss(model.forward(x), y), vars);
-      const clipped = clipGradNorm(grads, config.maxGradNorm);
-      const lr = lrAt(step, schedule);
-      opt.step(clipped.grads, lr);
-      const loss = (await value.data())[0];
-      tf.dispose([x, y, value, ...Object.values(grads), ...Object.values(clipped.grads)]);
-      if (!Number.isFinite(loss)) {
-        throw new RftlabError(`pretrain: loss became ${loss} at step ${step}; lower peakLr (${config.peakLr}) or maxGradNorm`);
+    const latest = runDir.latest();
+    const model = latest ? await loadModel(latest.dir) : createModel(modelConfig, { seed: config.seed });
+    const opt = new AdamW(model.params, { weightDecay: config.weightDecay, beta1: config.beta1, beta2: config.beta2, noDecay: NO_DECAY });
+    try {
+      let step = 0;
+      if (latest) {
+        await loadTrainingState(latest.dir, opt);
+        step = latest.step;
       }
-      step += 1;
-      const stepMs = performance.now() - ts;
-      trainMs += stepMs;
-      const metrics: PretrainMetrics = {
-        step,
-        loss,
-        grad_norm: clipped.norm,
-        learning_rate: lr,
-        num_tokens: step * B * T,
-        step_time: stepMs / 1000,
+      const resumedFrom = step;
+      const schedule = {
+        peakLr: config.peakLr,
+        minLr: config.minLr,
+        warmupSteps: config.warmupSteps,
+        totalSteps: config.steps,
+        decay: "cosine" as const,
       };
-      if (step % config.evalEvery === 0 || step === config.steps) metrics.eval_loss = evalLoss = await evaluate(model, test, config);
-      await runDir.append("metrics", [metrics]);
-      opts.onProgress?.({ step, totalSteps: config.steps, metrics, tokensPerSecond: ((step - resumedFrom) * B * T) / (trainMs / 1000) });
-      if (config.checkpointEvery > 0 && step % config.checkpointEvery === 0 && step < config.steps) {
-        await runDir.saveCheckpoint(step, (dir) => saveTrainingState(dir, model, opt, step));
+      const vars = [...model.params.values()];
+      let trainMs = 0;
+      let evalLoss = NaN;
+      while (step < config.steps) {
+        const ts = performance.now();
+        const starts = Array.from({ length: B }, (_, b) => hash32(config.seed, step, b) % (train.length - T));
+        const { x, y } = windows(train, starts, T);
+        const { value, grads: byVariable } = tf.variableGrads(() => nextTokenLoss(model.forward(x), y), vars);
+        // Keyed by parameter name in the model's order: variables' own names follow creation order, which differs
+        // between a created model and one loaded from a checkpoint, and the global norm sums in key order.
+        const grads = Object.fromEntries([...model.params].map(([name, v]) => [name, byVariable[v.name]]));
+        const clipped = clipGradNorm(grads, config.maxGradNorm);
+        const lr = lrAt(step, schedule);
+        opt.step(clipped.grads, lr);
+        const loss = (await value.data())[0];
+        tf.dispose([x, y, value, ...Object.values(grads), ...Object.values(clipped.grads)]);
+        if (!Number.isFinite(loss)) {
+          throw new RftlabError(`pretrain: loss became ${loss} at step ${step}; lower peakLr (${config.peakLr}) or maxGradNorm`);
+        }
+        step += 1;
+        const stepMs = performance.now() - ts;
+        trainMs += stepMs;
+        const metrics: PretrainMetrics = {
+          step,
+          loss,
+          grad_norm: clipped.norm,
+          learning_rate: lr,
+          num_tokens: step * B * T,
+          step_time: stepMs / 1000,
+        };
+        if (step % config.evalEvery === 0 || step === config.steps) metrics.eval_loss = evalLoss = await evaluate(model, test, config);
+        await runDir.append("metrics", [metrics]);
+        opts.onProgress?.({ step, totalSteps: config.steps, metrics, tokensPerSecond: ((step - resumedFrom) * B * T) / (trainMs / 1000) });
+        if (config.checkpointEvery > 0 && step % config.checkpointEvery === 0 && step < config.steps) {
+          await runDir.saveCheckpoint(step, (dir) => saveTrainingState(dir, model, opt, step));
+        }
       }
+      if (Number.isNaN(evalLoss)) evalLoss = await evaluate(model, test, config);
+      // The model files go last-but-one: a folder with config.json always has complete weights beside it.
+      await saveModel(model, out);
+      saveTokenizer(tokenizer, out);
+      await writeFileAtomic(path.join(out, "pretrain_config.json"), JSON.stringify(config, null, 2) + "\n");
+      await finishRunFolder(out);
+      const trainSeconds = trainMs / 1000;
+      return {
+        model,
+        tokenizer,
+        config,
+        evalLoss,
+        tokensPerSecond: trainSeconds > 0 ? ((step - resumedFrom) * B * T) / trainSeconds : 0,
+        wallSeconds: (performance.now() - t0) / 1000,
+        resumedFrom,
+      };
+    } catch (e) {
+      model.dispose();
+      throw e;
+    } finally {
+      opt.dispose();
     }
-    if (Number.isNaN(evalLoss)) evalLoss = await evaluate(model, test, config);
-    // The model files go last-but-one: a folder with config.json always has complete weights beside it.
-    await saveModel(model, out);
-    saveTokenizer(tokenizer, out);
-    await writeFileAtomic(path.join(out, "pretrain_config.json"), JSON.stringify(config, null, 2) + "\n");
-    await finishRunFolder(out);
-    const trainSeconds = trainMs / 1000;
-    return {
-      model,
-      tokenizer,
-      config,
-      evalLoss,
-      tokensPerSecond: trainSeconds > 0 ? ((step - resumedFrom) * B * T) / trainSeconds : 0,
-      wallSeconds: (performance.now() - t0) / 1000,
-      resumedFrom,
-    };
   } catch (e) {
-    model.dispose();
-    throw e;
+    throw runWriteError(e, runDir.dir);
   } finally {
-    opt.dispose();
+    runDir.close();
   }
 }

@@ -3,6 +3,7 @@ import { tf } from "../tensor/tf";
 import type { AdamW } from "../tensor/optim";
 import { RftlabError } from "../errors";
 import { RunDir, openCheckpoint, writeSafetensors, writeFileAtomic, readJsonFile } from "../io";
+import { runWriteError } from "../io/run-dir";
 import type { RunLoopOptions, RunResult, StepMetrics, StepResult } from "./trainer-types";
 
 /**
@@ -48,40 +49,48 @@ export async function runLoop(args: {
 }): Promise<RunResult> {
   const { config, totalSteps, trainable, optimizer, step, options = {} } = args;
   const saveEvery = options.saveEvery ?? 10;
-  const run = options.runDir ? await RunDir.open(options.runDir, config, { resume: options.resume }) : undefined;
-  let start = 0;
-  const latest = run && options.resume ? run.latest() : undefined;
-  if (run && latest) {
-    await restoreCheckpoint(latest.dir, trainable, optimizer);
-    await run.truncateLogs(latest.step);
-    start = latest.step;
-  }
-  const history: StepMetrics[] = [];
-  for (let s = start + 1; s <= totalSteps; s++) {
-    const t0 = performance.now();
-    const { metrics, completions } = await step(s);
-    metrics.step_time = (performance.now() - t0) / 1000;
-    const bad = Object.entries(metrics).find(([k, v]) => (k === "loss" || k === "grad_norm") && !Number.isFinite(v));
-    if (bad) {
-      throw new RftlabError(
-        `training diverged at step ${s}: ${bad[0]} = ${bad[1]}; lower the learning rate or enable clipping (maxGradNorm)` +
-          (run ? `; the last good checkpoint is in ${run.dir}` : ""),
-      );
+  const run = options.runDir
+    ? await RunDir.open(options.runDir, options.runConfig ? { ...config, run: options.runConfig } : config, { resume: options.resume })
+    : undefined;
+  try {
+    if (run) await options.onOpen?.(run.dir);
+    let start = 0;
+    const latest = run && options.resume ? run.latest() : undefined;
+    if (latest) {
+      await restoreCheckpoint(latest.dir, trainable, optimizer);
+      start = latest.step;
     }
-    const row = { step: s, ...metrics };
-    history.push(row);
-    if (run) {
-      await run.append("metrics", [row]);
-      if (completions)
-        await run.append(
-          "completions",
-          completions.map((c) => ({ step: s, ...c })),
+    const history: StepMetrics[] = [];
+    for (let s = start + 1; s <= totalSteps; s++) {
+      const t0 = performance.now();
+      const { metrics, completions } = await step(s);
+      metrics.step_time = (performance.now() - t0) / 1000;
+      const bad = Object.entries(metrics).find(([k, v]) => (k === "loss" || k === "grad_norm") && !Number.isFinite(v));
+      if (bad) {
+        throw new RftlabError(
+          `training diverged at step ${s}: ${bad[0]} = ${bad[1]}; lower the learning rate or enable clipping (maxGradNorm)` +
+            (run ? `; the last good checkpoint is in ${run.dir}` : ""),
         );
-      if (s % saveEvery === 0 || s === totalSteps) await run.saveCheckpoint(s, (dir) => writeCheckpoint(dir, s, trainable, optimizer));
+      }
+      const row = { step: s, ...metrics };
+      history.push(row);
+      if (run) {
+        await run.append("metrics", [row]);
+        if (completions)
+          await run.append(
+            "completions",
+            completions.map((c) => ({ step: s, ...c })),
+          );
+        if (s % saveEvery === 0 || s === totalSteps) await run.saveCheckpoint(s, (dir) => writeCheckpoint(dir, s, trainable, optimizer));
+      }
+      options.onStep?.(s, row);
     }
-    options.onStep?.(s, row);
+    return { history, runDir: run?.dir, startStep: start };
+  } catch (e) {
+    throw run ? runWriteError(e, run.dir) : e;
+  } finally {
+    run?.close();
   }
-  return { history, runDir: run?.dir, startStep: start };
 }
 
 async function writeCheckpoint(dir: string, step: number, trainable: Map<string, tf.Variable>, optimizer: AdamW): Promise<void> {

@@ -31,6 +31,13 @@ export interface RunLoopOptions {
   runDir?: string;
   /** Continue from the newest checkpoint in runDir (the config must be the same). */
   resume?: boolean;
+  /**
+   * What else defines the run besides the trainer's config (`rftlab train` passes its model, dataset and
+   * rewards): saved in config.json as `run` and compared on resume, so a resume with other data is refused.
+   */
+  runConfig?: Record<string, unknown>;
+  /** Called once runDir is open and locked, before the first step (the CLI records the run's base model there). */
+  onOpen?: (runDir: string) => Promise<void>;
   /** Checkpoint every N steps (and at the end); trainers pass their config's saveEvery. Default 10. */
   saveEvery?: number;
   /** Called after each step with its metrics (progress displays, notebooks). */
