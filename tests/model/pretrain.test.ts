@@ -9,6 +9,7 @@ import { loadModel } from "../../lib/model/checkpoint";
 import { loadTokenizer } from "../../lib/io/tokenizer";
 import { expectClose, maxAbsDiff } from "../helpers/expect";
 import { tmpDir } from "../helpers/tmp";
+import { failNthWrite } from "../helpers/disk-full";
 
 before(async () => {
   await initBackend(process.env.RFTLAB_BACKEND ?? "wasm");
@@ -105,50 +106,78 @@ test("reduced pretraining reaches the documented held-out loss and saves a loada
   }
 });
 
-test("a killed run resumes from its checkpoint and ends with the same weights", async () => {
-  const small: typeof REDUCED = {
-    ...REDUCED,
-    model: { family: "llama", dModel: 32, nLayers: 1, nHeads: 2, dFF: 64, tieEmbeddings: true },
-    contextLength: 32,
-    batchSize: 4,
-    steps: 8,
-    warmupSteps: 2,
-    evalEvery: 4,
-    evalWindows: 4,
-    checkpointEvery: 4,
-  };
+// Two layers: enough parameters that a checkpoint's file order differs from the model's (the global gradient
+// norm once summed in variable-creation order, so a resumed run drifted from step 10 on).
+const SMALL: typeof REDUCED = {
+  ...REDUCED,
+  model: { family: "llama", dModel: 32, nLayers: 2, nHeads: 2, dFF: 64, tieEmbeddings: true },
+  contextLength: 32,
+  batchSize: 4,
+  steps: 12,
+  warmupSteps: 2,
+  evalEvery: 6,
+  evalWindows: 4,
+  checkpointEvery: 4,
+};
+
+/** metrics.jsonl without its timing column. */
+const metricsOf = (out: string) =>
+  fs
+    .readFileSync(path.join(out, "metrics.jsonl"), "utf8")
+    .trim()
+    .split("\n")
+    .map((l) => {
+      const { step_time: _t, ...rest } = JSON.parse(l);
+      return rest;
+    });
+
+/** A finished run's metrics and weights file, for bit-for-bit comparisons. */
+const resultOf = (out: string) => ({ metrics: metricsOf(out), weights: fs.readFileSync(path.join(out, "model.safetensors")) });
+
+test("a killed run resumes from its checkpoint bit for bit: same metrics, same weights file", async () => {
   const dir = tmpDir();
-  const whole = await pretrain(small, { out: path.join(dir, "whole") });
+  (await pretrain(SMALL, { out: path.join(dir, "whole") })).model.dispose();
   const killedOut = path.join(dir, "killed");
   await assert.rejects(
-    pretrain(small, {
+    pretrain(SMALL, {
       out: killedOut,
       onProgress: (p) => {
-        if (p.step === 6) throw new Error("simulated kill");
+        if (p.step === 5) throw new Error("simulated kill");
       },
     }),
     /simulated kill/,
   );
   assert.ok(fs.existsSync(path.join(killedOut, "run", "checkpoints", "step-000004")));
-  await assert.rejects(pretrain(small, { out: killedOut }), /already holds a run .* resume/);
-  const resumed = await pretrain(small, { out: killedOut, resume: true });
+  await assert.rejects(pretrain(SMALL, { out: killedOut }), /already holds a run .* resume/);
+  const resumed = await pretrain(SMALL, { out: killedOut, resume: true });
+  resumed.model.dispose();
+  assert.equal(resumed.resumedFrom, 4);
+  assert.deepEqual(resultOf(killedOut), resultOf(path.join(dir, "whole")));
+});
+
+test("pretrain: a full disk gives a one-line error; after space is freed the resumed run is bit-identical", async () => {
+  const dir = tmpDir();
+  const counter = failNthWrite(Infinity);
   try {
-    assert.equal(resumed.resumedFrom, 4);
-    for (const [name, p] of whole.model.params) {
-      assert.ok(maxAbsDiff(p.dataSync(), resumed.model.params.get(name)!.dataSync()) < 1e-5, name);
-    }
-    const rows = fs
-      .readFileSync(path.join(killedOut, "metrics.jsonl"), "utf8")
-      .trim()
-      .split("\n")
-      .map((l) => JSON.parse(l));
-    assert.deepEqual(
-      rows.map((m) => m.step),
-      [1, 2, 3, 4, 5, 6, 7, 8],
-    );
+    (await pretrain(SMALL, { out: path.join(dir, "whole") })).model.dispose();
   } finally {
-    whole.model.dispose();
-    resumed.model.dispose();
+    counter.restore();
+  }
+  const writes = counter.writes();
+  // Four failure points spread over the run: its first log line, mid-checkpoint, late, and the final model files.
+  for (const k of [1, Math.round(writes / 3), Math.round((2 * writes) / 3), writes - 2]) {
+    const out = path.join(dir, `full-${k}`);
+    const disk = failNthWrite(k);
+    try {
+      await assert.rejects(
+        pretrain(SMALL, { out }),
+        (e: Error) => /^no space left on the device .*ENOSPC.*resume/.test(e.message) && !e.message.includes("\n"),
+      );
+    } finally {
+      disk.restore();
+    }
+    (await pretrain(SMALL, { out, resume: true })).model.dispose();
+    assert.deepEqual(resultOf(out), resultOf(path.join(dir, "whole")), `disk full at write ${k} of ${writes}`);
   }
 });
 
