@@ -158,3 +158,63 @@ test("train sft on a bundled task writes a run folder", () => {
   assert.equal(r.status, 0, r.stderr);
   assert.equal(metricsOf(path.join(dir, "sft")).length, 2);
 });
+
+test("train: resuming with another dataset or rewards is refused, naming what differs; a refused run leaves model.json alone", () => {
+  const file = writeConfig("grpo-a.json", { ...grpoConfig, trainer: { ...grpoConfig.trainer, steps: 2 } });
+  const out = path.join(dir, "config-change");
+  assert.equal(runCli(["train", "grpo", "--config", file, "--out", out]).status, 0);
+  const modelJson = fs.readFileSync(path.join(out, "model.json"), "utf8");
+  const cases: [string, unknown, RegExp][] = [
+    ["dataset", { ...grpoConfig, dataset: { ...grpoConfig.dataset, task: "mul" } }, /run\.dataset\.task: saved "add", now "mul"/],
+    ["rewards", { ...grpoConfig, rewards: [{ name: "correct" }] }, /run\.rewards/],
+    ["model", { ...grpoConfig, model: "elsewhere" }, /run\.model: saved ".*model", now ".*elsewhere"/],
+  ];
+  fs.cpSync(modelDir, path.join(dir, "elsewhere"), { recursive: true });
+  for (const [what, cfg, re] of cases) {
+    const r = runCli(["train", "grpo", "--config", writeConfig(`grpo-${what}.json`, cfg), "--out", out, "--resume"]);
+    assert.equal(r.status, 2, r.stderr);
+    assert.match(r.stderr, re);
+    assert.match(r.stderr, /start fresh with a new --out/);
+    assert.equal(r.stderr.trim().split("\n").length, 1, r.stderr);
+    assert.equal(fs.readFileSync(path.join(out, "model.json"), "utf8"), modelJson, what);
+  }
+  const again = runCli(["train", "grpo", "--config", writeConfig("grpo-other.json", { ...grpoConfig, model: "elsewhere" }), "--out", out]);
+  assert.match(again.stderr, /already holds a run/);
+  assert.equal(fs.readFileSync(path.join(out, "model.json"), "utf8"), modelJson);
+});
+
+test("train: a --resume started while the run goes on is refused, naming the folder and the running pid", async () => {
+  const file = writeConfig("grpo-long.json", { ...grpoConfig, trainer: { ...grpoConfig.trainer, steps: 400 } });
+  const out = path.join(dir, "locked");
+  const child = spawn(process.execPath, cliArgs(["train", "grpo", "--config", file, "--out", out]), { env, stdio: "ignore" });
+  const exited = new Promise((resolve) => child.on("exit", resolve));
+  try {
+    while (!fs.existsSync(path.join(out, "metrics.jsonl")) && child.exitCode === null) await new Promise((res) => setTimeout(res, 20));
+    const r = runCli(["train", "grpo", "--config", file, "--out", out, "--resume"]);
+    assert.equal(r.status, 2, r.stderr);
+    assert.match(r.stderr, new RegExp(`run folder ${out} is in use by process ${child.pid}`));
+    assert.equal(r.stderr.trim().split("\n").length, 1, r.stderr);
+  } finally {
+    child.kill("SIGKILL");
+    await exited;
+  }
+});
+
+test("train and pretrain: an --out that is a file is a one-line error (exit 2)", () => {
+  const file = path.join(dir, "a-file");
+  fs.writeFileSync(file, "x");
+  const pretrainCfg = path.join(dir, "pretrain.json");
+  fs.writeFileSync(
+    pretrainCfg,
+    JSON.stringify({ model: { family: "llama", dModel: 16, nLayers: 1, nHeads: 2 }, steps: 2, warmupSteps: 1 }),
+  );
+  for (const argv of [
+    ["train", "grpo", "--config", writeConfig("grpo-file.json", grpoConfig), "--out", file],
+    ["pretrain", "--config", pretrainCfg, "--out", file],
+  ]) {
+    const r = runCli(argv);
+    assert.equal(r.status, 2, r.stderr);
+    assert.match(r.stderr, /is a file, not a folder; choose another output folder/);
+    assert.equal(r.stderr.trim().split("\n").length, 1, r.stderr);
+  }
+});
