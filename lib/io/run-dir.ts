@@ -87,7 +87,8 @@ export class RunDir {
     const lock = tryDirLock(lockDir);
     if ("holder" in lock) {
       throw new RftlabError(
-        `run folder ${dir} is in use by process ${lock.holder} (lock ${lockDir}); wait for that run to end or stop it, or choose another --out`,
+        `run folder ${dir} is in use by process ${lock.holder} (lock ${lockDir}); wait for that run to end or stop it, ` +
+          `or choose another --out (if process ${lock.holder} is no rftlab run, delete ${lockDir})`,
       );
     }
     const run = new RunDir(dir, lock);

@@ -3,11 +3,9 @@ import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
 import { initBackend } from "../../lib/tensor";
-import { createModel, resolveModelConfig, saveModel } from "../../lib/model";
-import { loadTokenizer, saveTokenizer } from "../../lib/io/tokenizer";
-import { bundledDatasetsDir } from "../../lib/io/corpus";
 import { wilson } from "../../lib/stats";
 import { tmpDir } from "../helpers/tmp";
+import { tinyModelFolder } from "../helpers/tiny-model";
 import { runCli } from "../helpers/cli";
 
 const dir = tmpDir("rftlab-eval-cli-");
@@ -16,23 +14,7 @@ const env = { RFTLAB_BACKEND: "wasm" };
 
 before(async () => {
   await initBackend("wasm");
-  const tokenizer = loadTokenizer(path.join(bundledDatasetsDir(), "tiny-tokenizer"));
-  const model = createModel(
-    resolveModelConfig({
-      family: "llama",
-      vocabSize: tokenizer.vocabSize,
-      dModel: 16,
-      nLayers: 1,
-      nHeads: 2,
-      nKvHeads: 1,
-      dFF: 32,
-      maxPositions: 64,
-    }),
-    { seed: 3 },
-  );
-  await saveModel(model, modelDir);
-  saveTokenizer(tokenizer, modelDir);
-  model.dispose();
+  await tinyModelFolder(modelDir);
 });
 
 test("eval <model folder> --json: the documented contract, Wilson interval of the accuracy", () => {

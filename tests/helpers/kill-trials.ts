@@ -8,10 +8,8 @@ import path from "node:path";
 import { spawn } from "node:child_process";
 import { createRng, type Rng } from "../../lib/base/random";
 import { openCheckpoint } from "../../lib/io/checkpoint";
-import { bundledDatasetsDir } from "../../lib/io/corpus";
-import { loadTokenizer, saveTokenizer } from "../../lib/io/tokenizer";
 import { isFinishedModelFolder } from "../../lib/io/pretrain-files";
-import { createModel, resolveModelConfig, saveModel } from "../../lib/model";
+import { tinyModelFolder } from "./tiny-model";
 
 const MAIN = path.join(__dirname, "..", "..", "lib", "cli", "main.js");
 
@@ -207,28 +205,6 @@ function comparableLog(out: string, log: string): string {
   const src = path.join(out, log);
   if (fs.existsSync(src)) fs.writeFileSync(file, logRows(src).join("\n"));
   return file;
-}
-
-/** A tiny random llama over the bundled tokenizer, saved as a model folder (what `rftlab train` fine-tunes). */
-async function tinyModelFolder(dir: string): Promise<string> {
-  const tokenizer = loadTokenizer(path.join(bundledDatasetsDir(), "tiny-tokenizer"));
-  const model = createModel(
-    resolveModelConfig({
-      family: "llama",
-      vocabSize: tokenizer.vocabSize,
-      dModel: 16,
-      nLayers: 1,
-      nHeads: 2,
-      nKvHeads: 1,
-      dFF: 32,
-      maxPositions: 64,
-    }),
-    { seed: 3 },
-  );
-  await saveModel(model, dir);
-  saveTokenizer(tokenizer, dir);
-  model.dispose();
-  return dir;
 }
 
 /** `rftlab train grpo` on a tiny random model: `steps` steps, a checkpoint every 2. */

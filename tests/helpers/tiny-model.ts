@@ -1,4 +1,7 @@
-import { createModel, resolveModelConfig, type ModelFamily, type Transformer } from "../../lib/model";
+import path from "node:path";
+import { createModel, resolveModelConfig, saveModel, type ModelFamily, type Transformer } from "../../lib/model";
+import { bundledDatasetsDir } from "../../lib/io/corpus";
+import { loadTokenizer, saveTokenizer } from "../../lib/io/tokenizer";
 import type { RewardFn } from "../../lib/rewards";
 
 /** A tiny random model for fast tests (deterministic per seed). */
@@ -17,6 +20,28 @@ export function tinyModel(family: ModelFamily = "llama", seed = 0, overrides: Re
     }),
     { seed },
   );
+}
+
+/** A tiny random llama over the bundled tokenizer saved as a model folder in `dir` (for CLI tests); returns `dir`. */
+export async function tinyModelFolder(dir: string): Promise<string> {
+  const tokenizer = loadTokenizer(path.join(bundledDatasetsDir(), "tiny-tokenizer"));
+  const model = createModel(
+    resolveModelConfig({
+      family: "llama",
+      vocabSize: tokenizer.vocabSize,
+      dModel: 16,
+      nLayers: 1,
+      nHeads: 2,
+      nKvHeads: 1,
+      dFF: 32,
+      maxPositions: 64,
+    }),
+    { seed: 3 },
+  );
+  await saveModel(model, dir);
+  saveTokenizer(tokenizer, dir);
+  model.dispose();
+  return dir;
 }
 
 /** A character-level codec over a 32-token alphabet, enough for reward functions in tests. */

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
 import { spawnSync } from "node:child_process";
-import { withDirLock } from "../../lib/io/dir-lock";
+import { tryDirLock, withDirLock } from "../../lib/io/dir-lock";
 import { tmpDir } from "../helpers/tmp";
 
 test("withDirLock: concurrent holders run one after the other and the lock is removed", async () => {
@@ -49,4 +49,19 @@ test("withDirLock: a live holder that never finishes gives a timeout error namin
     (e: Error) => e.message.includes(lock) && /delete that folder/.test(e.message),
   );
   fs.rmSync(lock, { recursive: true });
+});
+
+test("tryDirLock: a live holder is returned, not waited for; a lock folder without a pid (damaged) is taken over", () => {
+  const lock = path.join(tmpDir(), "run", ".lock");
+  const held = tryDirLock(lock);
+  assert.ok("release" in held);
+  assert.deepEqual(tryDirLock(lock), { holder: process.pid });
+  held.release();
+  fs.mkdirSync(lock);
+  fs.writeFileSync(path.join(lock, "junk"), "");
+  const taken = tryDirLock(lock);
+  assert.ok("release" in taken);
+  assert.equal(fs.readFileSync(path.join(lock, "pid"), "utf8"), String(process.pid));
+  taken.release();
+  assert.deepEqual(fs.readdirSync(path.dirname(lock)), [], "no temp folders left");
 });

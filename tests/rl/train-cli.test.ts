@@ -4,10 +4,8 @@ import fs from "node:fs";
 import path from "node:path";
 import { spawn, spawnSync } from "node:child_process";
 import { initBackend } from "../../lib/tensor";
-import { createModel, resolveModelConfig, saveModel } from "../../lib/model";
-import { loadTokenizer, saveTokenizer } from "../../lib/io/tokenizer";
-import { bundledDatasetsDir } from "../../lib/io/corpus";
 import { tmpDir } from "../helpers/tmp";
+import { tinyModelFolder } from "../helpers/tiny-model";
 
 const MAIN = path.resolve(__dirname, "..", "..", "lib", "cli", "main.js");
 const dir = tmpDir("rftlab-train-cli-");
@@ -25,23 +23,7 @@ function runCli(argv: string[]) {
 before(async () => {
   await initBackend(process.env.RFTLAB_BACKEND ?? "wasm");
   // A tiny random llama over the bundled tokenizer: enough for the CLI's plumbing.
-  const tokenizer = loadTokenizer(path.join(bundledDatasetsDir(), "tiny-tokenizer"));
-  const model = createModel(
-    resolveModelConfig({
-      family: "llama",
-      vocabSize: tokenizer.vocabSize,
-      dModel: 16,
-      nLayers: 1,
-      nHeads: 2,
-      nKvHeads: 1,
-      dFF: 32,
-      maxPositions: 64,
-    }),
-    { seed: 3 },
-  );
-  await saveModel(model, modelDir);
-  saveTokenizer(tokenizer, modelDir);
-  model.dispose();
+  await tinyModelFolder(modelDir);
 });
 
 function writeConfig(name: string, cfg: unknown): string {
