@@ -144,7 +144,7 @@ test("killed after a checkpoint and resumed, a run ends with the same metrics as
       config: { ...cfg, lr: 0.5 },
       options: { runDir: killed, resume: true },
     }),
-    /config differs in lr/,
+    /the run config differs from the saved one in lr: saved 0.01, now 0.5/,
   );
   await assert.rejects(
     grpoTrain({ model: tinyModel("llama", 13), tokenizer: charCodec, data, rewards, config: cfg, options: { runDir: full } }),
