@@ -1,4 +1,3 @@
-import { createHash } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import type { Command } from "./command";
@@ -100,18 +99,10 @@ function buildRewards(specs: TrainFileConfig["rewards"], task: string | undefine
   });
 }
 
-/**
- * The run's model, dataset and rewards as config.json saves them (with a hash of the rows, so an edited
- * JSONL file or task generator is noticed on resume). Paths are absolute: a resume may start elsewhere.
- */
-function runConfigOf(cfg: TrainFileConfig, base: string, rows: Record<string, unknown>[], rewards: WeightedReward[]) {
+/** The run's model and dataset as config.json saves them (absolute paths: a resume may start elsewhere); the trainer adds the rows' hash and the rewards. */
+function runConfigOf(cfg: TrainFileConfig, base: string) {
   const dataset = "jsonl" in cfg.dataset ? { jsonl: path.resolve(base, String(cfg.dataset.jsonl)) } : cfg.dataset;
-  return {
-    model: runModelName(cfg.model, base),
-    dataset,
-    rows: { count: rows.length, sha256: createHash("sha256").update(JSON.stringify(rows)).digest("hex") },
-    ...(rewards.length > 0 && { rewards: rewards.map((r) => ({ name: r.name, weight: r.weight })) }),
-  };
+  return { model: runModelName(cfg.model, base), dataset };
 }
 
 const train: Command = {
@@ -157,7 +148,7 @@ const train: Command = {
     const options = {
       runDir: out,
       resume: Boolean(args.flags.resume),
-      runConfig: runConfigOf(cfg, base, rows, rewards),
+      runConfig: runConfigOf(cfg, base),
       // model.json only once the folder is locked and its config checked: a refused run must not rewrite another's
       onOpen: (runDir: string) => recordRunModel(runDir, cfg.model, base),
       onStep: (s: number, m: StepMetrics) =>

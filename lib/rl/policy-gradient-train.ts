@@ -141,5 +141,5 @@ export async function policyGradientTrain(args: PolicyTrainArgs, objective: Poli
       tf.dispose([targets, inputs, oldLogp, refLogp ?? []]);
     }
   };
-  return runTrainer({ name: objective.name, config: cfg, trainable, optimizer, step, options: args.options });
+  return runTrainer({ name: objective.name, config: cfg, data, rewards, trainable, optimizer, step, options: args.options });
 }

@@ -1,24 +1,34 @@
+import { createHash } from "node:crypto";
 import path from "node:path";
 import { tf } from "../tensor/tf";
 import type { AdamW } from "../tensor/optim";
 import { RftlabError } from "../errors";
 import { RunDir, openCheckpoint, writeSafetensors, writeFileAtomic, readJsonFile } from "../io";
 import { runWriteError } from "../io/run-dir";
+import type { WeightedReward } from "../rewards";
 import type { RunLoopOptions, RunResult, StepMetrics, StepResult } from "./trainer-types";
 
 /**
  * A trainer's run: runLoop with the trainer's name and config recorded, its steps and checkpoint interval,
- * and the optimizer freed however the run ends (the trainers own their optimizer).
+ * and the optimizer freed however the run ends (the trainers own their optimizer). The training rows (as a
+ * hash) and the rewards' names and weights go into the run config, so a resume with other data is refused.
  */
 export async function runTrainer<C extends { steps: number; saveEvery: number }>(args: {
   name: string;
   config: C;
+  data: readonly unknown[];
+  rewards?: readonly WeightedReward[];
   trainable: Map<string, tf.Variable>;
   optimizer: AdamW;
   step: (step: number) => Promise<StepResult>;
   options?: RunLoopOptions;
 }): Promise<RunResult & { config: C }> {
-  const { name, config, optimizer } = args;
+  const { name, config, optimizer, rewards, options = {} } = args;
+  const runConfig = {
+    ...options.runConfig,
+    data: { rows: args.data.length, hash: createHash("sha256").update(JSON.stringify(args.data)).digest("hex").slice(0, 16) },
+    ...(rewards && { rewards: rewards.map((r) => ({ name: r.name, weight: r.weight ?? 1 })) }),
+  };
   try {
     const run = await runLoop({
       config: { trainer: name, ...config },
@@ -26,7 +36,7 @@ export async function runTrainer<C extends { steps: number; saveEvery: number }>
       trainable: args.trainable,
       optimizer,
       step: args.step,
-      options: { saveEvery: config.saveEvery, ...args.options },
+      options: { saveEvery: config.saveEvery, ...options, runConfig },
     });
     return { ...run, config };
   } finally {

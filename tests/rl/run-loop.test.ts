@@ -7,7 +7,8 @@ import { initBackend } from "../../lib/tensor/backend";
 import { AdamW } from "../../lib/tensor/optim";
 import { createRng } from "../../lib/base/random";
 import { RunDir } from "../../lib/io/run-dir";
-import { runLoop } from "../../lib/rl/run-loop";
+import { runLoop, runTrainer } from "../../lib/rl/run-loop";
+import type { WeightedReward } from "../../lib/rewards";
 import type { RunLoopOptions } from "../../lib/rl/trainer-types";
 import { failNthWrite } from "../helpers/disk-full";
 import { tmpDir } from "../helpers/tmp";
@@ -146,4 +147,30 @@ test("runLoop: runConfig is saved with the trainer's config; onOpen runs once th
     fakeRun({ runDir: dir, resume: true, runConfig: { dataset: { task: "mul" } } }),
     /differs .* run\.dataset\.task: saved "add", now "mul"/,
   );
+});
+
+test("runTrainer: the training rows (hashed) and the rewards are saved in the run config; a resume with others is refused", async () => {
+  const dir = path.join(root, "trainer");
+  const rewards = (weight: number): WeightedReward[] => [{ name: "one", fn: (ctx) => ctx.completions.map(() => 1), weight }];
+  const trainerRun = async (data: unknown[], weight: number, resume: boolean) => {
+    const w = tf.variable(tf.zeros([2]), true);
+    const trainable = new Map([["w", w]]);
+    try {
+      const optimizer = new AdamW(trainable);
+      const step = async () => ({ metrics: { loss: 0 } });
+      const config = { steps: 2, saveEvery: 1 };
+      const options = { runDir: dir, resume, runConfig: { model: "m" } };
+      return await runTrainer({ name: "fake", config, data, rewards: rewards(weight), trainable, optimizer, step, options });
+    } finally {
+      w.dispose();
+    }
+  };
+  await trainerRun([{ prompt: "a" }], 1, false);
+  const saved = JSON.parse(fs.readFileSync(path.join(dir, "config.json"), "utf8")).run;
+  assert.deepEqual(Object.keys(saved), ["model", "data", "rewards"]);
+  assert.equal(saved.data.rows, 1);
+  assert.deepEqual(saved.rewards, [{ name: "one", weight: 1 }]);
+  await assert.rejects(trainerRun([{ prompt: "b" }], 1, true), /run\.data\.hash: saved "[0-9a-f]{16}", now "[0-9a-f]{16}"/);
+  await assert.rejects(trainerRun([{ prompt: "a" }], 2, true), /run\.rewards: saved \[\{"name":"one","weight":1\}\], now/);
+  assert.equal((await trainerRun([{ prompt: "a" }], 1, true)).startStep, 2);
 });
