@@ -1,6 +1,7 @@
 // Kill -9 trials of issue 12: N random SIGKILLs during `rftlab train grpo` and during `rftlab pretrain` (tiny
 // configs), each resumed to the end and compared with an uninterrupted run. Prints one JSON report per kind:
-// kills, unreadable folders, duplicated and missing steps, results differing from the uninterrupted run.
+// kills, unreadable folders, duplicated and missing steps, results differing from the uninterrupted run,
+// temp files left behind.
 //
 //   nice -n 10 node dist/bench/kill-trials.js [--trials 30] [--seed 1] [--out /tmp/kill-trials]
 import fs from "node:fs";
@@ -21,7 +22,7 @@ async function main(): Promise<void> {
   for (const kind of [await trainKind(dir, 10), pretrainKind(dir, 12)]) {
     const t0 = Date.now();
     const r = await killTrials(kind, trials, dir, seed);
-    failures += r.unreadableFolders + r.duplicatedSteps + r.missingSteps + r.resultMismatches + r.failedResumes;
+    failures += r.unreadableFolders + r.duplicatedSteps + r.missingSteps + r.resultMismatches + r.failedResumes + r.leftoverTemps;
     console.log(JSON.stringify({ ...r, seconds: Math.round((Date.now() - t0) / 1000) }));
   }
   fs.rmSync(dir, { recursive: true, force: true });

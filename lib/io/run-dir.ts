@@ -13,7 +13,7 @@ export type RunLog = (typeof LOGS)[number];
 const TEMP = /\.(\d+)(\.[0-9a-z]+)?\.(tmp|stale)$/;
 
 /** Removes the temp files and folders in `dir` that were left by processes no longer running (kills, full disks). */
-function removeStaleTemps(dir: string): void {
+export function removeStaleTemps(dir: string): void {
   if (!fs.existsSync(dir)) return;
   for (const name of fs.readdirSync(dir)) {
     const pid = Number(TEMP.exec(name)?.[1]);

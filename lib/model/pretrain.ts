@@ -11,7 +11,7 @@ import { RunDir, openCheckpoint, readJsonFile, writeFileAtomic, writeSafetensors
 import { bundledDatasetsDir, readCorpus } from "../io/corpus";
 import { loadTokenizer, saveTokenizer, type Tokenizer } from "../io/tokenizer";
 import { finishRunFolder, isFinishedModelFolder } from "../io/pretrain-files";
-import { runWriteError } from "../io/run-dir";
+import { removeStaleTemps, runWriteError } from "../io/run-dir";
 import { MODEL_CONFIG_FIELDS, resolveModelConfig, type ModelConfig, type ModelFamily } from "./config";
 import { checkConfig } from "../base/strict-config";
 import { createModel } from "./create";
@@ -284,6 +284,7 @@ export async function pretrain(
 
   const runDir = await RunDir.open(path.join(out, "run"), config, { resume: opts.resume ?? false });
   try {
+    removeStaleTemps(out); // half-written model files of a run killed while finishing
     const latest = runDir.latest();
     const model = latest ? await loadModel(latest.dir) : createModel(modelConfig, { seed: config.seed });
     const opt = new AdamW(model.params, { weightDecay: config.weightDecay, beta1: config.beta1, beta2: config.beta2, noDecay: NO_DECAY });

@@ -130,6 +130,8 @@ export interface KillTrialReport {
   missingSteps: number;
   resultMismatches: number;
   failedResumes: number;
+  /** Temp files or folders (*.tmp, *.stale) still in the folder after the resumed run ended. */
+  leftoverTemps: number;
   problems: string[];
 }
 
@@ -152,6 +154,7 @@ export async function killTrials(kind: KillTrialKind, trials: number, dir: strin
     missingSteps: 0,
     resultMismatches: 0,
     failedResumes: 0,
+    leftoverTemps: 0,
     problems: [],
   };
   // A kill strikes a uniform moment within a uniform step (step 0: start-up), so steps, checkpoint writes and
@@ -187,6 +190,9 @@ export async function killTrials(kind: KillTrialKind, trials: number, dir: strin
       r.problems.push(`trial ${t}: the resume exited ${finished.code}`);
       continue;
     }
+    const temps = (fs.readdirSync(out, { recursive: true }) as string[]).filter((n) => /\.(tmp|stale)$/.test(n));
+    r.leftoverTemps += temps.length;
+    if (temps.length > 0) r.problems.push(`trial ${t}: temp files left: ${temps.join(", ")}`);
     const steps = logRows(path.join(out, "metrics.jsonl")).map((l) => JSON.parse(l).step as number);
     r.duplicatedSteps += steps.length - new Set(steps).size;
     r.missingSteps += Array.from({ length: kind.steps }, (_, i) => i + 1).filter((s) => !steps.includes(s)).length;

@@ -149,9 +149,13 @@ test("a killed run resumes from its checkpoint bit for bit: same metrics, same w
   );
   assert.ok(fs.existsSync(path.join(killedOut, "run", "checkpoints", "step-000004")));
   await assert.rejects(pretrain(SMALL, { out: killedOut }), /already holds a run .* resume/);
+  // What a kill while writing the final model leaves behind (pid 2^22 + 1: above Linux's pid_max, never running).
+  const halfWritten = path.join(killedOut, "model.safetensors.4194305.lq2x.tmp");
+  fs.writeFileSync(halfWritten, "partial");
   const resumed = await pretrain(SMALL, { out: killedOut, resume: true });
   resumed.model.dispose();
   assert.equal(resumed.resumedFrom, 4);
+  assert.equal(fs.existsSync(halfWritten), false, "a dead process's temp file is removed");
   assert.deepEqual(resultOf(killedOut), resultOf(path.join(dir, "whole")));
 });
 
