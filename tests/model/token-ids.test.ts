@@ -54,15 +54,16 @@ describe("tokenIds: forward range-checks without reading ids back", () => {
   test("an out-of-range id made by tokenIds or sliced from it still gives forward's error with its position", () => {
     const m = model();
     const ids = tokenIds([1, 2, 11, 3], [2, 2]);
-    const expected = (e: Error) => e instanceof RftlabError && /token id 11 at \[1, 0\] is outside \[0, vocabSize = 11\)/.test(e.message);
+    const expected = (e: Error) =>
+      e instanceof RftlabError && /token id 11 in ids at \[1, 0\] is outside \[0, vocabSize = 11\)/.test(e.message);
     assert.throws(() => m.forward(ids), expected);
     const row = sliceTokenIds(ids, [1, 0], [1, -1]);
     assert.throws(
       () => m.forward(row),
-      (e: Error) => e instanceof RftlabError && /token id 11 at \[0, 0\]/.test(e.message),
+      (e: Error) => e instanceof RftlabError && /token id 11 in ids at \[0, 0\]/.test(e.message),
     );
     const negative = tokenIds([-1, 2], [1, 2]);
-    assert.throws(() => m.forward(negative), /token id -1 at \[0, 0\] is outside/);
+    assert.throws(() => m.forward(negative), /token id -1 in ids at \[0, 0\] is outside/);
     // A range recorded against one model does not vouch for a smaller vocabulary.
     const small = createModel(
       resolveModelConfig({ family: "llama", vocabSize: 4, dModel: 8, nLayers: 1, nHeads: 2, nKvHeads: 1, dFF: 16, maxPositions: 16 }),
@@ -70,7 +71,7 @@ describe("tokenIds: forward range-checks without reading ids back", () => {
     );
     const ok = tokenIds([1, 9], [1, 2]);
     tf.dispose(m.forward(ok));
-    assert.throws(() => small.forward(ok), /token id 9 at \[0, 1\] is outside \[0, vocabSize = 4\)/);
+    assert.throws(() => small.forward(ok), /token id 9 in ids at \[0, 1\] is outside \[0, vocabSize = 4\)/);
     tf.dispose([ids, row, negative, ok]);
     m.dispose();
     small.dispose();
