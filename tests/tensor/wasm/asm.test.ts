@@ -120,7 +120,7 @@ describe("kernel modules are byte-identical to the recorded ones", () => {
     [
       "update count",
       () => floats.flatMap((b) => casts.flatMap((cb) => floats.flatMap((t) => casts.map((ct) => countModuleBytes(b, cb, t, ct))))),
-      "056151d8228110a29bac8bd4050b7ee755a60b1be1c05d2b818b1f23b53a33ae",
+      "acf5eff78f48080684437c826832368b07c36c32cda89e67a50b82e59650d1ce", // since the NaN-Δ count (issue 12)
     ],
   ];
   for (const [what, build, expected] of cases) test(what, () => assert.equal(sha(build()), expected));
