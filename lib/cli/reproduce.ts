@@ -1,6 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
-import { spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
+import os from "node:os";
 import type { Command } from "./command";
 import { emit, formatTable, UsageError } from "./command";
 import { writeFileAtomic } from "../io";
@@ -41,6 +42,13 @@ const reproduce: Command = {
     out: { type: "string", help: "output folder", default: path.join("out", "reproduce") },
     dir: { type: "string", help: "folder of notebooks to run", default: NOTEBOOKS },
     timeout: { type: "number", help: "seconds one cell may run", default: 3600, integer: true, min: 1 },
+    jobs: {
+      type: "number",
+      help: "notebooks run at once, each in its own kernel (a kernel computes on one core); default: the CPU count",
+      default: os.availableParallelism(),
+      integer: true,
+      min: 1,
+    },
     json: { type: "boolean", help: "print JSON" },
   },
   async run(args) {
@@ -57,14 +65,13 @@ const reproduce: Command = {
     const env: NodeJS.ProcessEnv = { ...process.env, JUPYTER_PATH: jupyterPath, PYDEVD_DISABLE_FILE_VALIDATION: "1" };
     if (args.flags.fast) env.RFTLAB_FAST = "1";
 
-    const runs: NotebookRun[] = [];
-    for (const file of notebooks) {
+    const runs = await mapPool(notebooks, Number(args.flags.jobs), async (file) => {
       const run = await runNotebook(python, file, out, Number(args.flags.timeout), env);
-      runs.push(run);
       process.stderr.write(
         `${run.status === "ok" ? "ok    " : "FAILED"} ${run.notebook}  ${run.seconds.toFixed(1)} s  ${run.figures.length} figure(s)\n`,
       );
-    }
+      return run;
+    });
     const claims: CollectedClaim[] = runs.flatMap((r) => r.claims.map((c) => ({ notebook: r.notebook, ...c })));
     await writeFileAtomic(path.join(out, "claims.json"), JSON.stringify(claims, null, 2) + "\n");
     await writeFileAtomic(path.join(out, "index.html"), indexHtml(runs, claims, Boolean(args.flags.fast)));
@@ -116,18 +123,49 @@ async function runNotebook(python: string, file: string, out: string, timeout: n
   const name = path.basename(file);
   const executed = path.join(out, "notebooks", name);
   fs.mkdirSync(path.dirname(executed), { recursive: true });
-  const r = spawnSync(python, [RUNNER, file, executed, KERNEL_NAME, String(timeout)], { env, encoding: "utf8", maxBuffer: 1 << 28 });
-  const last = r.stdout?.trim().split("\n").pop() ?? "";
+  const r = await runProcess(python, [RUNNER, file, executed, KERNEL_NAME, String(timeout)], env);
+  const last = r.stdout.trim().split("\n").pop() ?? "";
   let result: Pick<NotebookRun, "status" | "cell" | "ename" | "evalue" | "seconds">;
   try {
     result = JSON.parse(last);
   } catch {
-    const why = (r.error?.message ?? r.stderr ?? "").trim().split("\n").slice(-5).join("\n");
+    const why = (r.error ?? r.stderr).trim().split("\n").slice(-5).join("\n");
     result = { status: "failed", cell: null, ename: "RunnerError", evalue: `${RUNNER} exited ${r.status}: ${why}`, seconds: 0 };
   }
   const nb = fs.existsSync(executed) ? (JSON.parse(fs.readFileSync(executed, "utf8")) as ExecutedNotebook) : { cells: [] };
   const figures = await extractFigures(nb, executed, path.join(out, "figures"));
   return { notebook: name, ...result, executed, figures, claims: extractClaims(nb) };
+}
+
+/** Runs `work` over `items` with at most `jobs` at once; results keep the items' order. */
+async function mapPool<T, R>(items: T[], jobs: number, work: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      results[i] = await work(items[i]);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(jobs, items.length) }, worker));
+  return results;
+}
+
+function runProcess(
+  cmd: string,
+  argv: string[],
+  env: NodeJS.ProcessEnv,
+): Promise<{ status: number | null; stdout: string; stderr: string; error: string | null }> {
+  return new Promise((resolve) => {
+    const child = spawn(cmd, argv, { env, stdio: ["ignore", "pipe", "pipe"] });
+    const stdout: Buffer[] = [];
+    const stderr: Buffer[] = [];
+    child.stdout.on("data", (b: Buffer) => stdout.push(b));
+    child.stderr.on("data", (b: Buffer) => stderr.push(b));
+    const text = (bs: Buffer[]) => Buffer.concat(bs).toString("utf8");
+    child.on("error", (e) => resolve({ status: null, stdout: text(stdout), stderr: text(stderr), error: e.message }));
+    child.on("close", (status) => resolve({ status, stdout: text(stdout), stderr: text(stderr), error: null }));
+  });
 }
 
 type ExecutedNotebook = { cells: { outputs?: { data?: Record<string, unknown> }[] }[] };

@@ -44,7 +44,7 @@ test("reproduce writes executed notebooks, PNGs and an index, and names the fail
   process.stdout.write = (() => true) as typeof writeOut;
   let code: number;
   try {
-    code = await main(["reproduce", "--dir", dir, "--out", out, "--fast", "--json"]);
+    code = await main(["reproduce", "--dir", dir, "--out", out, "--fast", "--json", "--jobs", "2"]);
   } finally {
     process.stderr.write = writeErr;
     process.stdout.write = writeOut;
