@@ -6,7 +6,7 @@ import type { Command } from "./command";
 import { emit, formatTable, UsageError } from "./command";
 import { writeFileAtomic } from "../io";
 import { CLAIMS_MIME, type Claim } from "../stats";
-import { claimsTableBundle } from "../display";
+import { indexHtml, resultsMarkdown, runMeta } from "./reproduce-report";
 import { installKernelspec, KERNEL_NAME } from "./kernelspec";
 
 /** Where the package keeps its curated notebooks and their runner (next to dist/). */
@@ -65,6 +65,7 @@ const reproduce: Command = {
     const env: NodeJS.ProcessEnv = { ...process.env, JUPYTER_PATH: jupyterPath, PYDEVD_DISABLE_FILE_VALIDATION: "1" };
     if (args.flags.fast) env.RFTLAB_FAST = "1";
 
+    const started = Date.now();
     const runs = await mapPool(notebooks, Number(args.flags.jobs), async (file) => {
       const run = await runNotebook(python, file, out, Number(args.flags.timeout), env);
       process.stderr.write(
@@ -74,7 +75,9 @@ const reproduce: Command = {
     });
     const claims: CollectedClaim[] = runs.flatMap((r) => r.claims.map((c) => ({ notebook: r.notebook, ...c })));
     await writeFileAtomic(path.join(out, "claims.json"), JSON.stringify(claims, null, 2) + "\n");
-    await writeFileAtomic(path.join(out, "index.html"), indexHtml(runs, claims, Boolean(args.flags.fast)));
+    const meta = runMeta({ fast: Boolean(args.flags.fast), jobs: Number(args.flags.jobs), seconds: (Date.now() - started) / 1000 });
+    await writeFileAtomic(path.join(out, "index.html"), indexHtml(runs, claims, meta));
+    await writeFileAtomic(path.join(out, "RESULTS.md"), resultsMarkdown(runs, claims, meta));
 
     emit(
       Boolean(args.flags.json),
@@ -196,28 +199,4 @@ async function extractFigures(nb: ExecutedNotebook, executed: string, dir: strin
     }
   }
   return written;
-}
-
-function indexHtml(runs: NotebookRun[], claims: CollectedClaim[], fast: boolean): string {
-  const esc = (s: string) => s.replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c] as string);
-  const rel = (p: string) => esc(path.basename(path.dirname(p)) + "/" + path.basename(p));
-  const rows = runs.map((r) => {
-    const status = r.status === "ok" ? "ok" : `failed at cell ${r.cell ?? "?"}: ${esc(`${r.ename}: ${r.evalue}`)}`;
-    const figs = r.figures
-      .map((f) => `<a href="${rel(f)}"><img src="${rel(f)}" alt="${esc(path.basename(f))}" height="120"></a>`)
-      .join(" ");
-    return `<tr class="${r.status}"><td><a href="${rel(r.executed)}">${esc(r.notebook)}</a></td><td>${status}</td><td>${r.seconds.toFixed(1)} s</td><td>${figs}</td></tr>`;
-  });
-  return `<!doctype html>
-<html><head><meta charset="utf-8"><title>rftlab reproduce</title>
-<style>body{font-family:sans-serif}td,th{padding:4px 10px;text-align:left;vertical-align:top}tr.failed td{color:#b00}</style></head>
-<body><h1>rftlab reproduce</h1>
-<p>${new Date().toISOString()}${fast ? " (fast mode: RFTLAB_FAST=1)" : ""}, node ${process.versions.node}</p>
-<h2>Claims</h2>
-${claims.length ? claimsTableBundle(claims)["text/html"] : "<p>No notebook recorded a claim.</p>"} <p>Also as <a href="claims.json">claims.json</a>.</p>
-<h2>Notebooks</h2>
-<table><tr><th>notebook</th><th>status</th><th>duration</th><th>figures</th></tr>
-${rows.join("\n")}
-</table></body></html>
-`;
 }

@@ -25,15 +25,36 @@ export function claimRows(claims: readonly (Claim & { notebook?: string })[]): R
   }));
 }
 
-/** HTML and text table of claims (every row shown, long cells kept). */
-export function claimsTableBundle(claims: readonly (Claim & { notebook?: string })[], title?: string): MimeBundle {
+/** `n claims (a reproduced, b not reproduced, c inconclusive)`. */
+export function claimCounts(claims: readonly Claim[]): string {
   const counts = ["reproduced", "not reproduced", "inconclusive"]
     .map((v) => `${claims.filter((c) => c.verdict === v).length} ${v}`)
     .join(", ");
+  return `${claims.length} (${counts})`;
+}
+
+/** Claims as a GitHub-flavoured markdown table (the same columns as claimRows; `|` escaped, verdicts bold). */
+export function claimsMarkdown(claims: readonly (Claim & { notebook?: string })[]): string {
+  const rows = claimRows(claims);
+  if (rows.length === 0) return "No claims.\n";
+  const cols = Object.keys(rows[0]);
+  const cell = (s: string) => s.replace(/\|/g, "\\|").replace(/\s*\n\s*/g, " ");
+  const line = (cells: string[]) => `| ${cells.join(" | ")} |`;
+  return (
+    [
+      line(cols),
+      line(cols.map(() => "---")),
+      ...rows.map((r) => line(cols.map((c) => (c === "verdict" ? `**${r[c]}**` : cell(r[c]))))),
+    ].join("\n") + "\n"
+  );
+}
+
+/** HTML and text table of claims (every row shown, long cells kept). */
+export function claimsTableBundle(claims: readonly (Claim & { notebook?: string })[], title?: string): MimeBundle {
   return tableBundle(claimRows(claims), {
     maxRows: Math.max(1, claims.length),
     maxCellChars: 400,
-    title: title ?? `Claims: ${claims.length} (${counts})`,
+    title: title ?? `Claims: ${claimCounts(claims)}`,
   });
 }
 

@@ -26,7 +26,7 @@ export { tableBundle, installTableDisplay, formatCell } from "./table";
 export type { TableDisplayOptions } from "./table";
 export type { Row as TableRow, TableInput } from "./tabular";
 export { summaryBundle, summaryDisplay } from "./summary";
-export { claimsTable, claimsTableBundle, claimRows } from "./claims";
+export { claimsTable, claimsTableBundle, claimRows, claimsMarkdown, claimCounts } from "./claims";
 export { progress, progressMode } from "./progress";
 export type { Progress, ProgressOptions, ProgressInfo, ProgressMode } from "./progress";
 export { houseTemplate } from "./theme";

@@ -77,4 +77,16 @@ test("reproduce writes executed notebooks, PNGs and an index, and names the fail
     { notebook: "01-draw.ipynb", id: "gain", paper: "arXiv:0000.00001", verdict: "reproduced", measured: "gain" },
   );
   assert.ok(html.indexOf("training helps") < html.indexOf("01-draw.ipynb</a>"), "the claims table comes before the notebooks table");
+
+  // RESULTS.md: the run's facts, each notebook's status and every claim, as committed for full mode.
+  const md = fs.readFileSync(path.join(out, "RESULTS.md"), "utf8");
+  assert.match(md, /^# rftlab reproduce: fast-mode results$/m);
+  assert.match(md, /^- Commit: ([0-9a-f]{40}(-dirty)?|unknown \(not a git checkout\))$/m);
+  assert.match(md, /^- Command: `rftlab reproduce --fast --jobs 2`/m);
+  assert.match(md, /^\| 02-broken\.ipynb \| failed at cell 2: Error: broken on purpose \| [0-9.]+ \| 0 \|$/m);
+  assert.match(md, /^## Claims: 1 \(1 reproduced, 0 not reproduced, 0 inconclusive\)$/m);
+  assert.match(
+    md,
+    /^\| 01-draw\.ipynb \| arXiv:0000\.00001 \| gain \| training helps \| gain 0\.75 \[[0-9.]+, [0-9.]+\] \| \*\*reproduced\*\* \| /m,
+  );
 });

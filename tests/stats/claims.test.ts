@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { Claims, intervalVerdict, gainAboveSe, requirePrecondition, PreconditionError, wilson, meanCI, CLAIMS_MIME } from "../../lib/stats";
-import { claimsTable } from "../../lib/display";
+import { claimsMarkdown, claimsTable } from "../../lib/display";
 import { displayBundle } from "../../lib/display/sink";
 
 const ci = (lo: number, hi: number) => ({ estimate: (lo + hi) / 2, lo, hi, level: 0.95, method: "test" });
@@ -96,4 +96,14 @@ test("claimsTable: a table for the reader and the claims as machine-readable JSO
   assert.match(text, /^Claims: 1 \(1 reproduced, 0 not reproduced, 0 inconclusive\)/);
   assert.match(text, /acc 0\.75 \[0\.598, 0\.858\]/);
   assert.match(String(bundle["text/html"]), /accuracy above chance/);
+});
+
+test("claimsMarkdown: one row per claim, pipes and newlines escaped, verdict in bold", () => {
+  const claims = new Claims("arXiv:1");
+  claims.check({ id: "a", statement: "x | y\nz", measured: { d: ci(0.2, 0.4) }, on: "d", claimed: { above: 0.1 } });
+  const md = claimsMarkdown(claims.list).trimEnd().split("\n");
+  assert.equal(md.length, 3);
+  assert.equal(md[0], "| paper | claim | statement | measured | verdict | reason |");
+  assert.equal(md[2], "| arXiv:1 | a | x \\| y z | d 0.3 [0.2, 0.4] | **reproduced** | d: 95% CI [0.2, 0.4] lies above 0.1 (claimed > 0.1) |");
+  assert.equal(claimsMarkdown([]), "No claims.\n");
 });
