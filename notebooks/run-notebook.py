@@ -2,11 +2,13 @@
 
 Usage: /usr/bin/python3 run-notebook.py IN.ipynb OUT.ipynb KERNEL_NAME TIMEOUT_SECONDS
 Writes the executed notebook (also when a cell fails) and prints one JSON line:
-{"status": "ok" | "failed", "cell": 1-based index of the failing cell or null, "ename", "evalue", "seconds"}.
+{"status": "ok" | "failed", "cell": 1-based index of the failing cell or null, "ename", "evalue", "seconds", "cpu_seconds"}
+(cpu_seconds: the kernel's CPU time, so a run's cost can be read apart from the machine's load).
 The kernel runs in the notebook's folder, as in Jupyter.
 """
 import json
 import os
+import resource
 import sys
 import time
 
@@ -49,6 +51,9 @@ def main():
         lines = str(e).strip().splitlines()
         result.update(status="failed", ename=type(e).__name__, evalue=lines[-1] if lines else "")
     result["seconds"] = round(time.time() - start, 3)
+    # The kernel is this process's child, reaped when the client shuts it down.
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    result["cpu_seconds"] = round(children.ru_utime + children.ru_stime, 3)
     if result["status"] == "failed":
         result["cell"] = failing_cell(nb)
     nbformat.write(nb, dst)

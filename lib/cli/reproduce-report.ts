@@ -39,22 +39,26 @@ function metaLine(m: RunMeta): string {
 
 /** The claims report committed as notebooks/RESULTS.md: run facts, notebook times, every claim with its verdict. */
 export function resultsMarkdown(runs: NotebookRun[], claims: CollectedClaim[], m: RunMeta): string {
+  const cpuTotal = runs.reduce((sum, r) => sum + (r.cpuSeconds ?? 0), 0);
   const notebooks = runs.map((r) => {
     const status = r.status === "ok" ? "ok" : `failed at cell ${r.cell ?? "?"}: ${r.ename}: ${r.evalue}`;
     const own = claims.filter((c) => c.notebook === r.notebook);
-    return `| ${r.notebook} | ${status.replace(/\|/g, "\\|")} | ${r.seconds.toFixed(1)} | ${own.length ? claimCounts(own) : "0"} |`;
+    const cpu = r.cpuSeconds === null ? "–" : r.cpuSeconds.toFixed(1);
+    return `| ${r.notebook} | ${status.replace(/\|/g, "\\|")} | ${r.seconds.toFixed(1)} | ${cpu} | ${own.length ? claimCounts(own) : "0"} |`;
   });
   return `# rftlab reproduce: ${m.fast ? "fast" : "full"}-mode results
 
 - Date: ${m.date}
 - Commit: ${m.commit ?? "unknown (not a git checkout)"}
 - Machine: ${m.machine}; node ${m.node}
-- Command: \`rftlab reproduce${m.fast ? " --fast" : ""} --jobs ${m.jobs}\` (${m.jobs} notebook(s) at once, each kernel on one core); ${(m.seconds / 60).toFixed(1)} min wall in all
+- Command: \`rftlab reproduce${m.fast ? " --fast" : ""} --jobs ${m.jobs}\` (${m.jobs} notebook(s) at once, each kernel on one core); ${(m.seconds / 60).toFixed(1)} min wall in all, ${(cpuTotal / 60).toFixed(1)} min of kernel CPU
 
 ## Notebooks
 
-| notebook | status | seconds | claims |
-|---|---|---|---|
+Wall seconds follow the machine's load; CPU seconds are the kernel's own (user + system).
+
+| notebook | status | wall s | CPU s | claims |
+|---|---|---|---|---|
 ${notebooks.join("\n")}
 
 ## Claims: ${claimCounts(claims)}

@@ -21,6 +21,8 @@ export interface NotebookRun {
   ename: string | null;
   evalue: string | null;
   seconds: number;
+  /** The kernel's CPU time (user + system), null when the runner could not say. */
+  cpuSeconds: number | null;
   executed: string;
   figures: string[];
   /** The claims the notebook displayed (its CLAIMS_MIME outputs), in order. */
@@ -128,12 +130,14 @@ async function runNotebook(python: string, file: string, out: string, timeout: n
   fs.mkdirSync(path.dirname(executed), { recursive: true });
   const r = await runProcess(python, [RUNNER, file, executed, KERNEL_NAME, String(timeout)], env);
   const last = r.stdout.trim().split("\n").pop() ?? "";
-  let result: Pick<NotebookRun, "status" | "cell" | "ename" | "evalue" | "seconds">;
+  let result: Pick<NotebookRun, "status" | "cell" | "ename" | "evalue" | "seconds" | "cpuSeconds">;
   try {
-    result = JSON.parse(last);
+    const { cpu_seconds, ...rest } = JSON.parse(last);
+    result = { ...rest, cpuSeconds: typeof cpu_seconds === "number" ? cpu_seconds : null };
   } catch {
     const why = (r.error ?? r.stderr).trim().split("\n").slice(-5).join("\n");
-    result = { status: "failed", cell: null, ename: "RunnerError", evalue: `${RUNNER} exited ${r.status}: ${why}`, seconds: 0 };
+    const evalue = `${RUNNER} exited ${r.status}: ${why}`;
+    result = { status: "failed", cell: null, ename: "RunnerError", evalue, seconds: 0, cpuSeconds: null };
   }
   const nb = fs.existsSync(executed) ? (JSON.parse(fs.readFileSync(executed, "utf8")) as ExecutedNotebook) : { cells: [] };
   const figures = await extractFigures(nb, executed, path.join(out, "figures"));

@@ -83,7 +83,9 @@ test("reproduce writes executed notebooks, PNGs and an index, and names the fail
   assert.match(md, /^# rftlab reproduce: fast-mode results$/m);
   assert.match(md, /^- Commit: ([0-9a-f]{40}(-dirty)?|unknown \(not a git checkout\))$/m);
   assert.match(md, /^- Command: `rftlab reproduce --fast --jobs 2`/m);
-  assert.match(md, /^\| 02-broken\.ipynb \| failed at cell 2: Error: broken on purpose \| [0-9.]+ \| 0 \|$/m);
+  assert.match(md, /^\| 02-broken\.ipynb \| failed at cell 2: Error: broken on purpose \| [0-9.]+ \| [0-9.]+ \| 0 \|$/m);
+  const cpu = Number(/^\| 01-draw\.ipynb \| ok \| [0-9.]+ \| ([0-9.]+) \|/m.exec(md)?.[1]);
+  assert.ok(cpu > 0, `the kernel's CPU seconds are recorded: ${cpu}`);
   assert.match(md, /^## Claims: 1 \(1 reproduced, 0 not reproduced, 0 inconclusive\)$/m);
   assert.match(
     md,
