@@ -104,6 +104,9 @@ test("claimsMarkdown: one row per claim, pipes and newlines escaped, verdict in 
   const md = claimsMarkdown(claims.list).trimEnd().split("\n");
   assert.equal(md.length, 3);
   assert.equal(md[0], "| paper | claim | statement | measured | verdict | reason |");
-  assert.equal(md[2], "| arXiv:1 | a | x \\| y z | d 0.3 [0.2, 0.4] | **reproduced** | d: 95% CI [0.2, 0.4] lies above 0.1 (claimed > 0.1) |");
+  assert.equal(
+    md[2],
+    "| arXiv:1 | a | x \\| y z | d 0.3 [0.2, 0.4] | **reproduced** | d: 95% CI [0.2, 0.4] lies above 0.1 (claimed > 0.1) |",
+  );
   assert.equal(claimsMarkdown([]), "No claims.\n");
 });
