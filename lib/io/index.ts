@@ -17,3 +17,5 @@ export { trainByteLevelBpe, resolveBpeTrainConfig, DEFAULT_BPE_TRAIN_CONFIG } fr
 export type { BpeTrainConfig, TokenizerJson } from "./tokenizer-train";
 export { bundledDatasetsDir, readCorpus, writeCorpus } from "./corpus";
 export type { CorpusFiles } from "./corpus";
+export { readRunLayout } from "./run-layout";
+export type { RunLayout, RunCheckpoint, RunProblem, RunEngine, RunLayoutOptions } from "./run-layout-types";
