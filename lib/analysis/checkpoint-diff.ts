@@ -25,6 +25,9 @@ export interface CheckpointDiffRow extends SparsityRow {
   /** Stored dtype in base (and in tuned when they differ: "BF16→F32"). */
   dtype: string;
   shape: number[];
+  /** ‖θ₁ − θ₀‖_F and ‖θ₀‖_F of the values as compared (with `norms: true`, on compared rows only). */
+  deltaNorm?: number;
+  baseNorm?: number;
 }
 
 export interface CheckpointDiffConfig extends SparsityConfig {
@@ -32,6 +35,8 @@ export interface CheckpointDiffConfig extends SparsityConfig {
   chunkBytes: number;
   /** Called before each tensor (progress reporting). */
   onTensor?: (name: string, index: number, total: number) => void;
+  /** Also sum squares for the relative update norm ‖Δ‖/‖θ₀‖ (rows get deltaNorm/baseNorm; a JS pass per chunk). */
+  norms?: boolean;
 }
 
 /**
@@ -49,8 +54,8 @@ export const DEFAULT_CHECKPOINT_DIFF_CONFIG: Readonly<Omit<CheckpointDiffConfig,
 export interface CheckpointDiffResult {
   /** One row per tensor name present in either checkpoint (buffers skipped), base order first. */
   rows: CheckpointDiffRow[];
-  /** Pooled over the compared tensors (status ok or dtype-mismatch). */
-  overall: SparsityRow;
+  /** Pooled over the compared tensors (status ok or dtype-mismatch); deltaNorm/baseNorm with `norms: true`. */
+  overall: SparsityRow & { deltaNorm?: number; baseNorm?: number };
   bytesRead: number;
   seconds: number;
   /** bytesRead / seconds, bytes per second. */
@@ -68,6 +73,8 @@ interface Pair {
   base: CountSide;
   tuned: CountSide;
   counts: UpdateCounts;
+  /** Σ Δ², Σ θ₀² (with cfg.norms). */
+  squares: { delta2: number; base2: number };
 }
 
 /** Entries [start, start + count) of pairs[pair]. */
@@ -132,6 +139,11 @@ async function countPairs(
       p.counts.unchanged += c.unchanged;
       p.counts.exactZero += c.exactZero;
       p.counts.nanDelta += c.nanDelta;
+      if (cfg.norms) {
+        const q = counter.sumSquares(i % SLOTS, job.count, p.base, p.tuned);
+        p.squares.delta2 += q.delta2;
+        p.squares.base2 += q.base2;
+      }
       bytes += job.count * (item(p.b) + item(p.t));
     }
   } finally {
@@ -171,7 +183,7 @@ export async function diffCheckpoints(
     if (!t) return mismatchRow(b.name, "missing-in-tuned", b);
     if (t.shape.join("x") !== b.shape.join("x")) return { ...mismatchRow(b.name, "shape-mismatch", b, t), shape: [...b.shape] };
     const side = (i: TensorInfo) => ({ dtype: i.dtype, cast: castFor(i.dtype, cfg.precision) });
-    return { b, t, base: side(b), tuned: side(t), counts: emptyCounts() };
+    return { b, t, base: side(b), tuned: side(t), counts: emptyCounts(), squares: { delta2: 0, base2: 0 } };
   });
   entries.push(...extra.map((t) => mismatchRow(t.name, "missing-in-base", t)));
   const isPair = (e: CheckpointDiffRow | Pair): e is Pair => "counts" in e;
@@ -190,18 +202,21 @@ export async function diffCheckpoints(
   const rows = entries.map((e): CheckpointDiffRow => {
     if (!isPair(e)) return e;
     const status: DiffStatus = e.t.dtype === e.b.dtype ? "ok" : "dtype-mismatch";
-    return {
+    const row: CheckpointDiffRow = {
       ...sparsityRow(e.b.name, e.counts),
       status,
       dtype: status === "ok" ? e.b.dtype : `${e.b.dtype}→${e.t.dtype}`,
       shape: [...e.b.shape],
     };
+    return cfg.norms ? { ...row, deltaNorm: Math.sqrt(e.squares.delta2), baseNorm: Math.sqrt(e.squares.base2) } : row;
   });
   const seconds = Number(process.hrtime.bigint() - start) / 1e9;
   const compared = rows.filter((r) => r.status === "ok" || r.status === "dtype-mismatch");
+  const overall = sparsityRow("overall", poolCounts(compared));
+  const pooled = (k: "deltaNorm" | "baseNorm") => Math.sqrt(compared.reduce((a, r) => a + (r[k] ?? 0) ** 2, 0));
   return {
     rows,
-    overall: sparsityRow("overall", poolCounts(compared)),
+    overall: cfg.norms ? { ...overall, deltaNorm: pooled("deltaNorm"), baseNorm: pooled("baseNorm") } : overall,
     bytesRead,
     seconds,
     throughput: seconds > 0 ? bytesRead / seconds : 0,

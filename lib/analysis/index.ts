@@ -95,6 +95,16 @@ export { moduleSensitivity } from "./module-sensitivity";
 export type { SensitivityRow } from "./module-sensitivity";
 export { diffCheckpoints, DEFAULT_CHECKPOINT_DIFF_CONFIG } from "./checkpoint-diff";
 export type { CheckpointDiffRow, CheckpointDiffConfig, CheckpointDiffResult, DiffStatus } from "./checkpoint-diff";
+export { weightTrajectory, trajectorySummary, resolveTrajectoryConfig, DEFAULT_TRAJECTORY_CONFIG } from "./trajectory";
+export type {
+  TrajectoryConfig,
+  TrajectoryInput,
+  TrajectoryCheckpoint,
+  TrajectoryProblem,
+  TrajectoryResult,
+  TrajectoryCache,
+  TrajectoryOptions,
+} from "./trajectory";
 export {
   plantedLlamaTensors,
   plantedLlamaLayout,

@@ -71,7 +71,7 @@ export function countUpdates(base: Float32Array, tuned: Float32Array, tol: numbe
 
 let bf16Table: Float32Array | null = null;
 /** All 65536 bf16 bit patterns as float32 (exact: bf16 is the top half of an f32). */
-function bf16Lut(): Float32Array {
+export function bf16Lut(): Float32Array {
   if (!bf16Table) {
     const bits = new Uint32Array(65536);
     for (let i = 0; i < 65536; i++) bits[i] = i << 16;

@@ -5,7 +5,7 @@ import { warnOnce } from "../errors";
 import { decodeToFloat32 } from "../io/decode";
 import { SAFETENSORS_ITEM_SIZE, type SafetensorsDtype } from "../io/safetensors-format";
 import { roundToPrecision } from "../tensor/dtype";
-import { countUpdates, countUpdatesBf16, type DiffPrecision, type UpdateCounts } from "./sparsity";
+import { bf16Lut, countUpdates, countUpdatesBf16, type DiffPrecision, type UpdateCounts } from "./sparsity";
 import { countModule, type DiffCast, type StoredFloat, STORED_ITEM } from "./update-count-simd";
 
 /** Rounding needed to compare values stored as `dtype` at `precision` (null when the values are unchanged by it). */
@@ -94,17 +94,51 @@ export class UpdateCounter {
 
   /** The scalar definition: decode, round, countUpdates (bf16 pairs on bit patterns). */
   private countJs(slot: number, n: number, base: CountSide, tuned: CountSide, tol: number): UpdateCounts {
-    const raw = (side: 0 | 1, d: SafetensorsDtype) => new Uint8Array(this.memory, this.offset(slot, side), n * SAFETENSORS_ITEM_SIZE[d]);
     if (base.dtype === "BF16" && tuned.dtype === "BF16" && !base.cast && !tuned.cast) {
       const u16 = (side: 0 | 1) => new Uint16Array(this.memory, this.offset(slot, side), n);
       return countUpdatesBf16(u16(0), u16(1), tol);
     }
+    return countUpdates(this.values(slot, 0, n, base), this.values(slot, 1, n, tuned), tol);
+  }
+
+  /** The first n entries of one side of a slot, decoded to f32 and rounded as compared (in a scratch buffer). */
+  private values(slot: number, side: 0 | 1, n: number, s: CountSide): Float32Array {
     this.scratch ??= [new Float32Array(this.elements), new Float32Array(this.elements)];
-    const values = (side: 0 | 1, s: CountSide) => {
-      const f = decodeToFloat32(raw(side, s.dtype), s.dtype, this.scratch![side]).subarray(0, n);
-      return s.cast ? roundToPrecision(f, s.cast, f) : f;
-    };
-    return countUpdates(values(0, base), values(1, tuned), tol);
+    const raw = new Uint8Array(this.memory, this.offset(slot, side), n * SAFETENSORS_ITEM_SIZE[s.dtype]);
+    const f = decodeToFloat32(raw, s.dtype, this.scratch[side]).subarray(0, n);
+    return s.cast ? roundToPrecision(f, s.cast, f) : f;
+  }
+
+  /**
+   * Σ Δ² and Σ θ₀² over the first n entries of a slot, float64 sums of the values as compared (Δ in f32, as
+   * counted), for the relative update norm ‖Δ‖/‖θ₀‖. bf16 pairs as stored skip the decode: equal bit
+   * patterns add nothing to Σ Δ².
+   */
+  sumSquares(slot: number, n: number, base: CountSide, tuned: CountSide): { delta2: number; base2: number } {
+    let delta2 = 0;
+    let base2 = 0;
+    if (base.dtype === "BF16" && tuned.dtype === "BF16" && !base.cast && !tuned.cast) {
+      const lut = bf16Lut();
+      const b = new Uint16Array(this.memory, this.offset(slot, 0), n);
+      const t = new Uint16Array(this.memory, this.offset(slot, 1), n);
+      for (let i = 0; i < n; i++) {
+        const x = lut[b[i]];
+        base2 += x * x;
+        if (b[i] !== t[i]) {
+          const d = Math.fround(lut[t[i]] - x);
+          delta2 += d * d;
+        }
+      }
+      return { delta2, base2 };
+    }
+    const b = this.values(slot, 0, n, base);
+    const t = this.values(slot, 1, n, tuned);
+    for (let i = 0; i < n; i++) {
+      const d = Math.fround(t[i] - b[i]);
+      delta2 += d * d;
+      base2 += b[i] * b[i];
+    }
+    return { delta2, base2 };
   }
 }
 

@@ -18,4 +18,5 @@ export const commandLoaders: Record<string, () => Promise<Command>> = {
   forgetting: async () => (await import("./forgetting")).default,
   continual: async () => (await import("./continual")).default,
   models: async () => (await import("./models")).default,
+  trajectory: async () => (await import("./trajectory")).default,
 };

@@ -6,21 +6,24 @@ import { diffCheckpoints, DEFAULT_CHECKPOINT_DIFF_CONFIG, DIFF_PRECISIONS, type 
 const DEFAULTS = DEFAULT_CHECKPOINT_DIFF_CONFIG;
 const fmt = (x: number) => (Number.isFinite(x) ? x.toFixed(6) : "-");
 
+/** The comparison flags `rftlab diff` and `rftlab trajectory` share (same names, meanings and defaults). */
+export const DIFF_FLAGS = {
+  tol: { type: "number", help: "entries with |Δ| ≤ tol count as unchanged", default: DEFAULTS.tol, min: 0 },
+  precision: { type: "string", help: "cast both sides first; native = as stored", default: DEFAULTS.precision, choices: DIFF_PRECISIONS },
+  "chunk-mb": {
+    type: "number",
+    help: "MiB per step on each side (float32-equivalent; small chunks are counted while still in the CPU cache)",
+    default: DEFAULTS.chunkBytes / (1 << 20),
+    min: 1,
+  },
+  json: { type: "boolean", help: "print JSON" },
+} satisfies Command["flags"];
+
 const diff: Command = {
   name: "diff",
   summary: "Update sparsity of <tuned> against <base>, tensor by tensor (streams both checkpoints; spec/analyses.md §1).",
   positionals: ["base", "tuned"],
-  flags: {
-    tol: { type: "number", help: "entries with |Δ| ≤ tol count as unchanged", default: DEFAULTS.tol, min: 0 },
-    precision: { type: "string", help: "cast both sides first; native = as stored", default: DEFAULTS.precision, choices: DIFF_PRECISIONS },
-    "chunk-mb": {
-      type: "number",
-      help: "MiB per step on each side (float32-equivalent; small chunks are counted while still in the CPU cache)",
-      default: DEFAULTS.chunkBytes / (1 << 20),
-      min: 1,
-    },
-    json: { type: "boolean", help: "print JSON" },
-  },
+  flags: DIFF_FLAGS,
   async run(args) {
     const [basePath, tunedPath] = args.positionals;
     const base = await openCheckpoint(basePath);

@@ -20,6 +20,8 @@ export type {
   HistogramFigureOptions,
   ScatterFigureOptions,
 } from "./charts";
+export { trajectoryFigure } from "./trajectory-figure";
+export type { TrajectoryFigureOptions, TrajectoryLike } from "./trajectory-figure";
 export { renderPlotlyPng, renderPlotlySvg, closeRenderer, chromiumPath, ChromiumMissingError } from "./chromium";
 export type { ImageSize } from "./chromium";
 export { tableBundle, installTableDisplay, formatCell } from "./table";

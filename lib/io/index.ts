@@ -19,3 +19,4 @@ export { bundledDatasetsDir, readCorpus, writeCorpus } from "./corpus";
 export type { CorpusFiles } from "./corpus";
 export { readRunLayout } from "./run-layout";
 export type { RunLayout, RunCheckpoint, RunProblem, RunEngine, RunLayoutOptions } from "./run-layout-types";
+export { ResultCache, filesIdentity } from "./result-cache";
