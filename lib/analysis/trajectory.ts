@@ -33,7 +33,8 @@ export const DEFAULT_TRAJECTORY_CONFIG: Readonly<TrajectoryConfig> = deepFreeze(
 
 export function resolveTrajectoryConfig(partial: Partial<TrajectoryConfig> = {}): TrajectoryConfig {
   checkConfig("TrajectoryConfig", partial, { ...DEFAULT_TRAJECTORY_CONFIG, rankPattern: nullable("q_proj") });
-  const c = { ...DEFAULT_TRAJECTORY_CONFIG, ...partial, ...resolveSparsityConfig({ tol: partial.tol, precision: partial.precision }) };
+  const merged = { ...DEFAULT_TRAJECTORY_CONFIG, ...partial };
+  const c = { ...merged, ...resolveSparsityConfig({ tol: merged.tol, precision: merged.precision }) };
   if (!(c.chunkBytes >= 1) || !Number.isFinite(c.chunkBytes))
     throw new RftlabError(`TrajectoryConfig.chunkBytes must be a finite number ≥ 1; got ${c.chunkBytes}`);
   if (c.rankPattern !== null) {
