@@ -9,25 +9,11 @@ import path from "node:path";
 import fs from "node:fs";
 import { spawnSync } from "node:child_process";
 import { openCheckpoint, writeShardedSafetensors } from "../lib/io";
-import {
-  diffCheckpoints,
-  plantedLlamaLayout,
-  plantedLlamaTensors,
-  resolvePlantedLlamaConfig,
-  type PlantedLlamaConfig,
-} from "../lib/analysis";
+import { diffCheckpoints, plantedLlamaTensors, type PlantedLlamaConfig } from "../lib/analysis";
+import { plantedConfigOfSize } from "./planted-size";
 
 const PYTHON = "/usr/bin/python3";
 const TORCH_SCRIPT = path.resolve(__dirname, "..", "..", "bench", "torch_diff.py");
-
-function plantedConfig(gb: number): PlantedLlamaConfig {
-  const shape = { hiddenSize: 2048, intermediateSize: 5632, vocabSize: 32000, fraction: 0.2, seed: 0 };
-  const numel = (numLayers: number) =>
-    plantedLlamaLayout(resolvePlantedLlamaConfig({ ...shape, numLayers })).reduce((s, t) => s + t.shape.reduce((a, b) => a * b, 1), 0);
-  let numLayers = 1;
-  while (2 * numel(numLayers + 1) <= gb * 1e9) numLayers++;
-  return resolvePlantedLlamaConfig({ ...shape, numLayers });
-}
 
 /** Child process: write one checkpoint (one variant in memory at a time). */
 async function generate(dir: string, variant: "base" | "tuned", cfg: PlantedLlamaConfig): Promise<void> {
@@ -92,7 +78,7 @@ async function main(): Promise<void> {
   if (mode === "--gen") return generate(dirArg, variant as "base" | "tuned", JSON.parse(process.argv[5]));
   if (mode === "--diff") return diff(dirArg);
   const gb = Number(process.argv[2] ?? 2);
-  const cfg = plantedConfig(gb);
+  const cfg = plantedConfigOfSize(gb);
   const dir = fs.mkdtempSync(path.join(process.argv[3] ?? os.tmpdir(), "rftlab-diff-stream-"));
   try {
     for (const v of ["base", "tuned"]) run(process.execPath, [__filename, "--gen", dir, v, JSON.stringify(cfg)]);

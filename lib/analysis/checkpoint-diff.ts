@@ -37,6 +37,11 @@ export interface CheckpointDiffConfig extends SparsityConfig {
   onTensor?: (name: string, index: number, total: number) => void;
   /** Also sum squares for the relative update norm ‖Δ‖/‖θ₀‖ (rows get deltaNorm/baseNorm; a JS pass per chunk). */
   norms?: boolean;
+  /**
+   * ‖θ₀‖_F per tensor already measured against this base at this precision (an earlier checkpoint of the same
+   * run): those tensors' base sums are not recomputed.
+   */
+  baseNorms?: ReadonlyMap<string, number>;
 }
 
 /**
@@ -140,7 +145,8 @@ async function countPairs(
       p.counts.exactZero += c.exactZero;
       p.counts.nanDelta += c.nanDelta;
       if (cfg.norms) {
-        const q = counter.sumSquares(i % SLOTS, job.count, p.base, p.tuned);
+        const known = cfg.baseNorms?.get(p.b.name);
+        const q = counter.sumSquares(i % SLOTS, job.count, p.base, p.tuned, known === undefined);
         p.squares.delta2 += q.delta2;
         p.squares.base2 += q.base2;
       }
@@ -208,7 +214,8 @@ export async function diffCheckpoints(
       dtype: status === "ok" ? e.b.dtype : `${e.b.dtype}→${e.t.dtype}`,
       shape: [...e.b.shape],
     };
-    return cfg.norms ? { ...row, deltaNorm: Math.sqrt(e.squares.delta2), baseNorm: Math.sqrt(e.squares.base2) } : row;
+    if (!cfg.norms) return row;
+    return { ...row, deltaNorm: Math.sqrt(e.squares.delta2), baseNorm: cfg.baseNorms?.get(e.b.name) ?? Math.sqrt(e.squares.base2) };
   });
   const seconds = Number(process.hrtime.bigint() - start) / 1e9;
   const compared = rows.filter((r) => r.status === "ok" || r.status === "dtype-mismatch");

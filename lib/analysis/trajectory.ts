@@ -114,8 +114,8 @@ const CACHE_VERSION = 1;
 
 type Measured = Omit<TrajectoryCheckpoint, "fromCache" | "step" | "path">;
 
-async function measure(base: Checkpoint, ckpt: Checkpoint, cfg: TrajectoryConfig): Promise<Measured> {
-  const r = await diffCheckpoints(base, ckpt, { tol: cfg.tol, precision: cfg.precision, chunkBytes: cfg.chunkBytes, norms: true });
+async function measure(base: Checkpoint, ckpt: Checkpoint, cfg: TrajectoryConfig, baseNorms: Map<string, number>): Promise<Measured> {
+  const r = await diffCheckpoints(base, ckpt, { tol: cfg.tol, precision: cfg.precision, chunkBytes: cfg.chunkBytes, norms: true, baseNorms });
   const tensors = r.rows.filter((x) => x.status === "ok" || x.status === "dtype-mismatch");
   const mismatched = r.rows.filter((x) => !tensors.includes(x)).map((x) => `${x.name} (${x.status})`);
   const ranks: UpdateRankRow[] = [];
@@ -154,6 +154,8 @@ export async function weightTrajectory(
   const baseLoc = locateCheckpoint(basePath);
   const settings = { v: CACHE_VERSION, tol: cfg.tol, precision: cfg.precision, rankPattern: cfg.rankPattern, base: filesIdentity(baseLoc.files) };
   let base: Checkpoint | undefined;
+  // ‖θ₀‖ per tensor is the same for every checkpoint: measured once, then reused.
+  const baseNorms = new Map<string, number>();
   const checkpoints: TrajectoryCheckpoint[] = [];
   const problems: TrajectoryProblem[] = [];
   const sorted = [...inputs].sort((a, b) => a.step - b.step);
@@ -169,6 +171,7 @@ export async function weightTrajectory(
         continue;
       }
       const cached = opts.cache?.get<Measured>(key);
+      for (const t of (cached ?? { tensors: [] }).tensors) baseNorms.set(t.name, t.baseNorm!);
       opts.onCheckpoint?.(input.step, i, sorted.length, cached !== undefined);
       if (cached) {
         checkpoints.push({ step: input.step, path: input.path, ...cached, bytesRead: 0, fromCache: true });
@@ -180,7 +183,7 @@ export async function weightTrajectory(
       try {
         const ckpt = await open(input.weights);
         try {
-          m = await measure(base, ckpt, cfg);
+          m = await measure(base, ckpt, cfg, baseNorms);
         } finally {
           await ckpt.close();
         }
@@ -193,6 +196,7 @@ export async function weightTrajectory(
         problem(`no tensor of the same name and shape as the base's (${m.mismatched.length} mismatched); is --base the model this run started from?`);
         continue;
       }
+      for (const t of m.tensors) if (!baseNorms.has(t.name)) baseNorms.set(t.name, t.baseNorm!);
       opts.cache?.set(key, m);
       checkpoints.push({ step: input.step, path: input.path, ...m, fromCache: false });
     }

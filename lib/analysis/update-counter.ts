@@ -112,22 +112,25 @@ export class UpdateCounter {
   /**
    * Σ Δ² and Σ θ₀² over the first n entries of a slot, float64 sums of the values as compared (Δ in f32, as
    * counted), for the relative update norm ‖Δ‖/‖θ₀‖. bf16 pairs as stored skip the decode: equal bit
-   * patterns add nothing to Σ Δ².
+   * patterns add nothing to Σ Δ². `withBase: false` skips Σ θ₀² (known from an earlier pass; returned as 0).
    */
-  sumSquares(slot: number, n: number, base: CountSide, tuned: CountSide): { delta2: number; base2: number } {
+  sumSquares(slot: number, n: number, base: CountSide, tuned: CountSide, withBase = true): { delta2: number; base2: number } {
     let delta2 = 0;
     let base2 = 0;
     if (base.dtype === "BF16" && tuned.dtype === "BF16" && !base.cast && !tuned.cast) {
       const lut = bf16Lut();
       const b = new Uint16Array(this.memory, this.offset(slot, 0), n);
       const t = new Uint16Array(this.memory, this.offset(slot, 1), n);
-      for (let i = 0; i < n; i++) {
-        const x = lut[b[i]];
-        base2 += x * x;
-        if (b[i] !== t[i]) {
-          const d = Math.fround(lut[t[i]] - x);
-          delta2 += d * d;
+      if (withBase) {
+        for (let i = 0; i < n; i++) {
+          const x = lut[b[i]];
+          base2 += x * x;
         }
+      }
+      for (let i = 0; i < n; i++) {
+        if (b[i] === t[i]) continue;
+        const d = Math.fround(lut[t[i]] - lut[b[i]]);
+        delta2 += d * d;
       }
       return { delta2, base2 };
     }
@@ -136,7 +139,7 @@ export class UpdateCounter {
     for (let i = 0; i < n; i++) {
       const d = Math.fround(t[i] - b[i]);
       delta2 += d * d;
-      base2 += b[i] * b[i];
+      if (withBase) base2 += b[i] * b[i];
     }
     return { delta2, base2 };
   }
