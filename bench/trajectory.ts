@@ -56,7 +56,9 @@ async function main(): Promise<void> {
     console.log(JSON.stringify({ config: cfg, checkpoints: n, files: files.length, uptime: uptime() }));
     cat(files); // into the page cache
     const c = cat(files);
-    console.log(JSON.stringify({ tool: "cat (base + checkpoints, once each)", gbRead: c.gb, seconds: c.seconds, gbPerSecond: c.gb / c.seconds }));
+    console.log(
+      JSON.stringify({ tool: "cat (base + checkpoints, once each)", gbRead: c.gb, seconds: c.seconds, gbPerSecond: c.gb / c.seconds }),
+    );
 
     const inputs = () => readRunLayout(run).checkpoints.map((x) => ({ step: x.step, path: x.path, weights: x.weights! }));
     const cache = new ResultCache(path.join(dir, "cache"));
@@ -81,7 +83,13 @@ async function main(): Promise<void> {
     const [b, last] = await Promise.all([openCheckpoint(base), openCheckpoint(path.join(run, `step-${100 * n}`))]);
     const plain = await diffCheckpoints(b, last);
     await Promise.all([b.close(), last.close()]);
-    console.log(JSON.stringify({ tool: "diffCheckpoints (counts only, one pair)", gbRead: plain.bytesRead / 1e9, gbPerSecond: plain.throughput / 1e9 }));
+    console.log(
+      JSON.stringify({
+        tool: "diffCheckpoints (counts only, one pair)",
+        gbRead: plain.bytesRead / 1e9,
+        gbPerSecond: plain.throughput / 1e9,
+      }),
+    );
 
     planted.set(100 * (n + 1), await writeStep(path.join(run, `step-${100 * (n + 1)}`), cfg, n + 1));
     cat(safetensorsIn(path.join(run, `step-${100 * (n + 1)}`)));

@@ -139,17 +139,16 @@ async function countPairs(
       startRead(i + SLOTS - 1);
       const p = pairs[job.pair];
       if (job.start === 0) onPair(job.pair);
-      const c = counter.count(i % SLOTS, job.count, p.base, p.tuned, cfg.tol);
+      // Sums of squares only on request: they slow the kernel, and ‖θ₀‖ may already be known (cfg.baseNorms).
+      const c: UpdateCounts & { delta2?: number; base2?: number } = cfg.norms
+        ? counter.countWithSquares(i % SLOTS, job.count, p.base, p.tuned, cfg.tol, !cfg.baseNorms?.has(p.b.name))
+        : counter.count(i % SLOTS, job.count, p.base, p.tuned, cfg.tol);
       p.counts.numel += c.numel;
       p.counts.unchanged += c.unchanged;
       p.counts.exactZero += c.exactZero;
       p.counts.nanDelta += c.nanDelta;
-      if (cfg.norms) {
-        const known = cfg.baseNorms?.get(p.b.name);
-        const q = counter.sumSquares(i % SLOTS, job.count, p.base, p.tuned, known === undefined);
-        p.squares.delta2 += q.delta2;
-        p.squares.base2 += q.base2;
-      }
+      p.squares.delta2 += c.delta2 ?? 0;
+      p.squares.base2 += c.base2 ?? 0;
       bytes += job.count * (item(p.b) + item(p.t));
     }
   } finally {

@@ -41,7 +41,9 @@ export function resolveTrajectoryConfig(partial: Partial<TrajectoryConfig> = {})
     try {
       new RegExp(c.rankPattern);
     } catch (e) {
-      throw new RftlabError(`TrajectoryConfig.rankPattern must be a regular expression; got ${JSON.stringify(c.rankPattern)} (${(e as Error).message})`);
+      throw new RftlabError(
+        `TrajectoryConfig.rankPattern must be a regular expression; got ${JSON.stringify(c.rankPattern)} (${(e as Error).message})`,
+      );
     }
   }
   return c;
@@ -115,7 +117,13 @@ const CACHE_VERSION = 1;
 type Measured = Omit<TrajectoryCheckpoint, "fromCache" | "step" | "path">;
 
 async function measure(base: Checkpoint, ckpt: Checkpoint, cfg: TrajectoryConfig, baseNorms: Map<string, number>): Promise<Measured> {
-  const r = await diffCheckpoints(base, ckpt, { tol: cfg.tol, precision: cfg.precision, chunkBytes: cfg.chunkBytes, norms: true, baseNorms });
+  const r = await diffCheckpoints(base, ckpt, {
+    tol: cfg.tol,
+    precision: cfg.precision,
+    chunkBytes: cfg.chunkBytes,
+    norms: true,
+    baseNorms,
+  });
   const tensors = r.rows.filter((x) => x.status === "ok" || x.status === "dtype-mismatch");
   const mismatched = r.rows.filter((x) => !tensors.includes(x)).map((x) => `${x.name} (${x.status})`);
   const ranks: UpdateRankRow[] = [];
@@ -152,7 +160,13 @@ export async function weightTrajectory(
   const cfg = resolveTrajectoryConfig(partial);
   const open = opts.open ?? openCheckpoint;
   const baseLoc = locateCheckpoint(basePath);
-  const settings = { v: CACHE_VERSION, tol: cfg.tol, precision: cfg.precision, rankPattern: cfg.rankPattern, base: filesIdentity(baseLoc.files) };
+  const settings = {
+    v: CACHE_VERSION,
+    tol: cfg.tol,
+    precision: cfg.precision,
+    rankPattern: cfg.rankPattern,
+    base: filesIdentity(baseLoc.files),
+  };
   let base: Checkpoint | undefined;
   // ‖θ₀‖ per tensor is the same for every checkpoint: measured once, then reused.
   const baseNorms = new Map<string, number>();
@@ -193,7 +207,9 @@ export async function weightTrajectory(
         continue;
       }
       if (m.tensors.length === 0) {
-        problem(`no tensor of the same name and shape as the base's (${m.mismatched.length} mismatched); is --base the model this run started from?`);
+        problem(
+          `no tensor of the same name and shape as the base's (${m.mismatched.length} mismatched); is --base the model this run started from?`,
+        );
         continue;
       }
       for (const t of m.tensors) if (!baseNorms.has(t.name)) baseNorms.set(t.name, t.baseNorm!);

@@ -26,7 +26,10 @@ const PB = 0,
   T1 = 9,
   T2 = 10,
   T3 = 11,
-  ACC_N = 12;
+  ACC_N = 12,
+  // With sums of squares: f64x2 accumulators of Δ² and θ₀².
+  ACC_D = 13,
+  ACC_B = 14;
 
 /** Pushes entries 4h..4h+3 of the 8-entry block at `ptr` as f32 lanes. */
 function decode(dtype: StoredFloat, ptr: number, h: 0 | 1): number[] {
@@ -134,14 +137,39 @@ function round(cast: DiffCast): number[] {
 /** acc −= mask (a true lane is −1). */
 const countInto = (acc: number, mask: number[]) => [...get(acc), ...mask, ...op("i32x4.sub"), ...set(acc)];
 
+/** acc += (the f32 lanes in `v` squared, widened to f64): two f64x2 halves, exact widening, f64 products. */
+function squareInto(acc: number, v: number): number[] {
+  const half = (widen: number[]) => [
+    ...get(acc),
+    ...widen,
+    ...op("f64x2.promote_low_f32x4"),
+    ...tee(T2),
+    ...get(T2),
+    ...op("f64x2.mul"),
+    ...op("f64x2.add"),
+    ...set(acc),
+  ];
+  // Lanes 2, 3 moved to 0, 1 by a byte shuffle of v with itself.
+  return [...half(get(v)), ...half([...get(v), ...get(v), ...asm.shuffle([8, 9, 10, 11, 12, 13, 14, 15, 8, 9, 10, 11, 12, 13, 14, 15])])];
+}
+
+const sumF64 = (acc: number) => [
+  ...get(acc),
+  ...asm.lane("f64x2.extract_lane", 0),
+  ...get(acc),
+  ...asm.lane("f64x2.extract_lane", 1),
+  ...op("f64.add"),
+];
+
 const sumLanes = (acc: number) =>
   [0, 1, 2, 3].flatMap((l) => [...get(acc), ...asm.lane("i32x4.extract_lane", l), ...(l ? op("i32.add") : [])]);
 
 /**
  * count(pb, pt, blocks, tol): over blocks × 8 entries at byte addresses pb (base) and pt (tuned), stores
- * the number of |Δ| ≤ tol at address 0, of Δ == 0 at address 4 and of NaN Δ at address 8 (i32).
+ * the number of |Δ| ≤ tol at address 0, of Δ == 0 at address 4 and of NaN Δ at address 8 (i32); with
+ * `squares`, also Σ Δ² at address 16 and Σ θ₀² at address 24 (f64, of the values as compared).
  */
-function countFunction(base: StoredFloat, castB: DiffCast, tuned: StoredFloat, castT: DiffCast): WasmFunction {
+function countFunction(base: StoredFloat, castB: DiffCast, tuned: StoredFloat, castT: DiffCast, squares: boolean): WasmFunction {
   const half = (h: 0 | 1) => [
     ...decode(base, PB, h),
     ...round(castB),
@@ -156,6 +184,7 @@ function countFunction(base: StoredFloat, castB: DiffCast, tuned: StoredFloat, c
     ...countInto(ACC_Z, [...get(T1), ...ZERO, ...op("f32x4.eq")]),
     ...countInto(ACC_U, [...get(T1), ...op("f32x4.abs"), ...get(TOLV), ...op("f32x4.le")]),
     ...countInto(ACC_N, [...get(T1), ...get(T1), ...op("f32x4.ne")]),
+    ...(squares ? [...squareInto(ACC_D, T1), ...squareInto(ACC_B, VB)] : []),
   ];
   const advance = (local: number, by: number) => [...get(local), ...i32(by), ...op("i32.add"), ...set(local)];
   const body = [
@@ -187,27 +216,28 @@ function countFunction(base: StoredFloat, castB: DiffCast, tuned: StoredFloat, c
     ...i32(0),
     ...sumLanes(ACC_N),
     ...mem("i32.store", 8),
+    ...(squares ? [...i32(0), ...sumF64(ACC_D), ...mem("f64.store", 16), ...i32(0), ...sumF64(ACC_B), ...mem("f64.store", 24)] : []),
   ];
   return {
     name: "count",
     params: ["i32", "i32", "i32", "f32"],
-    locals: ["v128", "v128", "v128", "v128", "v128", "v128", "v128", "v128", "v128"],
+    locals: ["v128", "v128", "v128", "v128", "v128", "v128", "v128", "v128", "v128", ...(squares ? (["v128", "v128"] as const) : [])],
     body,
   };
 }
 
 /** The count kernel's module for one combination, its memory imported as env.mem. */
-export const countModuleBytes = (base: StoredFloat, castB: DiffCast, tuned: StoredFloat, castT: DiffCast) =>
-  wasmModule([countFunction(base, castB, tuned, castT)], { import: 1 });
+export const countModuleBytes = (base: StoredFloat, castB: DiffCast, tuned: StoredFloat, castT: DiffCast, squares = false) =>
+  wasmModule([countFunction(base, castB, tuned, castT, squares)], { import: 1 });
 
 const modules = new Map<string, WebAssembly.Module>();
 
 /** The compiled count kernel for one combination; its memory is imported as env.mem. Throws without SIMD. */
-export function countModule(base: StoredFloat, castB: DiffCast, tuned: StoredFloat, castT: DiffCast): WebAssembly.Module {
-  const key = `${base}:${castB}:${tuned}:${castT}`;
+export function countModule(base: StoredFloat, castB: DiffCast, tuned: StoredFloat, castT: DiffCast, squares = false): WebAssembly.Module {
+  const key = `${base}:${castB}:${tuned}:${castT}:${squares}`;
   let m = modules.get(key);
   if (!m) {
-    m = new WebAssembly.Module(countModuleBytes(base, castB, tuned, castT));
+    m = new WebAssembly.Module(countModuleBytes(base, castB, tuned, castT, squares));
     modules.set(key, m);
   }
   return m;

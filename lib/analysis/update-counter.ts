@@ -61,11 +61,31 @@ export class UpdateCounter {
 
   /** countUpdates over the first n entries held in a slot (raw bytes as read). */
   count(slot: number, n: number, base: CountSide, tuned: CountSide, tol: number): UpdateCounts {
-    if (this.wasm && isStoredFloat(base.dtype) && isStoredFloat(tuned.dtype)) return this.countSimd(slot, n, base, tuned, tol);
+    if (this.wasm && isStoredFloat(base.dtype) && isStoredFloat(tuned.dtype)) return this.countSimd(slot, n, base, tuned, tol, false);
     return this.countJs(slot, n, base, tuned, tol);
   }
 
-  private countSimd(slot: number, n: number, base: CountSide, tuned: CountSide, tol: number): UpdateCounts {
+  /**
+   * count plus Σ Δ² and Σ θ₀² (float64, values as compared) in the same SIMD pass; other dtypes, or without
+   * SIMD, through sumSquares (`withBase: false` may skip Σ θ₀² there, returning 0 for it).
+   */
+  countWithSquares(
+    slot: number,
+    n: number,
+    base: CountSide,
+    tuned: CountSide,
+    tol: number,
+    withBase = true,
+  ): UpdateCounts & { delta2: number; base2: number } {
+    if (this.wasm && isStoredFloat(base.dtype) && isStoredFloat(tuned.dtype)) {
+      const c = this.countSimd(slot, n, base, tuned, tol, true);
+      const sums = new Float64Array(this.memory, 16, 2);
+      return { ...c, delta2: sums[0], base2: sums[1] };
+    }
+    return { ...this.countJs(slot, n, base, tuned, tol), ...this.sumSquares(slot, n, base, tuned, withBase) };
+  }
+
+  private countSimd(slot: number, n: number, base: CountSide, tuned: CountSide, tol: number, squares: boolean): UpdateCounts {
     const b = base.dtype as StoredFloat;
     const t = tuned.dtype as StoredFloat;
     const padded = Math.ceil(n / BLOCK) * BLOCK;
@@ -75,17 +95,17 @@ export class UpdateCounter {
       [1, t],
     ] as const)
       this.region(slot, side).fill(0, n * STORED_ITEM[d], padded * STORED_ITEM[d]);
-    this.kernel(b, base.cast, t, tuned.cast)(this.offset(slot, 0), this.offset(slot, 1), padded / BLOCK, tol);
+    this.kernel(b, base.cast, t, tuned.cast, squares)(this.offset(slot, 0), this.offset(slot, 1), padded / BLOCK, tol);
     const out = new Int32Array(this.memory, 0, 3);
     const pad = padded - n;
     return { numel: n, unchanged: out[0] - pad, exactZero: out[1] - pad, nanDelta: out[2] };
   }
 
-  private kernel(b: StoredFloat, castB: DiffCast, t: StoredFloat, castT: DiffCast) {
-    const key = `${b}:${castB}:${t}:${castT}`;
+  private kernel(b: StoredFloat, castB: DiffCast, t: StoredFloat, castT: DiffCast, squares: boolean) {
+    const key = `${b}:${castB}:${t}:${castT}:${squares}`;
     let k = this.kernels.get(key);
     if (!k) {
-      const inst = new WebAssembly.Instance(countModule(b, castB, t, castT), { env: { mem: this.wasm! } });
+      const inst = new WebAssembly.Instance(countModule(b, castB, t, castT, squares), { env: { mem: this.wasm! } });
       k = inst.exports.count as (pb: number, pt: number, blocks: number, tol: number) => void;
       this.kernels.set(key, k);
     }
@@ -114,7 +134,7 @@ export class UpdateCounter {
    * counted), for the relative update norm ‖Δ‖/‖θ₀‖. bf16 pairs as stored skip the decode: equal bit
    * patterns add nothing to Σ Δ². `withBase: false` skips Σ θ₀² (known from an earlier pass; returned as 0).
    */
-  sumSquares(slot: number, n: number, base: CountSide, tuned: CountSide, withBase = true): { delta2: number; base2: number } {
+  private sumSquares(slot: number, n: number, base: CountSide, tuned: CountSide, withBase = true): { delta2: number; base2: number } {
     let delta2 = 0;
     let base2 = 0;
     if (base.dtype === "BF16" && tuned.dtype === "BF16" && !base.cast && !tuned.cast) {

@@ -51,8 +51,6 @@ export function listDir(p: string): string[] {
   }
 }
 
-
-
 export const stepOf = (name: string, re: RegExp): number | undefined => {
   const m = re.exec(name);
   return m ? Number(m[1]) : undefined;
@@ -65,14 +63,22 @@ export function trlSteps(root: string, entries: string[], problems: ProblemList)
     const p = path.join(root, e);
     const staging = stepOf(e, /^tmp-checkpoint-(\d+)$/);
     if (staging !== undefined && isDir(p)) {
-      problems.add(p, `step ${staging} is still being written (transformers renames tmp-checkpoint-<step> when the save ends); run again later`, staging);
+      problems.add(
+        p,
+        `step ${staging} is still being written (transformers renames tmp-checkpoint-<step> when the save ends); run again later`,
+        staging,
+      );
       continue;
     }
     const step = stepOf(e, /^checkpoint-(\d+)$/);
     if (step === undefined || !isDir(p)) continue;
     const state = path.join(p, "trainer_state.json");
     if (!isFile(state)) {
-      problems.add(p, `step ${step}: no trainer_state.json (the Trainer writes it after the weights: the save is still running or was interrupted); weights are read if complete`, step);
+      problems.add(
+        p,
+        `step ${step}: no trainer_state.json (the Trainer writes it after the weights: the save is still running or was interrupted); weights are read if complete`,
+        step,
+      );
     } else checkStateStep(state, step, problems);
     out.push({ step, path: p, weightsDir: p, adapterDir: p, trainerState: isFile(state) ? state : undefined });
   }
@@ -81,7 +87,10 @@ export function trlSteps(root: string, entries: string[], problems: ProblemList)
     const state = path.join(root, "trainer_state.json");
     const step = isFile(state) ? globalStep(state) : undefined;
     if (step === undefined)
-      problems.add(root, "the final model in the run folder has no step (no trainer_state.json with global_step beside it); it is left out of the series");
+      problems.add(
+        root,
+        "the final model in the run folder has no step (no trainer_state.json with global_step beside it); it is left out of the series",
+      );
     else if (!out.some((c) => c.step === step)) out.push({ step, path: root, weightsDir: root, adapterDir: root, trainerState: state });
   }
   return out;
@@ -98,8 +107,14 @@ function globalStep(stateFile: string): number | undefined {
 
 function checkStateStep(stateFile: string, step: number, problems: ProblemList): void {
   const g = globalStep(stateFile);
-  if (g === undefined) problems.add(stateFile, `step ${step}: trainer_state.json has no numeric global_step (truncated?); the folder name's step is used`, step);
-  else if (g !== step) problems.add(stateFile, `step ${step}: trainer_state.json says global_step ${g}; the folder name's step is used`, step);
+  if (g === undefined)
+    problems.add(
+      stateFile,
+      `step ${step}: trainer_state.json has no numeric global_step (truncated?); the folder name's step is used`,
+      step,
+    );
+  else if (g !== step)
+    problems.add(stateFile, `step ${step}: trainer_state.json says global_step ${g}; the folder name's step is used`, step);
 }
 
 /** Plain: subfolders holding HF checkpoints, the step being the last number in each folder's name. */
@@ -116,7 +131,10 @@ export function plainSteps(root: string, entries: string[], problems: ProblemLis
     out.push({ step: Number(m[1]), path: p, weightsDir: p, adapterDir: p });
   }
   if (out.length === 0 && hasWeightFiles(root)) {
-    problems.add(root, "this is a single checkpoint, not a run folder; pass the folder holding the checkpoints (or compare two with rftlab diff)");
+    problems.add(
+      root,
+      "this is a single checkpoint, not a run folder; pass the folder holding the checkpoints (or compare two with rftlab diff)",
+    );
   }
   return out;
 }
@@ -179,7 +197,11 @@ export function verlSteps(root: string, entries: string[], problems: ProblemList
   const latestFile = path.join(root, "latest_checkpointed_iteration.txt");
   const latest = isFile(latestFile) ? Number(firstLine(latestFile)) : NaN;
   if (Number.isInteger(latest) && !out.some((s) => s.step === latest)) {
-    problems.add(latestFile, `names step ${latest} as the latest, but global_step_${latest}/actor is missing (deleted, or still being written)`, latest);
+    problems.add(
+      latestFile,
+      `names step ${latest} as the latest, but global_step_${latest}/actor is missing (deleted, or still being written)`,
+      latest,
+    );
   }
   return out;
 }

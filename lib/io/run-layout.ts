@@ -54,7 +54,10 @@ function reportGaps(root: string, steps: number[], problems: ProblemList): void 
   const missing = steps.slice(1).flatMap((s, i) => Array.from({ length: (s - steps[i]) / d - 1 }, (_, k) => steps[i] + (k + 1) * d));
   if (missing.length === 0) return;
   const list = missing.slice(0, 5).join(", ") + (missing.length > 5 ? `, … (${missing.length})` : "");
-  problems.add(root, `steps are saved every ${d} but step ${list} ${missing.length > 1 ? "are" : "is"} missing (deleted by a checkpoint limit, or unreadable: see above)`);
+  problems.add(
+    root,
+    `steps are saved every ${d} but step ${list} ${missing.length > 1 ? "are" : "is"} missing (deleted by a checkpoint limit, or unreadable: see above)`,
+  );
 }
 
 /** The base model the run's configs name, when it is a local checkpoint or a hub-cache entry here. */
@@ -122,7 +125,8 @@ export function readRunLayout(dir: string, options: RunLayoutOptions = {}): RunL
     if (!weights && !adapter) {
       // weightsIn/adapterIn already said why when they found something unusable.
       if (f.whyEmpty) problems.add(f.path, f.whyEmpty(), f.step);
-      else if (problems.items.length === before) problems.add(f.path, `step ${f.step} holds no safetensors weights and no adapter; it is skipped`, f.step);
+      else if (problems.items.length === before)
+        problems.add(f.path, `step ${f.step} holds no safetensors weights and no adapter; it is skipped`, f.step);
       continue;
     }
     const c: RunCheckpoint = { step: f.step, path: f.path };
@@ -131,7 +135,11 @@ export function readRunLayout(dir: string, options: RunLayoutOptions = {}): RunL
     if (f.trainerState) c.trainerState = f.trainerState;
     checkpoints.push(c);
   }
-  reportGaps(root, found.map((f) => f.step), problems);
+  reportGaps(
+    root,
+    found.map((f) => f.step),
+    problems,
+  );
   let base = options.base;
   if (base === undefined) base = baseFromConfigs(checkpoints, problems);
   const layout: RunLayout = { dir: root, engine, checkpoints, problems: problems.items };

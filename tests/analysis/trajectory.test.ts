@@ -66,7 +66,11 @@ describe("weightTrajectory against torch on a 5-checkpoint bf16 run", { skip: !t
     const c = resolveTrajectoryConfig();
     assert.deepEqual(
       { tol: c.tol, precision: c.precision, chunkBytes: c.chunkBytes },
-      { tol: DEFAULT_CHECKPOINT_DIFF_CONFIG.tol, precision: DEFAULT_CHECKPOINT_DIFF_CONFIG.precision, chunkBytes: DEFAULT_CHECKPOINT_DIFF_CONFIG.chunkBytes },
+      {
+        tol: DEFAULT_CHECKPOINT_DIFF_CONFIG.tol,
+        precision: DEFAULT_CHECKPOINT_DIFF_CONFIG.precision,
+        chunkBytes: DEFAULT_CHECKPOINT_DIFF_CONFIG.chunkBytes,
+      },
     );
     assert.throws(() => resolveTrajectoryConfig({ rankPattern: "(" }), /rankPattern must be a regular expression/);
     assert.throws(() => resolveTrajectoryConfig({ tol: -1 }), /tol/);

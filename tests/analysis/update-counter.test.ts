@@ -118,3 +118,60 @@ describe("UpdateCounter: SIMD count equals the scalar definition", () => {
     }
   });
 });
+
+describe("UpdateCounter.countWithSquares: Σ Δ² and Σ θ₀² of the values as compared", () => {
+  /** The definition in float64: Δ as the f32 difference of the cast values, as counted. */
+  function squares(b: Uint8Array, bd: Dtype, t: Uint8Array, td: Dtype, precision: DiffPrecision) {
+    const x = castForDiff(decodeToFloat32(b, bd), precision);
+    const y = castForDiff(decodeToFloat32(t, td), precision);
+    let delta2 = 0;
+    let base2 = 0;
+    for (let i = 0; i < x.length; i++) {
+      const d = Math.fround(y[i] - x[i]);
+      delta2 += d * d;
+      base2 += x[i] * x[i];
+    }
+    return { delta2, base2 };
+  }
+  test("SIMD and plain JS agree with the definition (finite values), counts unchanged; withBase: false skips Σ θ₀² in JS", () => {
+    let seed = 100;
+    for (const bd of DTYPES) {
+      for (const td of DTYPES) {
+        for (const n of [1, 9, 4001]) {
+          const r = rng(seed++);
+          const vb = Float32Array.from({ length: n }, () => ((r() % 2001) - 1000) * 1e-4);
+          const vt = vb.map((v) => (r() % 3 === 0 ? v + ((r() % 201) - 100) * 1e-5 : v));
+          const b = store(vb, "F32", 0);
+          const t = store(vt, "F32", 0);
+          const [sb, st] = [
+            bd === "F32" ? b : new Uint8Array((bd === "BF16" ? f32ToBf16(vb) : f32ToF16(vb)).buffer),
+            td === "F32" ? t : new Uint8Array((td === "BF16" ? f32ToBf16(vt) : f32ToF16(vt)).buffer),
+          ];
+          for (const precision of DIFF_PRECISIONS) {
+            const want = squares(sb, bd, st, td, precision);
+            for (const simd of [true, false]) {
+              const c = new UpdateCounter(n, 4, 1, simd);
+              c.region(0, 0).set(sb);
+              c.region(0, 1).set(st);
+              const sides = [
+                { dtype: bd, cast: castFor(bd, precision) },
+                { dtype: td, cast: castFor(td, precision) },
+              ] as const;
+              const got = c.countWithSquares(0, n, sides[0], sides[1], 1e-5);
+              const what = `${simd ? "simd" : "js"} ${bd}/${td} n=${n} ${precision}`;
+              assert.deepEqual(
+                { ...got, delta2: 0, base2: 0 },
+                { ...definition(sb, bd, st, td, precision, 1e-5), delta2: 0, base2: 0 },
+                what,
+              );
+              for (const k of ["delta2", "base2"] as const) {
+                assert.ok(Math.abs(got[k] - want[k]) <= 1e-12 * want[k] + 1e-300, `${what} ${k}: ${got[k]} vs ${want[k]}`);
+              }
+              if (!simd) assert.equal(c.countWithSquares(0, n, sides[0], sides[1], 1e-5, false).base2, 0);
+            }
+          }
+        }
+      }
+    }
+  });
+});

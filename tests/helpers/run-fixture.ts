@@ -24,7 +24,12 @@ export const STEPS = [100, 200, 300, 400, 500];
 
 /** Writes the 5-checkpoint bf16 run (torch) in every layout under a fresh temporary folder. */
 export function writeRunFixture(): RunFixture {
-  return runPython<RunFixture>(referenceScript("io-run-layouts.py"), { dir: path.join(tmpDir("rftlab-run-"), "run"), seed: 3, steps: STEPS, tol: 1e-5 });
+  return runPython<RunFixture>(referenceScript("io-run-layouts.py"), {
+    dir: path.join(tmpDir("rftlab-run-"), "run"),
+    seed: 3,
+    steps: STEPS,
+    tol: 1e-5,
+  });
 }
 
 /** A copy of one layout's run folder to damage in a test. */

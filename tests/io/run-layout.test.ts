@@ -122,7 +122,9 @@ describe("readRunLayout on a run written in each engine's layout", { skip: !torc
     const hf = path.join(run, "global_step200_hf");
     fs.rmSync(path.join(hf, "model.safetensors"));
     fs.writeFileSync(path.join(hf, "adapter_config.json"), JSON.stringify({ base_model_name_or_path: fx.base }));
-    await writeSafetensors(path.join(hf, "adapter_model.safetensors"), [{ name: "a", dtype: "F32", shape: [1], data: new Float32Array([1]) }]);
+    await writeSafetensors(path.join(hf, "adapter_model.safetensors"), [
+      { name: "a", dtype: "F32", shape: [1], data: new Float32Array([1]) },
+    ]);
     const l = readRunLayout(run);
     assert.deepEqual(steps(l), [100, 200, 400, 500]);
     assert.equal(l.checkpoints[1].adapter, hf);
@@ -167,7 +169,13 @@ describe("readRunLayout on a run written in each engine's layout", { skip: !torc
 
 test("readRunLayout throws only when the run folder is not a folder; an empty folder is an empty plain run", () => {
   const d = tmpDir("rftlab-run-empty-");
-  assert.throws(() => readRunLayout(path.join(d, "absent")), (e: unknown) => e instanceof CheckpointError && /not a folder/.test((e as Error).message));
+  assert.throws(
+    () => readRunLayout(path.join(d, "absent")),
+    (e: unknown) => e instanceof CheckpointError && /not a folder/.test((e as Error).message),
+  );
   const l = readRunLayout(d);
-  assert.deepEqual({ engine: l.engine, checkpoints: l.checkpoints, problems: l.problems }, { engine: "plain", checkpoints: [], problems: [] });
+  assert.deepEqual(
+    { engine: l.engine, checkpoints: l.checkpoints, problems: l.problems },
+    { engine: "plain", checkpoints: [], problems: [] },
+  );
 });

@@ -80,6 +80,7 @@ const SIMD = {
   "v128.and": 0x4e,
   "v128.or": 0x50,
   "v128.bitselect": 0x52,
+  "f64x2.promote_low_f32x4": 0x5f,
   "i32x4.extend_low_i16x8_u": 0xa9,
   "i32x4.extend_high_i16x8_u": 0xaa,
   "i32x4.shl": 0xab,
