@@ -3,28 +3,16 @@ import { test } from "node:test";
 import { trajectoryFigure } from "../../lib/display";
 
 // Two steps, two layers: q (layer 0) and up (layer 1) tensors plus a norm outside the blocks.
-const trajectory = {
-  checkpoints: [
-    {
-      step: 10,
-      overall: { sparsity: 0.9, relativeNorm: 0.01 },
-      tensors: [
-        { module: "q", layer: 0, numel: 100, unchanged: 80 },
-        { module: "up", layer: 1, numel: 300, unchanged: 290 },
-        { module: "norm", layer: null, numel: 10, unchanged: 10 },
-      ],
-    },
-    {
-      step: 20,
-      overall: { sparsity: 0.8, relativeNorm: 0.02 },
-      tensors: [
-        { module: "q", layer: 0, numel: 100, unchanged: 60 },
-        { module: "up", layer: 1, numel: 300, unchanged: 270 },
-        { module: "norm", layer: null, numel: 10, unchanged: 10 },
-      ],
-    },
+const checkpoint = (step: number, sparsity: number, relativeNorm: number, qUnchanged: number, upUnchanged: number) => ({
+  step,
+  overall: { sparsity, relativeNorm },
+  tensors: [
+    { module: "q", layer: 0, numel: 100, unchanged: qUnchanged },
+    { module: "up", layer: 1, numel: 300, unchanged: upUnchanged },
+    { module: "norm", layer: null, numel: 10, unchanged: 10 },
   ],
-};
+});
+const trajectory = { checkpoints: [checkpoint(10, 0.9, 0.01, 80, 290), checkpoint(20, 0.8, 0.02, 60, 270)] };
 
 const lines = (f: ReturnType<typeof trajectoryFigure>) =>
   Object.fromEntries(f.spec.data.map((t) => [t.name as string, { x: t.x as number[], y: t.y as number[] }]));

@@ -14,6 +14,7 @@ import json
 import os
 
 from safetensors_file import write_safetensors
+from tiny_llama_shapes import SHAPES
 import sys
 
 import torch
@@ -22,16 +23,6 @@ req = json.load(sys.stdin)
 out_dir = req["dir"]
 os.makedirs(out_dir, exist_ok=True)
 g = torch.Generator().manual_seed(req.get("seed", 0))
-
-SHAPES = {
-    "model.embed_tokens.weight": [64, 32],
-    "model.layers.0.input_layernorm.weight": [32],
-    "model.layers.0.self_attn.q_proj.weight": [32, 32],
-    "model.layers.0.mlp.up_proj.weight": [48, 32],
-    "model.layers.1.self_attn.q_proj.weight": [32, 32],
-    "model.layers.1.mlp.down_proj.weight": [32, 48],
-    "model.norm.weight": [32],
-}
 
 base, tuned = {}, {}
 for i, (name, shape) in enumerate(SHAPES.items()):

@@ -24,6 +24,7 @@ import sys
 import torch
 
 from safetensors_file import write_safetensors
+from tiny_llama_shapes import SHAPES
 
 req = json.load(sys.stdin)
 out = req["dir"]
@@ -31,15 +32,6 @@ steps = req["steps"]
 tol = torch.tensor(req["tol"], dtype=torch.float32)
 g = torch.Generator().manual_seed(req.get("seed", 0))
 
-SHAPES = {
-    "model.embed_tokens.weight": [64, 32],
-    "model.layers.0.input_layernorm.weight": [32],
-    "model.layers.0.self_attn.q_proj.weight": [32, 32],
-    "model.layers.0.mlp.up_proj.weight": [48, 32],
-    "model.layers.1.self_attn.q_proj.weight": [32, 32],
-    "model.layers.1.mlp.down_proj.weight": [32, 48],
-    "model.norm.weight": [32],
-}
 CONFIG = {"architectures": ["LlamaForCausalLM"], "model_type": "llama", "hidden_size": 32, "num_hidden_layers": 2}
 
 
