@@ -25,8 +25,41 @@ if (files.length === 0) {
   console.error(`tests/run.js: no test files match ${JSON.stringify(filters)}`);
   process.exit(2);
 }
-const r = spawnSync(process.execPath, ["--test", "--test-concurrency=1", "--test-reporter=spec", ...files], {
-  stdio: "inherit",
-  env: { ...process.env, RFTLAB_QUIET: "1" },
-});
+// A second reporter lists skipped and todo tests; any that tests/skips-allowed.json does not allow fails the run.
+const skipLog = path.join(fs.mkdtempSync(path.join(require("node:os").tmpdir(), "rftlab-skips-")), "skips.jsonl");
+const r = spawnSync(
+  process.execPath,
+  [
+    "--test",
+    "--test-concurrency=1",
+    "--test-reporter=spec",
+    "--test-reporter-destination=stdout",
+    `--test-reporter=${path.join(__dirname, "skip-reporter.js")}`,
+    `--test-reporter-destination=${skipLog}`,
+    ...files,
+  ],
+  { stdio: "inherit", env: { ...process.env, RFTLAB_QUIET: "1" } },
+);
+const allowed = JSON.parse(fs.readFileSync(path.join(__dirname, "skips-allowed.json"), "utf8")).allowed;
+const seen = fs.existsSync(skipLog)
+  ? fs
+      .readFileSync(skipLog, "utf8")
+      .split("\n")
+      .filter(Boolean)
+      .map((l) => JSON.parse(l))
+  : [];
+fs.rmSync(path.dirname(skipLog), { recursive: true, force: true });
+const isAllowed = (s) => allowed.some((a) => a.kind === s.kind && a.name === s.name && a.message === s.reason);
+const unexpected = seen.filter((s) => !isAllowed(s));
+for (const s of seen.filter(isAllowed)) console.error(`tests/run.js: allowed ${s.kind}: ${s.name} (${s.reason})`);
+for (const s of unexpected) {
+  console.error(`tests/run.js: ${s.kind} not allowed: "${s.name}" in ${s.file}: ${s.reason || "(no reason)"}`);
+}
+if (unexpected.length > 0) {
+  console.error(
+    `tests/run.js: ${unexpected.length} skipped/todo test(s) not in tests/skips-allowed.json; ` +
+      "install what they need (bin/setup installs python3-torch) or add an entry with kind, name, message and why",
+  );
+  process.exit(r.status || 1);
+}
 process.exit(r.status ?? 1);

@@ -227,6 +227,71 @@ describe("writer", () => {
   }
 });
 
+// Torch-free twins of the PyTorch tests above: the layout facts they check, stated by hand.
+describe("layout without PyTorch", () => {
+  /** Header keys listed z, s, a while the data lies a, s, z: a scalar (shape []) and an empty tensor among them. */
+  function handBuilt(file: string): void {
+    const header = {
+      z: { dtype: "BF16", shape: [0, 4], data_offsets: [12, 12] },
+      s: { dtype: "F32", shape: [], data_offsets: [8, 12] },
+      a: { dtype: "F32", shape: [2], data_offsets: [0, 8] },
+    };
+    const hb = Buffer.from(JSON.stringify(header));
+    const prefix = Buffer.alloc(8);
+    prefix.writeBigUInt64LE(BigInt(hb.length));
+    fs.writeFileSync(file, Buffer.concat([prefix, hb, Buffer.from(new Float32Array([1.5, -2, 3.25]).buffer)]));
+  }
+
+  test("header keys out of offset order: each tensor reads its own bytes; tensors() is in offset order", async () => {
+    const file = path.join(root, "hand-order.safetensors");
+    handBuilt(file);
+    const ckpt = await openCheckpoint(file);
+    try {
+      assert.deepEqual(
+        ckpt.tensors().map((t) => t.name),
+        ["a", "s", "z"],
+      );
+      assert.deepEqual(Array.from(await ckpt.readFloat32("a")), [1.5, -2]);
+      assert.deepEqual(Array.from(await ckpt.readFloat32("s")), [3.25]);
+      assert.deepEqual(Array.from(await ckpt.readFloat32("z")), []);
+    } finally {
+      await ckpt.close();
+    }
+  });
+
+  test("scalar shape [] has one element; shape [0, 4] has none", async () => {
+    const file = path.join(root, "hand-scalar.safetensors");
+    handBuilt(file);
+    const ckpt = await openCheckpoint(file);
+    try {
+      const s = ckpt.info("s")!;
+      assert.deepEqual([s.shape, s.numel, s.byteLength], [[], 1, 4]);
+      const z = ckpt.info("z")!;
+      assert.deepEqual([z.shape, z.numel, z.byteLength], [[0, 4], 0, 0]);
+    } finally {
+      await ckpt.close();
+    }
+  });
+
+  test("writer: HF order (dtype size, then name), contiguous offsets, header padded to 8, scalar written as shape []", async () => {
+    const file = path.join(root, "ours-raw", "w.safetensors");
+    const tensors = [...tensorsToWrite(), { name: "s", dtype: "F32" as const, shape: [], data: new Float32Array([7]) }];
+    await writeSafetensors(file, tensors, { step: "3" });
+    const buf = fs.readFileSync(file);
+    const n = Number(buf.readBigUInt64LE(0));
+    assert.equal(n % 8, 0);
+    const text = buf.subarray(8, 8 + n).toString("utf8");
+    assert.ok(text.startsWith('{"__metadata__":{"format":"pt","step":"3"},"ids":{"dtype":"I64","shape":[3],"data_offsets":[0,24]},'), text);
+    const { __metadata__: _, ...header } = JSON.parse(text) as Record<string, { shape: number[]; data_offsets: [number, number] }>;
+    const order = Object.keys(header).sort((p, q) => header[p].data_offsets[0] - header[q].data_offsets[0]);
+    assert.deepEqual(order, ["ids", "ids.f32", "0", "c.f32", "s", "b.bf16", "raw.bf16", "a.f16"]);
+    order.reduce((end, k) => (assert.equal(header[k].data_offsets[0], end, k), header[k].data_offsets[1]), 0);
+    assert.deepEqual(header.s, { dtype: "F32", shape: [], data_offsets: [56, 60] });
+    assert.equal(buf.length, 8 + n + header["a.f16"].data_offsets[1]);
+    assert.equal(buf.readFloatLE(8 + n + 56), 7);
+  });
+});
+
 describe("reading", () => {
   test("readChunks yields element-aligned chunks that concatenate to readBytes", async () => {
     const file = path.join(root, "chunks.safetensors");

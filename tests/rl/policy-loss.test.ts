@@ -38,6 +38,30 @@ describe("policyLoss", () => {
     tf.dispose([lp, old, m, out.loss, g, ...Object.values(out.metrics)]);
   });
 
+  // Asymmetric ε (low 0.1, high 0.3: bounds 0.9 and 1.3) with both sides clipping, so that swapping ε_low and
+  // ε_high, or flipping the advantage's sign in a clip metric, changes loss, gradient and metrics.
+  // Row 1, A = +1, ρ = [1.5, 1.2]: ℓ = −min(ρ, ρ_c) = [−1.3 (high clip), −1.2]; row 2, A = −1, ρ = [0.5, 0.85]:
+  // ℓ = max(ρ, ρ_c) = [0.9, 0.9] (both low clip). grpo: mean(−1.25, 0.9) = −0.175 (swapped ε: −0.1625).
+  // ∂/∂logp: only row 1 token 2 is unclipped: −ρA / (2 tokens · 2 rows) = −0.3.
+  // Metrics: low = 2/4, high = 1/4, region = 3/4 (swapped ε: 1/4, 2/4; high with −A: 0).
+  test("hand-worked, ε_low 0.1 ≠ ε_high 0.3, both sides clip: loss, gradient and clip metrics", () => {
+    const lp = tf.tensor2d([
+      [Math.log(1.5), Math.log(1.2)],
+      [Math.log(0.5), Math.log(0.85)],
+    ]);
+    const old = tf.zeros([2, 2]) as tf.Tensor2D;
+    const m = tf.ones([2, 2]) as tf.Tensor2D;
+    const cfg = { epsilonLow: 0.1, epsilonHigh: 0.3 };
+    const out = policyLoss({ logp: lp, oldLogp: old, advantages: [1, -1], mask: m }, cfg);
+    expectClose(out.loss.dataSync(), [-0.175], { atol: 1e-6, what: "loss" });
+    expectClose(out.metrics["clip_ratio/low_mean"].dataSync(), [0.5], { atol: 1e-7, what: "low" });
+    expectClose(out.metrics["clip_ratio/high_mean"].dataSync(), [0.25], { atol: 1e-7, what: "high" });
+    expectClose(out.metrics["clip_ratio/region_mean"].dataSync(), [0.75], { atol: 1e-7, what: "region" });
+    const g = tf.grad((x: tf.Tensor) => policyLoss({ logp: x as tf.Tensor2D, oldLogp: old, advantages: [1, -1], mask: m }, cfg).loss)(lp);
+    expectClose(g.dataSync(), [0, -0.3, 0, 0], { atol: 1e-6, what: "gradient" });
+    tf.dispose([lp, old, m, g, out.loss, ...Object.values(out.metrics)]);
+  });
+
   test("k3 KL: ref − logp = ln 2 → kl = 2 − ln 2 − 1; β adds β·kl to every token", () => {
     const [lp, old, m] = [logp(), logp(), mask()];
     const ref = tf.tensor2d([[Math.log(2), Math.log(2)]]);
