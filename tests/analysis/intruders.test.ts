@@ -56,6 +56,17 @@ describe("intruder dimensions", () => {
     assert.notEqual(tuned.get(NAME)!.data, removed.get(NAME)!.data);
   });
 
+  test("similarity is against all of W₀'s singular vectors, not its top k", () => {
+    // W₀ = diag(6, 5, …, 1), W_ft = diag(1, 2, …, 6): W_ft's top vectors are W₀'s bottom ones (rank ≥ k):
+    // similarity 1 each, no intruder. Against W₀'s top k only they would look like intruders (similarity 0).
+    const d = 6;
+    const diag = (f: (i: number) => number) => Float32Array.from({ length: d * d }, (_, j) => (j % (d + 1) === 0 ? f(j / (d + 1)) : 0));
+    const m = (data: Float32Array): WeightMap => new Map([[NAME, { shape: [d, d], data }]]);
+    const { rows } = intruderDimensions(m(diag((i) => d - i)), m(diag((i) => i + 1)), { k: 2 });
+    expectClose(rows[0].similarities, [1, 1], { atol: 1e-6, what: "similarities" });
+    assert.equal(rows[0].intruders, 0);
+  });
+
   test("config validation", () => {
     assert.throws(() => resolveIntruderConfig({ k: 0 }), /k must be an integer ≥ 1; got 0/);
     assert.throws(() => resolveIntruderConfig({ eps: 1.5 }), /\(0, 1\]; got 1.5/);

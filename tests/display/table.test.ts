@@ -61,7 +61,11 @@ describe("installTableDisplay", () => {
     const b = displayBundle(t);
     assert.match(String(b["text/plain"]), /^Table: 3 cols x 25 rows/);
     assert.match(String(b["text/html"]), /<table class="rftlab-table"/);
-    assert.ok(!Object.keys(t).includes(String(JUPYTER_DISPLAY)), "not enumerable");
+    // Installed on a prototype, not enumerable there (Object.keys never lists symbol keys, so ask the descriptor).
+    let owner: object | null = t;
+    while (owner && !Object.getOwnPropertySymbols(owner).includes(JUPYTER_DISPLAY)) owner = Object.getPrototypeOf(owner);
+    assert.ok(owner && owner !== t, "installed on a prototype of the table");
+    assert.equal(Object.getOwnPropertyDescriptor(owner, JUPYTER_DISPLAY)?.enumerable, false, "not enumerable");
   });
 
   test("danfo DataFrames (once loaded) show their index and columns", () => {

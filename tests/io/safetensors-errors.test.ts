@@ -75,6 +75,13 @@ const cases: Case[] = [
     file: "model.safetensors",
   },
   {
+    // 8 + 10 > 14 although 10 < 14: the check must count the length prefix.
+    what: "header length beyond the file by less than the 8-byte prefix",
+    setup: (d) => st(d, {}, 4, { declaredLength: 10n }),
+    match: /header length 10 goes beyond the end of the file \(14 bytes\)/,
+    file: "model.safetensors",
+  },
+  {
     what: "header length absurdly large",
     setup: (d) => st(d, {}, 0, { declaredLength: 1n << 60n }),
     match: /absurdly large/,

@@ -93,6 +93,13 @@ describe("SVD properties", () => {
   test("hand-worked 2×2 and rank-deficient cases", () => {
     const r = svd({ rows: 2, cols: 2, data: new Float32Array([3, 0, 0, -4]) });
     expectClose(r.s, [4, 3], { what: "s" });
+    // Hand-worked spectrum of σ = [3, 2, 1]: relative [1, 2/3, 1/3], energy [9, 13, 14] / 14.
+    const spec = singularSpectrum([3, 2, 1]);
+    expectClose(
+      spec.flatMap((r) => [r.index, r.sigma, r.relative, r.cumulativeEnergy]),
+      [0, 3, 1, 9 / 14, 1, 2, 2 / 3, 13 / 14, 2, 1, 1 / 3, 1],
+      { atol: 1e-15, what: "spectrum" },
+    );
     const z = numericalRank({ rows: 3, cols: 3, data: new Float32Array([1, 2, 3, 2, 4, 6, 0, 0, 0]) });
     assert.deepEqual([z.rank, z.maxRank], [1, 3]);
     assert.throws(() => svd({ rows: 2, cols: 2, data: new Float32Array([1, NaN, 0, 1]) }), /entry 1 is NaN/);
@@ -112,9 +119,18 @@ describe("SVD properties", () => {
     const d = sliceSvd(svd(a), k);
     expectClose(t.s, d.s, { rtol: 1e-6, what: "top-k σ" });
     expectClose(principalAngleCosines(t.u!, d.u!, m, k), new Array(k).fill(1), { atol: 1e-6, what: "top-k U subspace" });
+    // σ_i = 0.7^i: relative σ_i/σ_0 = 0.7^i, cumulative energy (1 − 0.49^(i+1)) / (1 − 0.49^k) over the top k.
     const spec = singularSpectrum(d.s);
-    expectClose(spec[0].relative, 1, { what: "relative" });
-    assert.ok(spec[k - 1].cumulativeEnergy === 1);
+    expectClose(
+      spec.map((r) => r.relative),
+      Array.from({ length: k }, (_, i) => 0.7 ** i),
+      { rtol: 1e-6, what: "relative" },
+    );
+    expectClose(
+      spec.map((r) => r.cumulativeEnergy),
+      Array.from({ length: k }, (_, i) => (1 - 0.49 ** (i + 1)) / (1 - 0.49 ** k)),
+      { rtol: 1e-6, what: "cumulative energy" },
+    );
   });
 });
 

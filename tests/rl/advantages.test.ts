@@ -33,6 +33,16 @@ describe("computeAdvantages", () => {
     assert.deepEqual(computeAdvantages([1, 0, 3], { groupSize: 1 }), [0, 0, 0]);
   });
 
+  test("batch scaling: the batch std is over the rewards that are not NaN", () => {
+    // Valid rewards [1, 0, 1, 0, 0]: mean 0.4, Bessel std √(0.3); groups [1, NaN, 0] and [1, 0, 0].
+    const s = Math.sqrt(0.3) + 1e-4;
+    expectClose(
+      computeAdvantages([1, NaN, 0, 1, 0, 0], { groupSize: 3, scaleRewards: "batch" }),
+      [0.5 / s, 0, -0.5 / s, 2 / 3 / s, -1 / 3 / s, -1 / 3 / s],
+      { atol: 1e-12 },
+    );
+  });
+
   test("a NaN reward gets 0 and is left out of its group's statistics", () => {
     expectClose(computeAdvantages([1, NaN, 0], { groupSize: 3, scaleRewards: "none" }), [0.5, 0, -0.5], { atol: 1e-12 });
   });
