@@ -1,5 +1,6 @@
 // The pretrained tiny model every RL notebook and learning test starts from: pretrained once from the
-// bundled datasets/pretrain-tiny.json into a cache folder keyed by a hash of the config, then reused.
+// bundled datasets/pretrain-tiny.json into a cache folder keyed by a hash of the config and of the code
+// that trains it (PRETRAIN_CODE_FILES), then reused.
 import path from "node:path";
 import { createHash } from "node:crypto";
 import { readJsonFile } from "../io";
@@ -7,6 +8,7 @@ import { bundledDatasetsDir } from "../io/corpus";
 import { loadTokenizer, type Tokenizer } from "../io/tokenizer";
 import { isFinishedModelFolder } from "../io/pretrain-files";
 import { withDirLock } from "../io/dir-lock";
+import { hashFiles } from "../io/code-hash";
 import { loadModel } from "./checkpoint";
 import type { Transformer } from "./transformer";
 import { pretrain, type PretrainConfig, type PretrainProgress } from "./pretrain";
@@ -46,15 +48,48 @@ export function pretrainedTinyConfig(fast: boolean): PretrainConfig {
 }
 
 /**
+ * The compiled files (beside this one, relative to lib/) whose code decides the pretrained weights: the
+ * training loop, model, initialisation, optimiser, gradient clipping, schedule, tokenizer, corpus reader and
+ * random numbers. Their bytes are part of the cache key, so a change there retrains instead of reusing a
+ * model the old code made. Backend kernels are left out: they change results only in the last bits.
+ */
+export const PRETRAIN_CODE_FILES: readonly string[] = [
+  "model/pretrain",
+  "model/pretrained",
+  "model/create",
+  "model/params",
+  "model/config",
+  "model/transformer",
+  "model/checkpoint",
+  "tensor/optim",
+  "tensor/grads",
+  "tensor/lr-schedule",
+  "tensor/fused-ops",
+  "io/tokenizer",
+  "io/corpus",
+  "base/random",
+];
+
+/** Cache folder name of a pretraining config built by the code under `libRoot` (default: this build's lib/). */
+export function pretrainedTinyKey(config: PretrainConfig, libRoot = path.join(__dirname, "..")): string {
+  const ext = path.extname(__filename); // ".js" compiled, ".ts" under a TypeScript loader
+  const code = hashFiles(
+    libRoot,
+    PRETRAIN_CODE_FILES.map((f) => f + ext),
+  );
+  const hash = createHash("sha256").update(JSON.stringify(config)).update(code).digest("hex").slice(0, 12);
+  return `pretrained-tiny-${hash}`;
+}
+
+/**
  * Loads the pretrained tiny model from the cache, pretraining it first if absent (a killed pretraining
- * resumes from its checkpoint). The folder name holds a hash of the config, so editing
- * datasets/pretrain-tiny.json retrains instead of reusing a stale model.
+ * resumes from its checkpoint). The folder name holds a hash of the config and of PRETRAIN_CODE_FILES, so
+ * editing datasets/pretrain-tiny.json or the training code retrains instead of reusing a stale model.
  */
 export async function ensurePretrainedTiny(opts: PretrainedTinyOptions = {}): Promise<PretrainedTiny> {
   const fast = opts.fast ?? process.env.RFTLAB_FAST === "1";
   const config = pretrainedTinyConfig(fast);
-  const hash = createHash("sha256").update(JSON.stringify(config)).digest("hex").slice(0, 12);
-  const dir = path.join(opts.cacheDir ?? rftlabCacheDir(), `pretrained-tiny-${hash}`);
+  const dir = path.join(opts.cacheDir ?? rftlabCacheDir(), pretrainedTinyKey(config));
   const cached = isFinishedModelFolder(dir);
   if (!cached) {
     const datasets = bundledDatasetsDir();

@@ -3,11 +3,12 @@ import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
 import { tf, initBackend } from "../../lib/tensor";
-import { grpoTrain, toprTrain, resolveGrpoConfig, type GrpoConfigInput } from "../../lib/rl";
+import { computeAdvantages, grpoTrain, toprTrain, resolveGrpoConfig, type GrpoConfigInput } from "../../lib/rl";
 import type { RewardFn } from "../../lib/rewards";
 import { attachLora } from "../../lib/peft";
 import { tinyModel, charCodec, tinyPrompts, digitShare } from "../helpers/tiny-model";
 import { tmpDir } from "../helpers/tmp";
+import { expectClose } from "../helpers/expect";
 
 before(async () => {
   await initBackend(process.env.RFTLAB_BACKEND ?? "wasm");
@@ -177,25 +178,73 @@ test("LoRA GRPO trains only the adapter; the KL reference is the adapter-free ba
   model.dispose();
 });
 
-test("TOPR and dynamic sampling run through the same loop", async () => {
+// TOPR's loss is −mean_b α·R·Σ_t log π with the raw reward R (not an advantage): with a constant reward c the
+// same samples give loss ∝ c (α = 1 for c ≥ 0; for c < 0, α = min(1, π/μ) = 1 up to rounding at μ = 1),
+// and −Σ log π > 0, so the loss has the sign of c. GRPO's advantages would all be 0 here.
+test("TOPR in the loop: the loss is linear in the raw reward and has its sign", async () => {
+  const lossWith = async (c: number) => {
+    const model = tinyModel("qwen2", 15, { qkvBias: true });
+    const run = await toprTrain({
+      model,
+      tokenizer: charCodec,
+      data,
+      rewards: [{ name: "constant", fn: (ctx) => ctx.completions.map(() => c) }],
+      config: { ...small, steps: 1, maxGradNorm: 1e9, sampling: { ...small.sampling } },
+    });
+    model.dispose();
+    return run.history[0];
+  };
+  const [one, two, minus] = [await lossWith(1), await lossWith(2), await lossWith(-1)];
+  assert.ok(one.loss > 0, `loss at R = 1: ${one.loss}`);
+  expectClose(two.loss, 2 * one.loss, { rtol: 1e-5, what: "loss at R = 2" });
+  expectClose(minus.loss, -one.loss, { rtol: 1e-4, what: "loss at R = −1" });
+  expectClose(two.grad_norm, 2 * one.grad_norm, { rtol: 1e-4, what: "grad norm at R = 2" });
+  expectClose([one["topr/negative_fraction"], minus["topr/negative_fraction"]], [0, 1], { atol: 0, what: "negative fraction" });
+});
+
+// DAPO dynamic sampling: a reward that is often 0 for all of a group (1 when the first character's index is a
+// multiple of 8, p ≈ 1/8), so the first round has zero-variance groups; the trained batch must have none.
+test("dynamic sampling trains only on groups whose rewards differ; advantages are those of the kept rewards", async () => {
+  const rare: RewardFn = (ctx) => ctx.completions.map((c) => (c.length > 0 && charCodec.alphabet.indexOf(c[0]) % 8 === 0 ? 1 : 0));
+  const G = small.numGenerations!;
+  const runDir = path.join(tmpDir(), "dyn");
   const model = tinyModel("qwen2", 15, { qkvBias: true });
-  const topr = await toprTrain({
-    model,
-    tokenizer: charCodec,
-    data,
-    rewards,
-    config: { ...small, steps: 1, sampling: { ...small.sampling } },
-  });
-  assert.ok(Number.isFinite(topr.history[0].loss));
   const dyn = await grpoTrain({
     model,
     tokenizer: charCodec,
     data,
-    rewards: [rewards[0]],
-    config: { ...small, steps: 2, dynamicSampling: true, maxRefills: 1, sampling: { ...small.sampling } },
+    rewards: [{ name: "rare", fn: rare }],
+    config: { ...small, steps: 3, dynamicSampling: true, maxRefills: 2, sampling: { ...small.sampling } },
+    options: { runDir },
   });
-  assert.ok(dyn.history.every((m) => m.frac_reward_zero_std >= 0 && m.frac_reward_zero_std <= 1));
   model.dispose();
+  assert.ok(
+    dyn.history.some((m) => m.frac_reward_zero_std > 0),
+    `precondition: some first-round group had equal rewards (${dyn.history.map((m) => m.frac_reward_zero_std)})`,
+  );
+  const rows = fs
+    .readFileSync(path.join(runDir, "completions.jsonl"), "utf8")
+    .trim()
+    .split("\n")
+    .map((l) => JSON.parse(l) as { step: number; prompt: string; reward: number; advantage: number });
+  for (const step of new Set(rows.map((r) => r.step))) {
+    const got = rows.filter((r) => r.step === step);
+    assert.equal(got.length % G, 0);
+    for (let g = 0; g < got.length; g += G) {
+      const group = got.slice(g, g + G);
+      assert.equal(new Set(group.map((r) => r.prompt)).size, 1, `step ${step}: a group mixes prompts`);
+      assert.ok(new Set(group.map((r) => r.reward)).size > 1, `step ${step}: a group with equal rewards was trained on`);
+    }
+    const want = computeAdvantages(
+      got.map((r) => r.reward),
+      { groupSize: G },
+    );
+    expectClose(
+      got.map((r) => r.advantage),
+      want,
+      { atol: 1e-12, what: `step ${step} advantages` },
+    );
+  }
 });
 
 test("config validation names field, value and fix", () => {

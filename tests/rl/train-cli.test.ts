@@ -57,13 +57,18 @@ test("train grpo: kill -9 after the first checkpoint, --resume, metrics equal an
   assert.equal(JSON.parse(r.stdout).steps, 8);
   assert.match(r.stderr, /step 8 loss/);
 
+  // The child SIGKILLs itself the moment its first checkpoint's `latest` pointer lands (a wrapped
+  // fs.promises.rename, test-only), so the kill point is fixed, not a race with a polling parent.
   const killed = path.join(dir, "killed");
-  const child = spawn(process.execPath, cliArgs(["train", "grpo", "--config", file, "--out", killed]), { env, stdio: "ignore" });
-  const exited = new Promise((resolve) => child.on("exit", resolve));
-  while (!fs.existsSync(path.join(killed, "latest")) && child.exitCode === null) await new Promise((res) => setTimeout(res, 20));
-  child.kill("SIGKILL");
-  await exited;
+  const killAtLatest =
+    'const fs = require("node:fs"); const rename = fs.promises.rename; fs.promises.rename = async (a, b) => { ' +
+    'await rename(a, b); if (require("node:path").basename(String(b)) === "latest") process.kill(process.pid, "SIGKILL"); };';
+  const [flag, code] = cliArgs(["train", "grpo", "--config", file, "--out", killed]);
+  const child = spawn(process.execPath, [flag, killAtLatest + code], { env, stdio: "ignore" });
+  const signal = await new Promise((resolve) => child.on("exit", (_code, sig) => resolve(sig)));
+  assert.equal(signal, "SIGKILL");
   const before0 = metricsOf(killed).length;
+  assert.equal(fs.readFileSync(path.join(killed, "latest"), "utf8").trim(), "step-000002");
   assert.ok(before0 < 8, "the kill came after the run had finished; nothing was resumed");
   const resumed = runCli(["train", "grpo", "--config", file, "--out", killed, "--resume", "--json"]);
   assert.equal(resumed.status, 0, resumed.stderr);
