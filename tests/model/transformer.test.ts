@@ -180,17 +180,7 @@ describe("RMSNorm uses the config's eps (torch-free)", () => {
     ["qwen2", 1e-6],
   ] as const) {
     test(`${family}, rms_norm_eps ${eps}: ln_final = x / √(mean x² + eps) · w`, async () => {
-      const cfg = resolveModelConfig({
-        family,
-        vocabSize: 41,
-        dModel: 16,
-        nLayers: 2,
-        nHeads: 4,
-        nKvHeads: 2,
-        dFF: 24,
-        maxPositions: 32,
-        normEps: eps,
-      });
+      const cfg = resolveModelConfig({ ...tinyConfigs()[1], family, normEps: eps });
       const dir = path.join(tmpDir(), "ckpt");
       const made = createModel(cfg, { seed: 9 });
       await saveModel(made, dir, { dtype: "F32" });

@@ -1,12 +1,13 @@
 // Seeded mutation testing of the core (issue 18), on demand and not part of `npm test`. Each mutant edits one
-// compiled file under dist/lib (no recompile per mutant), runs its module's test files with node --test and
-// puts the file back. A mutant is killed when the tests fail or time out.
+// compiled file under dist/lib (no recompile per mutant), runs its module's test files with node --test (one
+// by one, stopping at the first failure) and puts the file back. A mutant is killed when a test fails or
+// the tests time out (3× the unmutated run).
 //
 //   npx tsc -p tsconfig.json && nice -n 19 node dist/tests/mutation/run.js [--per-module 20] [--seed 1] [--module rl]
 //   nice -n 19 node dist/tests/mutation/run.js --planted      (the planted bugs of issue 18, with and without torch)
 //
 // Scores and survivors: tests/MUTATION.md.
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { createRng } from "../../lib/base/random";
@@ -28,9 +29,9 @@ export const MODULES: Module[] = [
     tests: [
       "tests/rl/advantages.test.ts",
       "tests/rl/policy-loss.test.ts",
-      "tests/rl/dpo-loss.test.ts",
-      "tests/rl/sft-loss.test.ts",
       "tests/rl/topr-loss.test.ts",
+      "tests/rl/sft-loss.test.ts",
+      "tests/rl/dpo-loss.test.ts",
       "tests/rl/losses-reference.test.ts",
     ],
   },
@@ -111,17 +112,36 @@ export const PLANTED: { bug: string; file: string; from: string; to: string; tes
 
 const compiled = (src: string) => path.join(DIST, src.replace(/\.ts$/, ".js"));
 
-/** Runs test files against the current dist/; pass, time and the names of the failing tests. */
-function testsPass(tests: string[], timeoutMs: number, env: NodeJS.ProcessEnv = {}): { pass: boolean; ms: number; failed: string[] } {
+/**
+ * Runs test files one by one against the current dist/ (cheap hand-worked tests first, so a killed mutant
+ * usually costs one file); stops at the first failing file. Pass, time and the names of the failing tests.
+ */
+async function testsPass(
+  tests: string[],
+  timeoutMs: number,
+  env: NodeJS.ProcessEnv = {},
+): Promise<{ pass: boolean; ms: number; failed: string[] }> {
   const t0 = Date.now();
-  const r = spawnSync(process.execPath, ["--test", "--test-concurrency=1", "--test-reporter=spec", ...tests.map(compiled)], {
-    env: { ...process.env, RFTLAB_QUIET: "1", ...env },
-    encoding: "utf8",
-    timeout: timeoutMs,
-    maxBuffer: 1 << 28,
-  });
-  const failed = [...new Set([...(r.stdout ?? "").matchAll(/^\s*✖ (.*?) \(\d/gm)].map((m) => m[1]))].filter((n) => n !== "failing tests:");
-  return { pass: r.status === 0, ms: Date.now() - t0, failed: r.status === null ? ["(timed out)"] : failed };
+  for (const test of tests) {
+    const child = spawn(process.execPath, ["--test", "--test-reporter=spec", compiled(test)], {
+      env: { ...process.env, RFTLAB_QUIET: "1", ...env },
+      stdio: ["ignore", "pipe", "ignore"],
+    });
+    running = child;
+    let out = "";
+    child.stdout.on("data", (d) => {
+      out += d;
+    });
+    const timer = setTimeout(() => child.kill("SIGKILL"), Math.max(0, timeoutMs - (Date.now() - t0)));
+    const code = await new Promise<number | null>((resolve) => child.on("close", resolve));
+    clearTimeout(timer);
+    running = undefined;
+    if (code !== 0) {
+      const failed = [...new Set([...out.matchAll(/^\s*✖ (.*?) \(\d/gm)].map((m) => m[1]))].filter((n) => n !== "failing tests:");
+      return { pass: false, ms: Date.now() - t0, failed: code === null ? ["(timed out)"] : failed };
+    }
+  }
+  return { pass: true, ms: Date.now() - t0, failed: [] };
 }
 
 /** Restores every edited file, also on Ctrl-C, so an interrupted run never leaves a mutant in dist/. */
@@ -129,14 +149,19 @@ const originals = new Map<string, string>();
 function restoreAll(): void {
   for (const [file, text] of originals) fs.writeFileSync(file, text);
 }
+let running: ChildProcess | undefined;
 process.on("exit", restoreAll);
-for (const sig of ["SIGINT", "SIGTERM"] as const) process.on(sig, () => process.exit(130));
+for (const sig of ["SIGINT", "SIGTERM"] as const)
+  process.on(sig, () => {
+    running?.kill("SIGKILL");
+    process.exit(130);
+  });
 
-function withEdit<T>(file: string, text: string, f: () => T): T {
+async function withEdit<T>(file: string, text: string, f: () => Promise<T>): Promise<T> {
   if (!originals.has(file)) originals.set(file, fs.readFileSync(file, "utf8"));
   fs.writeFileSync(file, text);
   try {
-    return f();
+    return await f();
   } finally {
     fs.writeFileSync(file, originals.get(file)!);
   }
@@ -237,8 +262,8 @@ function syntaxOk(file: string): boolean {
   return spawnSync(process.execPath, ["--check", file]).status === 0;
 }
 
-function runModule(mod: Module, perModule: number, seed: number): { killed: number; total: number; survivors: Mutant[] } {
-  const base = testsPass(mod.tests, 600_000);
+async function runModule(mod: Module, perModule: number, seed: number): Promise<void> {
+  const base = await testsPass(mod.tests, 600_000);
   if (!base.pass) throw new Error(`mutation: ${mod.name}: the tests fail before any mutation (${mod.tests.join(", ")})`);
   const timeout = Math.max(60_000, 3 * base.ms);
   const all = mod.files.flatMap((src) => mutantsOf(src, fs.readFileSync(compiled(src), "utf8")));
@@ -246,18 +271,19 @@ function runModule(mod: Module, perModule: number, seed: number): { killed: numb
   const order = rng.shuffle(all.map((_, i) => i));
   let killed = 0;
   let total = 0;
-  const survivors: Mutant[] = [];
   for (const i of order) {
     if (total === perModule) break;
     const m = all[i];
     const file = compiled(m.file);
     const js = fs.readFileSync(file, "utf8");
     const mutated = js.slice(0, m.at) + m.to + js.slice(m.at + m.from.length);
-    const result = withEdit(file, mutated, () => (syntaxOk(file) ? testsPass(mod.tests, timeout) : undefined));
+    // The mutated file's own test first (policy-loss.ts → policy-loss.test.ts): most kills then cost one file.
+    const own = (t: string) => path.basename(t).startsWith(`${path.basename(m.file, ".ts")}.`);
+    const tests = [...mod.tests.filter(own), ...mod.tests.filter((t) => !own(t))];
+    const result = await withEdit(file, mutated, async () => (syntaxOk(file) ? testsPass(tests, timeout) : undefined));
     if (!result) continue; // not valid JS: not a mutant
     total += 1;
-    if (result.pass) survivors.push(m);
-    else killed += 1;
+    if (!result.pass) killed += 1;
     const line = mutated.split("\n")[m.line - 1].trim().slice(0, 100);
     console.log(
       `  ${result.pass ? "SURVIVED" : "killed  "} ${m.file}:${m.line} ${m.op} ${JSON.stringify(m.from.trim().slice(0, 40))} → ${JSON.stringify(m.to.trim())}: ${line}`,
@@ -266,39 +292,40 @@ function runModule(mod: Module, perModule: number, seed: number): { killed: numb
   console.log(
     `${mod.name}: ${killed}/${total} killed (${((100 * killed) / Math.max(1, total)).toFixed(0)}%) of ${all.length} candidate mutants, baseline ${(base.ms / 1000).toFixed(0)} s`,
   );
-  return { killed, total, survivors };
 }
 
-function runPlanted(): void {
+async function runPlanted(): Promise<void> {
   for (const p of PLANTED) {
     const file = compiled(p.file);
     const js = fs.readFileSync(file, "utf8");
     const n = js.split(p.from).length - 1;
     if (n !== 1) throw new Error(`mutation --planted: "${p.from}" occurs ${n} times in ${file}; update PLANTED to the compiled text`);
-    const verdicts = withEdit(file, js.replace(p.from, p.to), () =>
-      [{}, { RFTLAB_PYTHON: "/bin/false" }].map((env) => {
-        const r = testsPass(p.tests, 600_000, env);
-        return r.pass ? "SURVIVED" : `killed by ${r.failed.map((n) => JSON.stringify(n)).join(", ")}`;
-      }),
-    );
+    const verdicts = await withEdit(file, js.replace(p.from, p.to), async () => {
+      const out: string[] = [];
+      for (const env of [{}, { RFTLAB_PYTHON: "/bin/false" }]) {
+        const r = await testsPass(p.tests, 600_000, env);
+        out.push(r.pass ? "SURVIVED" : `killed by ${r.failed.map((n) => JSON.stringify(n)).join(", ")}`);
+      }
+      return out;
+    });
     console.log(`${p.bug}\n  with torch: ${verdicts[0]}\n  without torch: ${verdicts[1]}`);
   }
 }
 
-function main(): void {
+async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const opt = (name: string, dflt: string) => {
     const i = args.indexOf(`--${name}`);
     return i >= 0 ? args[i + 1] : dflt;
   };
-  if (args.includes("--planted")) {
-    runPlanted();
-    return;
-  }
+  if (args.includes("--planted")) return runPlanted();
   const perModule = Number(opt("per-module", "20"));
   const seed = Number(opt("seed", "1"));
   const only = opt("module", "");
-  for (const mod of MODULES.filter((m) => !only || only.split(",").includes(m.name))) runModule(mod, perModule, seed);
+  for (const mod of MODULES.filter((m) => !only || only.split(",").includes(m.name))) await runModule(mod, perModule, seed);
 }
 
-main();
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});

@@ -51,7 +51,20 @@ def policy(cfg, x):
     else:
         raise ValueError(lt)
     loss.backward()
-    return {"loss": loss.item(), "grad": logp.grad.tolist()}
+    # TRL's clip metrics: masked token means (a sequence-level ratio counts for each of its tokens).
+    with torch.no_grad():
+        low = ((coef_1 < 1 - eps_low) & (adv < 0)).double() * torch.ones_like(mask)
+        high = ((coef_1 > 1 + eps_high) & (adv > 0)).double() * torch.ones_like(mask)
+        n = mask.sum().clamp(min=1.0)
+        metrics = {
+            "clip_ratio/low_mean": ((low * mask).sum() / n).item(),
+            "clip_ratio/high_mean": ((high * mask).sum() / n).item(),
+            "clip_ratio/region_mean": (((low + high) * mask).sum() / n).item(),
+        }
+        if "refLogp" in x:
+            d = t(x["refLogp"]) - logp
+            metrics["kl"] = (((torch.exp(d) - d - 1) * mask).sum() / n).item()
+    return {"loss": loss.item(), "grad": logp.grad.tolist(), "metrics": metrics}
 
 
 def dpo(cfg, x):

@@ -2,6 +2,7 @@
 // seeded random inputs, for every lossType × importanceLevel × β, DPO sigmoid/ipo/hinge, SFT,
 // tokenLogProbs/tokenEntropy (vector–Jacobian products) and TOPR. Runs on RFTLAB_BACKEND (default wasm).
 import { test, describe, before } from "node:test";
+import assert from "node:assert/strict";
 import { tf } from "../../lib/tensor/tf";
 import { initBackend } from "../../lib/tensor/backend";
 import {
@@ -122,7 +123,14 @@ describe("rl losses vs PyTorch (value and gradient)", { skip: !torchAvailable() 
         );
         expectClose(got.value, flat(r.loss), { ...TOL, what: "loss" });
         expectClose(got.grad, flat(r.grad), { ...TOL, what: "∂loss/∂logp" });
-        tf.dispose([old, rf, m, x]);
+        const out = policyLoss(
+          { logp: x as tf.Tensor2D, oldLogp: old as tf.Tensor2D, refLogp: rf as tf.Tensor2D, advantages, mask: m as tf.Tensor2D },
+          c.config,
+        );
+        const metrics = r.metrics as Record<string, number>;
+        assert.deepEqual(Object.keys(out.metrics).sort(), Object.keys(metrics).sort());
+        for (const [key, v] of Object.entries(out.metrics)) expectClose(v.dataSync()[0], metrics[key], { ...TOL, what: key });
+        tf.dispose([old, rf, m, x, out.loss, ...Object.values(out.metrics)]);
       } else if (c.kind === "dpo") {
         const [rc, rr] = [tf.tensor1d(dpoIn.refChosen), tf.tensor1d(dpoIn.refRejected)];
         // Differentiate w.r.t. both policy inputs at once: stack them as one [2, B] variable.
