@@ -2,7 +2,7 @@ import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { maskOverlap, updateMasks, updateSparsity, resolveSparsityConfig } from "../../lib/analysis";
 import { countUpdatesBf16 } from "../../lib/analysis/sparsity";
-import { countUpdates } from "../../lib/analysis/sparsity";
+import { countUpdates, poolCounts } from "../../lib/analysis/sparsity";
 import type { WeightMap } from "../../lib/analysis";
 import { expectClose } from "../helpers/expect";
 
@@ -121,4 +121,11 @@ test("NaN Δ entries are counted (a NaN on either side, ∞ − ∞), by the f32
   assert.deepEqual(countUpdates(base, tuned, 0), { numel: 5, unchanged: 1, exactZero: 1, nanDelta: 3 });
   const bits = (x: Float32Array) => Uint16Array.from(new Uint32Array(x.buffer), (u) => u >>> 16);
   assert.deepEqual(countUpdatesBf16(bits(base), bits(tuned), 0), { numel: 5, unchanged: 1, exactZero: 1, nanDelta: 3 });
+});
+
+test("poolCounts sums every count, NaN updates included (a mutation survivor, tests/MUTATION.md)", () => {
+  const a = { numel: 5, unchanged: 1, exactZero: 1, nanDelta: 3 };
+  const b = { numel: 4, unchanged: 3, exactZero: 2, nanDelta: 0 };
+  assert.deepEqual(poolCounts([a, b]), { numel: 9, unchanged: 4, exactZero: 3, nanDelta: 3 });
+  assert.deepEqual(poolCounts([]), { numel: 0, unchanged: 0, exactZero: 0, nanDelta: 0 });
 });

@@ -175,12 +175,12 @@ describe("RMSNorm uses the config's eps (torch-free)", () => {
   before(async () => {
     await initBackend(process.env.RFTLAB_BACKEND ?? "wasm");
   });
-  for (const [family, eps] of [
-    ["llama", 1e-5],
-    ["qwen2", 1e-6],
+  for (const [i, eps] of [
+    [1, 1e-5],
+    [2, 1e-6],
   ] as const) {
-    test(`${family}, rms_norm_eps ${eps}: ln_final = x / √(mean x² + eps) · w`, async () => {
-      const cfg = resolveModelConfig({ ...tinyConfigs()[1], family, normEps: eps });
+    const cfg = resolveModelConfig({ ...tinyConfigs()[i], normEps: eps });
+    test(`${cfg.family}, rms_norm_eps ${eps}: ln_final = x / √(mean x² + eps) · w`, async () => {
       const dir = path.join(tmpDir(), "ckpt");
       const made = createModel(cfg, { seed: 9 });
       await saveModel(made, dir, { dtype: "F32" });

@@ -227,7 +227,9 @@ const SWAPS: [RegExp, (m: string) => string, string][] = [
   ],
 ];
 
-const SKIP_LINE = /throw |Error\(|require\(|exports\.|__esModule|console\.|sourceMappingURL|^\s*(import|export) /;
+// Error messages, module plumbing and tsc's emitted helpers (__importStar & co.) are not the code under test.
+const SKIP_LINE =
+  /throw |Error\(|require\(|exports\.|__esModule|__import|__create|__setModule|ownKeys|console\.|sourceMappingURL|^\s*(import|export) /;
 const STATEMENT_START = /^\s*(?!const |let |var |return|function|class|if |if\(|for |while |else|case |break|continue|\}|\)|\]|\.)\S/;
 
 /** Every mutant of one compiled file, in file order. */
@@ -236,8 +238,9 @@ function mutantsOf(src: string, js: string): Mutant[] {
   const lines = js.split("\n");
   const out: Mutant[] = [];
   let offset = 0;
+  const body = lines.findIndex((l) => l.includes('"__esModule"')); // tsc's helpers come before this line
   lines.forEach((text, li) => {
-    if (!SKIP_LINE.test(text)) {
+    if (li > body && !SKIP_LINE.test(text)) {
       for (const [re, to, op] of SWAPS) {
         for (const m of text.matchAll(re)) {
           const at = offset + m.index!;
