@@ -4,7 +4,7 @@
 import path from "node:path";
 import { tf } from "../tensor/tf";
 import { AdamW, type AdamWState } from "../tensor/optim";
-import { clipGradNorm } from "../tensor/grads";
+import { clipGradNorm, gradsByName } from "../tensor/grads";
 import { lrAt } from "../tensor/lr-schedule";
 import { RftlabError } from "../errors";
 import { RunDir, openCheckpoint, readJsonFile, writeFileAtomic, writeSafetensors } from "../io";
@@ -310,9 +310,7 @@ export async function pretrain(
         const starts = Array.from({ length: B }, (_, b) => hash32(config.seed, step, b) % (train.length - T));
         const { x, y } = windows(train, starts, T);
         const { value, grads: byVariable } = tf.variableGrads(() => nextTokenLoss(model.forward(x), y), vars);
-        // Keyed by parameter name in the model's order: variables' own names follow creation order, which differs
-        // between a created model and one loaded from a checkpoint, and the global norm sums in key order.
-        const grads = Object.fromEntries([...model.params].map(([name, v]) => [name, byVariable[v.name]]));
+        const grads = gradsByName(model.params, byVariable);
         const clipped = clipGradNorm(grads, config.maxGradNorm);
         const lr = lrAt(step, schedule);
         opt.step(clipped.grads, lr);
