@@ -19,6 +19,8 @@ import { loadModel, saveModel } from "./checkpoint";
 import type { Transformer } from "./transformer";
 import { deepFreeze } from "../base/freeze";
 import { tokenIds } from "./token-ids";
+import { paramCount, trainingBytes } from "./memory";
+import { checkFits } from "../tensor/memory";
 
 /** Settings of one pretraining run (JSON; saved as pretrain_config.json beside the model). */
 export interface PretrainConfig {
@@ -282,6 +284,12 @@ export async function pretrain(
     "PretrainConfig.model",
   );
 
+  checkFits(
+    `pretrain: training ${paramCount(modelConfig).toExponential(2)} parameters on batches of ${B} × ${T} tokens ` +
+      "(weights, gradients, AdamW moments, activations)",
+    trainingBytes(modelConfig, B, T),
+    "make the model (dModel, dFF, nLayers) smaller, or lower batchSize or contextLength",
+  );
   const runDir = await RunDir.open(path.join(out, "run"), config, { resume: opts.resume ?? false });
   try {
     removeStaleTemps(out); // half-written model files of a run killed while finishing
