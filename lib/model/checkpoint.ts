@@ -24,6 +24,21 @@ function paramNameFor(name: string, c: ModelConfig): string | undefined {
   return name;
 }
 
+function configIn(dir: string): ModelConfig {
+  const file = path.join(dir, "config.json");
+  return configFromHf(readJsonFile<Record<string, unknown>>(file, "config.json"), file);
+}
+
+/** The config of a checkpoint loadModel takes, reading no weights (no backend needed): to check input before loading. */
+export async function readModelConfig(folder: string): Promise<ModelConfig> {
+  const ckpt = await openCheckpoint(folder);
+  try {
+    return configIn(ckpt.dir);
+  } finally {
+    await ckpt.close();
+  }
+}
+
 /**
  * Loads a Hugging Face checkpoint folder: config.json plus model.safetensors or a sharded index, any float
  * dtype (decoded to float32). Also takes anything openCheckpoint resolves (hub cache folders, "org/name").
@@ -32,8 +47,7 @@ export async function loadModel(folder: string): Promise<Transformer> {
   const ckpt = await openCheckpoint(folder);
   const params = new Map<string, tf.Variable>();
   try {
-    const configFile = path.join(ckpt.dir, "config.json");
-    const config = configFromHf(readJsonFile<Record<string, unknown>>(configFile, "config.json"), configFile);
+    const config = configIn(ckpt.dir);
     const specs = new Map(paramSpecs(config).map((s) => [s.name, s]));
     // Check every tensor first, then create the variables in createModel's order, not the file's: tfjs keys
     // gradients by variable id (creation order) and the global-norm clip sums in that order, so only then does

@@ -276,5 +276,11 @@ describe("continual runner", () => {
     const again = cli(["continual", "--config", cfgFile, "--out", out]);
     assert.equal(again.status, 2);
     assert.match(again.stderr, /already holds a run/);
+    const help = cli(["continual", "--help"]);
+    assert.equal(help.status, 0, help.stderr);
+    assert.match(
+      help.stdout,
+      /hft\.freeze matrices\|entries \(entries: .*control\), fpf\.select sensitive\|all\|random \(all: full replay/,
+    );
   });
 });
