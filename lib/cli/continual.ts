@@ -6,7 +6,7 @@ import { openModelSource } from "./model-source";
 import { initBackend, BACKEND_CHOICES } from "../tensor";
 import { readJsonFile, readCorpus, textCodec } from "../io";
 import { bundledDatasetsDir } from "../io/corpus";
-import { resolveContinualConfig, runContinual, type ContinualConfig, type ContinualEvent } from "../continual";
+import { FPF_SELECT, HFT_FREEZE, resolveContinualConfig, runContinual, type ContinualConfig, type ContinualEvent } from "../continual";
 
 const f4 = (x: number | null | undefined) => (typeof x === "number" ? x.toFixed(4) : "-");
 
@@ -31,7 +31,9 @@ const continual: Command = {
   summary:
     "Continual post-training: train a task sequence from a model with one method (sft, rft, rif-rft, multitask, lora, hft, fpf), " +
     "evaluating every task and retention after every stage; writes the accuracy matrix (matrix.json/.csv), per-stage records and " +
-    "checkpoints under --out. Progress goes to stderr.",
+    "checkpoints under --out. Progress goes to stderr. Method options in the config: " +
+    `hft.freeze ${HFT_FREEZE.join("|")} (entries: as many frozen entries at random, the control), ` +
+    `fpf.select ${FPF_SELECT.join("|")} (all: full replay; random: as many module types at random, the control).`,
   positionals: [],
   flags: {
     config: { type: "string", help: "continual config JSON file (ContinualConfig fields; model: a folder, a run folder or a zoo name)" },

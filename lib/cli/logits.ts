@@ -2,6 +2,7 @@ import type { Command } from "./command";
 import { emit, formatTable, UsageError } from "./command";
 import { initBackend, BACKEND_CHOICES, tf } from "../tensor";
 import { loadModel } from "../model";
+import { readModelConfig } from "../model/checkpoint";
 
 /** "3,17,42" → ids, each an integer in [0, vocab); errors name the flag, the position and the value. */
 export function parseTokenList(text: string, vocabSize: number): number[] {
@@ -32,10 +33,11 @@ const logits: Command = {
   async run(args) {
     const text = args.flags.tokens as string | undefined;
     if (text === undefined) throw new UsageError("rftlab logits: --tokens is required, e.g. --tokens 3,17,42");
+    // The ids are checked against the model's config.json before the backend starts: bad input is one line.
+    const ids = parseTokenList(text, (await readModelConfig(args.positionals[0])).vocabSize);
     await initBackend(args.flags.backend as string | undefined);
     const model = await loadModel(args.positionals[0]);
     try {
-      const ids = parseTokenList(text, model.config.vocabSize);
       const input = tf.tensor2d([ids], [1, ids.length], "int32");
       const out = model.forward(input);
       const rows = (out.arraySync() as number[][][])[0]; // [T, V]

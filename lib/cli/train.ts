@@ -70,18 +70,30 @@ function readRows(file: string): Record<string, unknown>[] {
     });
 }
 
+/** A bundled task dataset's own fields and their defaults; the task's difficulty options come on top. */
+const TASK_DATASET_DEFAULTS = { seed: 0, style: "answer" as TaskStyle, nTrain: 256, nTest: 64 };
+const DATASET_FIELD = "rftlab train: config.dataset";
+
 function loadRows(ds: TrainFileConfig["dataset"], base: string): { rows: Record<string, unknown>[]; task?: string } {
   if (typeof ds !== "object" || ds === null) bad("dataset", ds, 'give {"task": "add", ...} or {"jsonl": "rows.jsonl"}');
-  if ("jsonl" in ds) return { rows: readRows(path.resolve(base, String(ds.jsonl))) };
-  const { task, seed = 0, style = "answer", nTrain = 256, nTest = 64, ...options } = ds as TaskDataset;
-  try {
-    getTask(String(task));
-  } catch (e) {
-    bad("dataset.task", task, (e as Error).message);
+  if ("jsonl" in ds) {
+    checkConfig(DATASET_FIELD, ds, { jsonl: "" });
+    return { rows: readRows(path.resolve(base, String(ds.jsonl))) };
   }
-  if (!TASK_STYLES.includes(style)) bad("dataset.style", style, `use one of ${TASK_STYLES.join(", ")}`);
-  const { train } = taskSplits(String(task), { seed, style, nTrain, nTest, ...(options as Record<string, number>) });
-  return { rows: train.map((e) => ({ prompt: e.prompt, answer: e.answer, completion: e.target })), task: String(task) };
+  const task = String(ds.task);
+  let difficulty: Record<string, number> = {};
+  try {
+    difficulty = getTask(task).defaults;
+  } catch (e) {
+    bad("dataset.task", ds.task, (e as Error).message);
+  }
+  // A typo (`digts`, `n_train`) fails with the field it meant instead of generating the default difficulty.
+  checkConfig(DATASET_FIELD, ds, { task: "", ...TASK_DATASET_DEFAULTS, ...difficulty });
+  const { task: _task, ...given } = ds as TaskDataset;
+  const options = { ...TASK_DATASET_DEFAULTS, ...given } as typeof TASK_DATASET_DEFAULTS & Record<string, number>;
+  if (!TASK_STYLES.includes(options.style)) bad("dataset.style", options.style, `use one of ${TASK_STYLES.join(", ")}`);
+  const { train } = taskSplits(task, options);
+  return { rows: train.map((e) => ({ prompt: e.prompt, answer: e.answer, completion: e.target })), task };
 }
 
 function buildRewards(specs: TrainFileConfig["rewards"], task: string | undefined): WeightedReward[] {

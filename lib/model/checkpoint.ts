@@ -24,6 +24,21 @@ function paramNameFor(name: string, c: ModelConfig): string | undefined {
   return name;
 }
 
+function configIn(dir: string): ModelConfig {
+  const file = path.join(dir, "config.json");
+  return configFromHf(readJsonFile<Record<string, unknown>>(file, "config.json"), file);
+}
+
+/** The config of a checkpoint loadModel takes, reading no weights (no backend needed): to check input before loading. */
+export async function readModelConfig(folder: string): Promise<ModelConfig> {
+  const ckpt = await openCheckpoint(folder);
+  try {
+    return configIn(ckpt.dir);
+  } finally {
+    await ckpt.close();
+  }
+}
+
 /**
  * Loads a Hugging Face checkpoint folder: config.json plus model.safetensors or a sharded index, any float
  * dtype (decoded to float32). Also takes anything openCheckpoint resolves (hub cache folders, "org/name").
@@ -32,9 +47,12 @@ export async function loadModel(folder: string): Promise<Transformer> {
   const ckpt = await openCheckpoint(folder);
   const params = new Map<string, tf.Variable>();
   try {
-    const configFile = path.join(ckpt.dir, "config.json");
-    const config = configFromHf(readJsonFile<Record<string, unknown>>(configFile, "config.json"), configFile);
+    const config = configIn(ckpt.dir);
     const specs = new Map(paramSpecs(config).map((s) => [s.name, s]));
+    // Check every tensor first, then create the variables in createModel's order, not the file's: tfjs keys
+    // gradients by variable id (creation order) and the global-norm clip sums in that order, so only then does
+    // a loaded model train bit for bit like the one that wrote it.
+    const sources = new Map<string, string>();
     for (const info of ckpt.tensors()) {
       const name = paramNameFor(info.name, config);
       if (name === undefined) continue;
@@ -47,7 +65,7 @@ export async function loadModel(folder: string): Promise<Transformer> {
           near ? `closest parameter: "${near}"` : undefined,
         );
       }
-      if (params.has(name)) throw new CheckpointError(info.file, `tensor "${info.name}" appears twice (as "${name}")`);
+      if (sources.has(name)) throw new CheckpointError(info.file, `tensor "${info.name}" appears twice (as "${name}")`);
       if (info.shape.join() !== spec.shape.join()) {
         throw new CheckpointError(
           info.file,
@@ -55,11 +73,9 @@ export async function loadModel(folder: string): Promise<Transformer> {
           "check hidden_size / num_heads / vocab_size in config.json",
         );
       }
-      const t = tf.tensor(await ckpt.readFloat32(info.name), spec.shape, "float32");
-      params.set(name, tf.variable(t, true));
-      t.dispose();
+      sources.set(name, info.name);
     }
-    const missing = [...specs.keys()].filter((n) => !params.has(n));
+    const missing = [...specs.keys()].filter((n) => !sources.has(n));
     if (missing.length > 0) {
       throw new CheckpointError(
         ckpt.path,
@@ -67,9 +83,12 @@ export async function loadModel(folder: string): Promise<Transformer> {
         config.tieEmbeddings ? undefined : "if the head shares the embedding, set tie_word_embeddings: true in config.json",
       );
     }
-    // Parameters in createModel's order whatever the file's: trainers iterate this map (gradient norms, updates),
-    // so a model loaded from a checkpoint continues bit for bit like the one that wrote it.
-    return new Transformer(config, new Map([...specs.keys()].map((n) => [n, params.get(n)!])));
+    for (const [name, spec] of specs) {
+      const t = tf.tensor(await ckpt.readFloat32(sources.get(name)!), spec.shape, "float32");
+      params.set(name, tf.variable(t, true));
+      t.dispose();
+    }
+    return new Transformer(config, params);
   } catch (e) {
     for (const p of params.values()) p.dispose();
     throw e;

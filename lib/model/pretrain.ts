@@ -4,7 +4,7 @@
 import path from "node:path";
 import { tf } from "../tensor/tf";
 import { AdamW, type AdamWState } from "../tensor/optim";
-import { clipGradNorm } from "../tensor/grads";
+import { clipGradNorm, gradsByName } from "../tensor/grads";
 import { lrAt } from "../tensor/lr-schedule";
 import { RftlabError } from "../errors";
 import { RunDir, openCheckpoint, readJsonFile, writeFileAtomic, writeSafetensors } from "../io";
@@ -19,6 +19,8 @@ import { loadModel, saveModel } from "./checkpoint";
 import type { Transformer } from "./transformer";
 import { deepFreeze } from "../base/freeze";
 import { tokenIds } from "./token-ids";
+import { paramCount, trainingBytes } from "./memory";
+import { checkFits } from "../tensor/memory";
 
 /** Settings of one pretraining run (JSON; saved as pretrain_config.json beside the model). */
 export interface PretrainConfig {
@@ -282,6 +284,12 @@ export async function pretrain(
     "PretrainConfig.model",
   );
 
+  checkFits(
+    `pretrain: training ${paramCount(modelConfig).toExponential(2)} parameters on batches of ${B} × ${T} tokens ` +
+      "(weights, gradients, AdamW moments, activations)",
+    trainingBytes(modelConfig, B, T),
+    "make the model (dModel, dFF, nLayers) smaller, or lower batchSize or contextLength",
+  );
   const runDir = await RunDir.open(path.join(out, "run"), config, { resume: opts.resume ?? false });
   try {
     removeStaleTemps(out); // half-written model files of a run killed while finishing
@@ -310,9 +318,7 @@ export async function pretrain(
         const starts = Array.from({ length: B }, (_, b) => hash32(config.seed, step, b) % (train.length - T));
         const { x, y } = windows(train, starts, T);
         const { value, grads: byVariable } = tf.variableGrads(() => nextTokenLoss(model.forward(x), y), vars);
-        // Keyed by parameter name in the model's order: variables' own names follow creation order, which differs
-        // between a created model and one loaded from a checkpoint, and the global norm sums in key order.
-        const grads = Object.fromEntries([...model.params].map(([name, v]) => [name, byVariable[v.name]]));
+        const grads = gradsByName(model.params, byVariable);
         const clipped = clipGradNorm(grads, config.maxGradNorm);
         const lr = lrAt(step, schedule);
         opt.step(clipped.grads, lr);

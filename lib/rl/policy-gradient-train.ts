@@ -141,5 +141,15 @@ export async function policyGradientTrain(args: PolicyTrainArgs, objective: Poli
       tf.dispose([targets, inputs, oldLogp, refLogp ?? []]);
     }
   };
-  return runTrainer({ name: objective.name, config: cfg, data, rewards, trainable, optimizer, step, options: args.options });
+  return runTrainer({
+    name: objective.name,
+    config: cfg,
+    data,
+    rewards,
+    trainable,
+    weights: model.params,
+    optimizer,
+    step,
+    options: args.options,
+  });
 }

@@ -147,5 +147,5 @@ export async function raftTrain(args: RaftTrainArgs): Promise<RunResult & { conf
       disposeBatch(packed);
     }
   };
-  return runTrainer({ name: "raft", config: cfg, data, rewards, trainable, optimizer, step, options: args.options });
+  return runTrainer({ name: "raft", config: cfg, data, rewards, trainable, weights: model.params, optimizer, step, options: args.options });
 }

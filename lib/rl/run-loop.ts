@@ -11,7 +11,8 @@ import type { RunLoopOptions, RunResult, StepMetrics, StepResult } from "./train
 /**
  * A trainer's run: runLoop with the trainer's name and config recorded, its steps and checkpoint interval,
  * and the optimizer freed however the run ends (the trainers own their optimizer). The training rows (as a
- * hash) and the rewards' names and weights go into the run config, so a resume with other data is refused.
+ * hash), the rewards' names and weights and a fingerprint of the starting weights go into the run config,
+ * so a resume with other data or from another model is refused.
  */
 export async function runTrainer<C extends { steps: number; saveEvery: number }>(args: {
   name: string;
@@ -19,6 +20,8 @@ export async function runTrainer<C extends { steps: number; saveEvery: number }>
   data: readonly unknown[];
   rewards?: readonly WeightedReward[];
   trainable: Map<string, tf.Variable>;
+  /** The whole model's parameters, frozen ones too, for the starting-weights fingerprint (default: trainable). */
+  weights?: Map<string, tf.Variable>;
   optimizer: AdamW;
   step: (step: number) => Promise<StepResult>;
   options?: RunLoopOptions;
@@ -28,6 +31,7 @@ export async function runTrainer<C extends { steps: number; saveEvery: number }>
     ...options.runConfig,
     data: { rows: args.data.length, hash: createHash("sha256").update(JSON.stringify(args.data)).digest("hex").slice(0, 16) },
     ...(rewards && { rewards: rewards.map((r) => ({ name: r.name, weight: r.weight ?? 1 })) }),
+    ...(options.runDir && { weights: await weightsFingerprint(new Map([...(args.weights ?? []), ...args.trainable])) }),
   };
   try {
     const run = await runLoop({
@@ -42,6 +46,16 @@ export async function runTrainer<C extends { steps: number; saveEvery: number }>
   } finally {
     optimizer.dispose();
   }
+}
+
+/** SHA-256 (16 hex digits) of the parameters' names, shapes and float32 bytes, in the map's order. */
+async function weightsFingerprint(params: Map<string, tf.Variable>): Promise<string> {
+  const h = createHash("sha256");
+  for (const [name, v] of params) {
+    const data = (await v.data()) as Float32Array;
+    h.update(`${name}[${v.shape}]`).update(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+  }
+  return h.digest("hex").slice(0, 16);
 }
 
 /**

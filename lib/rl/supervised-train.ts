@@ -88,7 +88,16 @@ async function supervisedLoop(
       cleanup();
     }
   };
-  return runTrainer({ name: name, config: cfg, data: args.data, trainable, optimizer, step, options: args.options });
+  return runTrainer({
+    name: name,
+    config: cfg,
+    data: args.data,
+    trainable,
+    weights: args.model.params,
+    optimizer,
+    step,
+    options: args.options,
+  });
 }
 
 /** Next-token log-probs of a packed batch's rows under `logits` → [n, L−1]. */

@@ -1,6 +1,6 @@
 import { tf } from "../tensor/tf";
 import type { AdamW } from "../tensor/optim";
-import { clipGradNorm, GradAccumulator } from "../tensor/grads";
+import { clipGradNorm, gradsByName, GradAccumulator } from "../tensor/grads";
 import type { GradientMasker } from "../peft/masks";
 
 /** One micro-batch's contribution: its (already weighted) loss and metric scalars to read after the step. */
@@ -25,7 +25,6 @@ export async function accumulatedStep(args: {
 }): Promise<{ loss: number; gradNorm: number; metrics: Record<string, number[]> }> {
   const { trainable, optimizer, lr, maxGradNorm, masker } = args;
   const vars = [...trainable.values()];
-  const paramName = new Map([...trainable].map(([name, v]) => [v.name, name]));
   const acc = new GradAccumulator();
   const losses: tf.Scalar[] = [];
   const kept: Record<string, tf.Scalar[]> = {};
@@ -36,7 +35,7 @@ export async function accumulatedStep(args: {
         for (const [k, t] of Object.entries(r.metrics ?? {})) (kept[k] ??= []).push(tf.keep(t));
         return r.loss;
       }, vars);
-      acc.add(Object.fromEntries(Object.entries(grads).map(([k, g]) => [paramName.get(k) ?? k, g])));
+      acc.add(gradsByName(trainable, grads));
       tf.dispose(grads);
       losses.push(value);
     }

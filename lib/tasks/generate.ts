@@ -1,5 +1,6 @@
 import { RftlabError } from "../errors";
 import { createRng } from "../base/random";
+import { suggestField } from "../base/strict-config";
 import { getTask } from "./registry";
 import { TASK_STYLES, type TaskExample, type TaskProblem, type TaskStyle } from "./task";
 
@@ -46,8 +47,9 @@ export function resolveTaskOptions(name: string, options: Record<string, unknown
   for (const [k, v] of Object.entries(options)) {
     if (k === "n" || k === "seed" || k === "style" || v === undefined) continue;
     if (!(k in spec.defaults)) {
+      const meant = suggestField(k, { ...spec.defaults, n: 0, seed: 0, style: "" });
       throw new RftlabError(
-        `task "${name}": unknown option ${k}; options are ${Object.keys(spec.defaults).join(", ")} (plus n, seed, style)`,
+        `task "${name}": unknown option ${k} (did you mean "${meant}"?); options are ${Object.keys(spec.defaults).join(", ")} (plus n, seed, style)`,
       );
     }
     resolved[k] = v as number;

@@ -4,6 +4,17 @@ import { RftlabError } from "../errors";
 
 export type NamedGrads = Record<string, tf.Tensor>;
 
+/**
+ * tf.variableGrads' result keyed by parameter name in `params`' order (parameters without a gradient left
+ * out). Its own keys are variable ids, which iterate in creation order, and the global norm sums in key
+ * order: keyed this way, a step does not depend on the order in which the variables were created.
+ */
+export function gradsByName(params: Map<string, tf.Variable>, byVariable: tf.NamedTensorMap): NamedGrads {
+  const out: NamedGrads = {};
+  for (const [name, v] of params) if (byVariable[v.name]) out[name] = byVariable[v.name];
+  return out;
+}
+
 /** Global L2 norm over all gradients, √(Σ_i ‖g_i‖²), as a scalar tensor (caller owns it). */
 export function globalGradNorm(grads: NamedGrads): tf.Scalar {
   const list = Object.values(grads);

@@ -1,63 +1,50 @@
 // CLI tests for rftlab diff / rank / intruders / merge (lib/cli/{diff,rank,intruders,merge}.ts).
 import { describe, test, before } from "node:test";
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
 import path from "node:path";
-import { openCheckpoint, writeSafetensors } from "../../lib/io";
+import { openCheckpoint } from "../../lib/io";
 import { seededNormals } from "../../lib/linalg/low-rank";
-import { tmpDir } from "../helpers/tmp";
+import { runCli } from "../helpers/cli";
+import { tensorFiles } from "../helpers/tensor-files";
 import { expectClose } from "../helpers/expect";
-
-const MAIN = path.join(__dirname, "..", "..", "lib", "cli", "main.js");
-
-function cli(args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, ["-e", `require(${JSON.stringify(MAIN)}).main(${JSON.stringify(args)}).then(c=>process.exit(c))`], {
-    encoding: "utf8",
-    timeout: 120_000,
-  });
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
-}
 
 const Q = "model.layers.0.self_attn.q_proj.weight";
 const N = "model.layers.0.input_layernorm.weight";
 const U = "model.layers.1.mlp.up_proj.weight";
 
+/** Every file here holds q, a norm and up; only q's and up's values differ. */
+function layers(q: Float32Array, u: Float32Array) {
+  return [
+    { name: Q, dtype: "BF16" as const, shape: [8, 8], data: q },
+    { name: N, dtype: "BF16" as const, shape: [8], data: new Float32Array(8).fill(1) },
+    { name: U, dtype: "BF16" as const, shape: [12, 8], data: u },
+  ];
+}
+
 describe("analysis CLI commands", () => {
-  let dir: string;
-  let base: string;
-  let tuned: string;
-  let tuned2: string;
-  before(async () => {
-    dir = tmpDir();
-    const q = Float32Array.from(seededNormals(64, 1), (x) => 0.02 * x);
-    const u = Float32Array.from(seededNormals(96, 2), (x) => 0.02 * x);
-    // Tuned: q gets a rank-1 update on its first column only; up gets half its entries changed.
-    const q1 = q.map((x, i) => (i % 8 === 0 ? x + 0.01 : x));
-    const u1 = u.map((x, i) => (i % 2 === 0 ? x + 0.005 : x));
-    base = path.join(dir, "base.safetensors");
-    tuned = path.join(dir, "tuned.safetensors");
-    tuned2 = path.join(dir, "tuned2.safetensors");
-    const norm = new Float32Array(8).fill(1);
-    await writeSafetensors(base, [
-      { name: Q, dtype: "BF16", shape: [8, 8], data: q },
-      { name: N, dtype: "BF16", shape: [8], data: norm },
-      { name: U, dtype: "BF16", shape: [12, 8], data: u },
-    ]);
-    await writeSafetensors(tuned, [
-      { name: Q, dtype: "BF16", shape: [8, 8], data: q1 },
-      { name: N, dtype: "BF16", shape: [8], data: norm },
-      { name: U, dtype: "BF16", shape: [12, 8], data: u1 },
-    ]);
-    await writeSafetensors(tuned2, [
-      { name: Q, dtype: "BF16", shape: [8, 8], data: q },
-      { name: N, dtype: "BF16", shape: [8], data: norm },
-      { name: U, dtype: "BF16", shape: [12, 8], data: u.map((x) => x + 0.0078125) },
-    ]);
+  const q = Float32Array.from(seededNormals(64, 1), (x) => 0.02 * x);
+  const u = Float32Array.from(seededNormals(96, 2), (x) => 0.02 * x);
+  // Tuned: q gets a rank-1 update on its first column only; up gets half its entries changed.
+  const {
+    dir,
+    files: { base, tuned, tuned2 },
+    write,
+  } = tensorFiles({
+    base: layers(q, u),
+    tuned: layers(
+      q.map((x, i) => (i % 8 === 0 ? x + 0.01 : x)),
+      u.map((x, i) => (i % 2 === 0 ? x + 0.005 : x)),
+    ),
+    tuned2: layers(
+      q,
+      u.map((x) => x + 0.0078125),
+    ),
   });
+  before(write);
 
   test("diff --json: per-tensor and overall sparsity", () => {
-    const r = cli(["diff", base, tuned, "--json"]);
-    assert.equal(r.status, 0, r.stderr);
+    const r = runCli(["diff", base, tuned, "--json"]);
+    assert.equal(r.code, 0, r.stderr);
     const out = JSON.parse(r.stdout);
     const by = Object.fromEntries(out.tensors.map((t: { name: string }) => [t.name, t]));
     assert.deepEqual([by[Q].numel, by[Q].dtype, by[Q].status, by[Q].shape], [64, "BF16", "ok", [8, 8]]);
@@ -70,20 +57,20 @@ describe("analysis CLI commands", () => {
   });
 
   test("diff human output: aligned table and a summary line; bad flags exit 2", () => {
-    const r = cli(["diff", base, tuned, "--precision", "fp16", "--tol", "0"]);
-    assert.equal(r.status, 0, r.stderr);
+    const r = runCli(["diff", base, tuned, "--precision", "fp16", "--tol", "0"]);
+    assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /^tensor\s+dtype\s+shape/);
     assert.match(r.stdout, /overall: sparsity 0\.666667 \(\|Δ\| ≤ 0, fp16\)/);
-    const bad = cli(["diff", base, tuned, "--precision", "fp8"]);
-    assert.equal(bad.status, 2);
+    const bad = runCli(["diff", base, tuned, "--precision", "fp8"]);
+    assert.equal(bad.code, 2);
     assert.match(bad.stderr, /--precision must be one of bf16, fp16, fp32, native; got "fp8"/);
-    const missing = cli(["diff", base, path.join(dir, "nope.safetensors")]);
-    assert.equal(missing.status, 2, missing.stderr);
+    const missing = runCli(["diff", base, path.join(dir, "nope.safetensors")]);
+    assert.equal(missing.code, 2, missing.stderr);
   });
 
   test("rank --json: rank of 2-D updates", () => {
-    const r = cli(["rank", base, tuned, "--json"]);
-    assert.equal(r.status, 0, r.stderr);
+    const r = runCli(["rank", base, tuned, "--json"]);
+    assert.equal(r.code, 0, r.stderr);
     const out = JSON.parse(r.stdout);
     const [q, u] = out.tensors;
     // q changed in one column only: rank 1. up changed in columns 0,2,4,6 by bf16-rounded amounts: rank ≤ 4.
@@ -93,8 +80,8 @@ describe("analysis CLI commands", () => {
   });
 
   test("intruders --json: k similarities per matrix", () => {
-    const r = cli(["intruders", base, tuned, "--k", "3", "--eps", "0.5", "--json"]);
-    assert.equal(r.status, 0, r.stderr);
+    const r = runCli(["intruders", base, tuned, "--k", "3", "--eps", "0.5", "--json"]);
+    assert.equal(r.code, 0, r.stderr);
     const out = JSON.parse(r.stdout);
     assert.equal(out.tensors.length, 2);
     for (const t of out.tensors) {
@@ -105,7 +92,7 @@ describe("analysis CLI commands", () => {
 
   test("merge writes a checkpoint: task arithmetic with λ", async () => {
     const out = path.join(dir, "merged");
-    const r = cli([
+    const r = runCli([
       "merge",
       "--base",
       base,
@@ -119,7 +106,7 @@ describe("analysis CLI commands", () => {
       out,
       "--json",
     ]);
-    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.code, 0, r.stderr);
     const info = JSON.parse(r.stdout);
     assert.equal(info.tensors, 3);
     const [b, t1, t2, m] = await Promise.all([base, tuned, tuned2, info.out].map((p) => openCheckpoint(p)));
@@ -131,8 +118,8 @@ describe("analysis CLI commands", () => {
     }
     assert.equal(m.info(Q)!.dtype, "BF16");
     await Promise.all([b, t1, t2, m].map((c) => c.close()));
-    const bad = cli(["merge", "--base", base, "--method", "ties"]);
-    assert.equal(bad.status, 2);
+    const bad = runCli(["merge", "--base", base, "--method", "ties"]);
+    assert.equal(bad.code, 2);
     assert.match(bad.stderr, /--tuned <checkpoint>/);
   });
 });

@@ -10,24 +10,21 @@ import { commandLoaders } from "../../lib/cli/commands";
 import { fsProblem, helpText, isFsError, parseCommandArgs, UsageError, type Command } from "../../lib/cli/command";
 import { createRng } from "../../lib/base/random";
 import { runCli } from "../helpers/cli";
-import { tmpDir } from "../helpers/tmp";
+import { tensorFiles } from "../helpers/tensor-files";
 
 const oneLine = (r: { stderr: string }) => assert.equal(r.stderr.trim().split("\n").length, 1, r.stderr);
 
 describe("bad input on the command line", () => {
-  let dir: string;
-  let file: string;
-  let a: string;
-  let b: string;
+  const t = (name: string) => ({ name, dtype: "F32" as const, shape: [2, 2], data: Float32Array.from([1, 2, 3, 4]) });
+  const {
+    dir,
+    files: { a, b },
+    write,
+  } = tensorFiles({ a: [t("model.layers.0.mlp.up_proj.weight")], b: [t("other.weight")] }, "rftlab-bad-input-");
+  const file = path.join(dir, "a-file");
   before(async () => {
-    dir = tmpDir("rftlab-bad-input-");
-    file = path.join(dir, "a-file");
     fs.writeFileSync(file, "x");
-    const t = (name: string) => ({ name, dtype: "F32" as const, shape: [2, 2], data: Float32Array.from([1, 2, 3, 4]) });
-    a = path.join(dir, "a.safetensors");
-    b = path.join(dir, "b.safetensors");
-    await writeSafetensors(a, [t("model.layers.0.mlp.up_proj.weight")]);
-    await writeSafetensors(b, [t("other.weight")]);
+    await write();
   });
 
   test("--out an existing file (or below one): one line naming it, before any work, exit 2", () => {

@@ -1,22 +1,12 @@
 // rftlab forgetting (lib/cli/forgetting.ts): JSON and human output, bad input exits 2 with one line.
 import { describe, test, before } from "node:test";
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { tmpDir } from "../helpers/tmp";
+import { runCli } from "../helpers/cli";
 import { expectClose } from "../helpers/expect";
 import { HAND_T3 } from "../forgetting/hand-matrix";
-
-const MAIN = path.join(__dirname, "..", "..", "lib", "cli", "main.js");
-
-function cli(args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, ["-e", `require(${JSON.stringify(MAIN)}).main(${JSON.stringify(args)}).then(c=>process.exit(c))`], {
-    encoding: "utf8",
-    timeout: 60_000,
-  });
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
-}
 
 describe("rftlab forgetting", () => {
   let dir: string;
@@ -30,8 +20,8 @@ describe("rftlab forgetting", () => {
 
   test("--json on .json and .csv: the same summary", () => {
     const outs = ["m.json", "m.csv"].map((f) => {
-      const r = cli(["forgetting", path.join(dir, f), "--json"]);
-      assert.equal(r.status, 0, r.stderr);
+      const r = runCli(["forgetting", path.join(dir, f), "--json"]);
+      assert.equal(r.code, 0, r.stderr);
       return JSON.parse(r.stdout);
     });
     assert.deepEqual(outs[0], outs[1]);
@@ -50,30 +40,30 @@ describe("rftlab forgetting", () => {
   });
 
   test("human output: the matrix, per-task table and the metric line", () => {
-    const r = cli(["forgetting", path.join(dir, "m.csv")]);
-    assert.equal(r.status, 0, r.stderr);
+    const r = runCli(["forgetting", path.join(dir, "m.csv")]);
+    assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /^stage\s+a\s+b\s+c\nbase\s+0\.1000/);
     assert.match(r.stdout, /a\s+0\.5000\s+0\.4000/);
     assert.match(r.stdout, /T 3 {2}AvgAcc 0\.7000 {2}BWT -0\.2500 {2}FM 0\.2500 {2}FWT 0\.2000/);
   });
 
   test("T = 1: nulls in JSON, dashes and the reason in text", () => {
-    const j = cli(["forgetting", path.join(dir, "one.csv"), "--json"]);
-    assert.equal(j.status, 0, j.stderr);
+    const j = runCli(["forgetting", path.join(dir, "one.csv"), "--json"]);
+    assert.equal(j.code, 0, j.stderr);
     const s = JSON.parse(j.stdout);
     assert.deepEqual([s.bwt, s.fm, s.fwt], [null, null, null]);
-    assert.match(cli(["forgetting", path.join(dir, "one.csv")]).stdout, /BWT - {2}FM - {2}FWT - {2}\(BWT, FM, FWT need T ≥ 2\)/);
+    assert.match(runCli(["forgetting", path.join(dir, "one.csv")]).stdout, /BWT - {2}FM - {2}FWT - {2}\(BWT, FM, FWT need T ≥ 2\)/);
   });
 
   test("bad input exits 2 with one line naming the place and the fix", () => {
-    const r = cli(["forgetting", path.join(dir, "ragged.csv")]);
-    assert.equal(r.status, 2);
+    const r = runCli(["forgetting", path.join(dir, "ragged.csv")]);
+    assert.equal(r.code, 2);
     assert.equal(r.stdout, "");
     assert.equal(r.stderr.trim().split("\n").length, 1, r.stderr);
     assert.match(r.stderr, /ragged\.csv: line 3 \(row 1\) has 1 value\(s\).*make every row as long as the header/);
-    const missing = cli(["forgetting", path.join(dir, "nope.json")]);
-    assert.equal(missing.status, 2);
+    const missing = runCli(["forgetting", path.join(dir, "nope.json")]);
+    assert.equal(missing.code, 2);
     assert.match(missing.stderr, /nope\.json: cannot read accuracy matrix: file not found/);
-    assert.equal(cli(["forgetting"]).status, 2);
+    assert.equal(runCli(["forgetting"]).code, 2);
   });
 });

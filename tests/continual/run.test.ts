@@ -23,7 +23,6 @@ import { readAccuracyMatrix } from "../../lib/forgetting";
 import { evaluateTask } from "../../lib/evaluation";
 import { RftlabError } from "../../lib/errors";
 import { tmpDir } from "../helpers/tmp";
-import { expectClose } from "../helpers/expect";
 
 const tokenizer = loadTokenizer(path.join(bundledDatasetsDir(), "tiny-tokenizer"));
 const codec = {
@@ -111,14 +110,8 @@ describe("continual runner", () => {
     });
     assert.deepEqual(steps, ["2:3"], "only the steps after the trainer's checkpoint run again");
     assert.deepEqual(resumed.matrix, full.matrix);
-    // Accuracies, counts and trainer steps are identical. The continuous numbers agree to float32 rounding, not
-    // bit for bit: the resumed process's backward pass differs in the last ulp (grad_norm 2.6382555961608887 vs
-    // 2.6382558345794678 at the resumed step, weights within 4e-9), which the KL's cancellation magnifies to ~1e-7 relative.
-    const numbers = (r: StageRecord[]) => r.flatMap((s) => [s.retention!.corpusLoss, s.retention!.klToBase, s.training?.finalLoss ?? 0]);
-    const exact = (r: StageRecord[]) =>
-      withoutTime(r).map(({ retention, training, ...rest }) => ({ ...rest, klTokens: retention!.klTokens, steps: training?.steps }));
-    assert.deepEqual(exact(resumed.stages), exact(full.stages));
-    expectClose(numbers(resumed.stages), numbers(full.stages), { rtol: 1e-5, what: "corpus loss, KL to base, final loss per stage" });
+    // Bit for bit: the resumed stage starts from a reloaded model, whose variables loadModel creates in the model's order.
+    assert.deepEqual(withoutTime(resumed.stages), withoutTime(full.stages));
     assert.deepEqual(readAccuracyMatrix(path.join(out, "matrix.csv")).matrix, full.matrix.matrix);
     assert.deepEqual(readAccuracyMatrix(path.join(out, "matrix.json")), full.matrix);
     assert.ok(
@@ -283,5 +276,11 @@ describe("continual runner", () => {
     const again = cli(["continual", "--config", cfgFile, "--out", out]);
     assert.equal(again.status, 2);
     assert.match(again.stderr, /already holds a run/);
+    const help = cli(["continual", "--help"]);
+    assert.equal(help.status, 0, help.stderr);
+    assert.match(
+      help.stdout,
+      /hft\.freeze matrices\|entries \(entries: .*control\), fpf\.select sensitive\|all\|random \(all: full replay/,
+    );
   });
 });

@@ -1,28 +1,14 @@
 import { test, before } from "node:test";
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
 import path from "node:path";
 import { tf } from "../../lib/tensor/tf";
 import { initBackend } from "../../lib/tensor/backend";
 import { createModel, resolveModelConfig, saveModel } from "../../lib/model";
 import { expectClose } from "../helpers/expect";
 import { tmpDir } from "../helpers/tmp";
+import { runCli } from "../helpers/cli";
 
-// The compiled CLI entry next to this test's build output (dist/ or a dist-<area>/ folder).
-const MAIN = path.join(__dirname, "..", "..", "lib", "cli", "main.js");
-
-function runCli(args: string[]) {
-  const r = spawnSync(
-    process.execPath,
-    ["-e", `require(${JSON.stringify(MAIN)}).main(process.argv.slice(1)).then(c => process.exit(c))`, ...args],
-    {
-      encoding: "utf8",
-      env: { ...process.env, RFTLAB_QUIET: "1", RFTLAB_BACKEND: "wasm" },
-      timeout: 120_000,
-    },
-  );
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+const WASM = { RFTLAB_BACKEND: "wasm" };
 
 const dir = path.join(tmpDir(), "tiny-qwen2");
 let expected: number[][];
@@ -42,7 +28,7 @@ before(async () => {
 });
 
 test("rftlab logits --json prints one float32 row of vocabulary logits per position", () => {
-  const r = runCli(["logits", dir, "--tokens", "3,17,42", "--json"]);
+  const r = runCli(["logits", dir, "--tokens", "3,17,42", "--json"], WASM);
   assert.equal(r.code, 0, r.stderr);
   const { logits } = JSON.parse(r.stdout) as { logits: number[][] };
   assert.equal(logits.length, 3);
@@ -55,25 +41,26 @@ test("rftlab logits --json prints one float32 row of vocabulary logits per posit
 });
 
 test("rftlab logits human output lists the top tokens per position", () => {
-  const r = runCli(["logits", dir, "--tokens", "3,17", "--top", "2"]);
+  const r = runCli(["logits", dir, "--tokens", "3,17", "--top", "2"], WASM);
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout.split("\n")[0], /^pos\s+token\s+top 2/);
   assert.equal(r.stdout.trim().split("\n").length, 3);
 });
 
-test("bad tokens give a one-line error and exit 2", () => {
+test("bad tokens give a one-line error and exit 2, before the backend starts (no backend warning first)", () => {
   for (const [tokens, re] of [
     ["3,x", /item 2 must be a non-negative integer; got "x"/],
     ["3,50", /item 2 is 50, outside the vocabulary \[0, 50\)/],
     ["1.5", /item 1 must be a non-negative integer/],
     ["3,,4", /comma-separated/],
   ] as const) {
-    const r = runCli(["logits", dir, "--tokens", tokens]);
+    // auto backend, not quiet: a started backend would print its choice as a warning first
+    const r = runCli(["logits", dir, "--tokens", tokens], { RFTLAB_BACKEND: "", RFTLAB_QUIET: "" });
     assert.equal(r.code, 2, r.stdout);
     assert.match(r.stderr, re);
     assert.equal(r.stderr.trim().split("\n").length, 1, r.stderr);
   }
-  const missing = runCli(["logits", dir]);
+  const missing = runCli(["logits", dir], WASM);
   assert.equal(missing.code, 2);
   assert.match(missing.stderr, /--tokens is required/);
 });

@@ -149,28 +149,34 @@ test("runLoop: runConfig is saved with the trainer's config; onOpen runs once th
   );
 });
 
-test("runTrainer: the training rows (hashed) and the rewards are saved in the run config; a resume with others is refused", async () => {
+test("runTrainer: the training rows (hashed), the rewards and the starting weights' fingerprint are saved in the run config; a resume with others is refused", async () => {
   const dir = path.join(root, "trainer");
   const rewards = (weight: number): WeightedReward[] => [{ name: "one", fn: (ctx) => ctx.completions.map(() => 1), weight }];
-  const trainerRun = async (data: unknown[], weight: number, resume: boolean) => {
+  const trainerRun = async (data: unknown[], weight: number, resume: boolean, frozenValue = 0) => {
     const w = tf.variable(tf.zeros([2]), true);
+    const frozen = tf.variable(tf.fill([3], frozenValue), false);
     const trainable = new Map([["w", w]]);
     try {
       const optimizer = new AdamW(trainable);
       const step = async () => ({ metrics: { loss: 0 } });
       const config = { steps: 2, saveEvery: 1 };
       const options = { runDir: dir, resume, runConfig: { model: "m" } };
-      return await runTrainer({ name: "fake", config, data, rewards: rewards(weight), trainable, optimizer, step, options });
+      const weights = new Map([["frozen", frozen]]);
+      return await runTrainer({ name: "fake", config, data, rewards: rewards(weight), trainable, weights, optimizer, step, options });
     } finally {
       w.dispose();
+      frozen.dispose();
     }
   };
   await trainerRun([{ prompt: "a" }], 1, false);
   const saved = JSON.parse(fs.readFileSync(path.join(dir, "config.json"), "utf8")).run;
-  assert.deepEqual(Object.keys(saved), ["model", "data", "rewards"]);
+  assert.deepEqual(Object.keys(saved), ["model", "data", "rewards", "weights"]);
   assert.equal(saved.data.rows, 1);
   assert.deepEqual(saved.rewards, [{ name: "one", weight: 1 }]);
+  assert.match(saved.weights, /^[0-9a-f]{16}$/);
   await assert.rejects(trainerRun([{ prompt: "b" }], 1, true), /run\.data\.hash: saved "[0-9a-f]{16}", now "[0-9a-f]{16}"/);
   await assert.rejects(trainerRun([{ prompt: "a" }], 2, true), /run\.rewards: saved \[\{"name":"one","weight":1\}\], now/);
+  // Another starting model (here a frozen weight differs) is refused too: the checkpoint holds only the trainable part.
+  await assert.rejects(trainerRun([{ prompt: "a" }], 1, true, 0.5), /run\.weights: saved "[0-9a-f]{16}", now "[0-9a-f]{16}"/);
   assert.equal((await trainerRun([{ prompt: "a" }], 1, true)).startStep, 2);
 });

@@ -94,6 +94,23 @@ test("train: bad config fields give one-line errors naming field, value and fix 
       /rewards\[0\]\.wieght is not a config field \(did you mean "weight"\?\)/,
     ],
     [null, /^rftlab train: config must be an object of config fields; got null/],
+    // the dataset too: its own fields and the task's difficulty options, with the field a typo meant
+    [
+      { ...grpoConfig, dataset: { task: "add", digts: 1 } },
+      /^rftlab train: config\.dataset\.digts is not a config field \(did you mean "digits"\?\)/,
+    ],
+    [
+      { ...grpoConfig, dataset: { ...grpoConfig.dataset, n_train: 16 } },
+      /^rftlab train: config\.dataset\.n_train is not a config field \(did you mean "nTrain"\?\); fields: task, seed, style, nTrain, nTest, digits/,
+    ],
+    [
+      { ...grpoConfig, dataset: { ...grpoConfig.dataset, seed: "5" } },
+      /^rftlab train: config\.dataset\.seed must be a number like 0; got "5"/,
+    ],
+    [
+      { ...grpoConfig, dataset: { jsonl: "rows.jsonl", tsk: "add" } },
+      /^rftlab train: config\.dataset\.tsk is not a config field \(did you mean "jsonl"\?\)/,
+    ],
     // resource sanity: an estimate against the backend's memory before sampling, not a 7 GB heap
     [
       { ...grpoConfig, trainer: { ...grpoConfig.trainer, numGenerations: 1e8 } },

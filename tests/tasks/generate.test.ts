@@ -61,7 +61,10 @@ test("every task's gold target passes its verifier in every style; answers are r
 test("generateTask is seeded and validates its options", () => {
   assert.deepEqual(generateTask("mul", { n: 5, seed: 1 }), generateTask("mul", { n: 5, seed: 1 }));
   assert.notDeepEqual(generateTask("mul", { n: 5, seed: 1 }), generateTask("mul", { n: 5, seed: 2 }));
-  assert.throws(() => generateTask("add", { n: 1, seed: 0, digit: 3 }), /unknown option digit; options are digits/);
+  assert.throws(
+    () => generateTask("add", { n: 1, seed: 0, digit: 3 }),
+    /unknown option digit \(did you mean "digits"\?\); options are digits/,
+  );
   assert.throws(() => generateTask("add", { n: 1, seed: 0, digits: 0 }), /digits must be an integer in \[1, 15\]; got 0/);
   assert.throws(() => generateTask("add", { n: 1, seed: 0, style: "latex" as never }), /style must be one of/);
   assert.throws(() => generateTask("add", { n: -1, seed: 0 }), /n must be an integer ≥ 0; got -1/);

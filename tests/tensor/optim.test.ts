@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { tf } from "../../lib/tensor/tf";
 import { initBackend } from "../../lib/tensor/backend";
 import { AdamW, resolveAdamWConfig } from "../../lib/tensor/optim";
-import { clipGradNorm, GradAccumulator, globalGradNorm } from "../../lib/tensor/grads";
+import { clipGradNorm, GradAccumulator, globalGradNorm, gradsByName } from "../../lib/tensor/grads";
 import { lrAt } from "../../lib/tensor/lr-schedule";
 import { expectClose } from "../helpers/expect";
 import { referenceScript, runPython, torchAvailable } from "../helpers/python";
@@ -156,6 +156,23 @@ describe("optim", () => {
     tf.dispose([g, c.grads, u.grads, n]);
     assert.throws(() => clipGradNorm({}, 1), /empty/);
     assert.throws(() => clipGradNorm({ a: tf.scalar(1) }, 0), /maxNorm must be > 0/);
+  });
+
+  test("gradsByName: keyed by parameter name in the map's order, not the variables' creation order", () => {
+    const createdFirst = tf.variable(tf.scalar(2));
+    const createdSecond = tf.variable(tf.scalar(3));
+    const unused = tf.variable(tf.scalar(5));
+    const params = new Map([
+      ["a", createdSecond],
+      ["b", createdFirst],
+      ["c", unused],
+    ]);
+    const { value, grads } = tf.variableGrads(() => createdFirst.mul(createdSecond), [createdSecond, createdFirst, unused]);
+    assert.deepEqual(Object.keys(grads), [createdFirst.name, createdSecond.name], "tfjs: creation order");
+    const named = gradsByName(params, grads);
+    assert.deepEqual(Object.keys(named), ["a", "b"], "the map's order; a parameter without a gradient left out");
+    assert.deepEqual([named.a.dataSync()[0], named.b.dataSync()[0]], [2, 3]);
+    tf.dispose([value, grads, createdFirst, createdSecond, unused]);
   });
 
   test("lrAt: hand-worked warmup, cosine, linear, constant", () => {
