@@ -75,9 +75,9 @@ async function worker(spec: string, steps: number, warmup: number): Promise<RunR
     const t0 = performance.now();
     const c0 = process.cpuUsage();
     const { value, grads } = tf.variableGrads(lossFn, vars);
-    const clipped = clipGradNorm(grads, 1.0);
+    const clipped = await clipGradNorm(grads, 1.0);
     opt.step(clipped.grads);
-    losses.push(value.dataSync()[0]);
+    losses.push((await value.data())[0]);
     tf.dispose([value, grads, clipped.grads]);
     if (i >= warmup) {
       stepSeconds.push((performance.now() - t0) / 1000);

@@ -313,7 +313,7 @@ export async function pretrain(
         // Keyed by parameter name in the model's order: variables' own names follow creation order, which differs
         // between a created model and one loaded from a checkpoint, and the global norm sums in key order.
         const grads = Object.fromEntries([...model.params].map(([name, v]) => [name, byVariable[v.name]]));
-        const clipped = clipGradNorm(grads, config.maxGradNorm);
+        const clipped = await clipGradNorm(grads, config.maxGradNorm);
         const lr = lrAt(step, schedule);
         opt.step(clipped.grads, lr);
         const loss = (await value.data())[0];
