@@ -172,7 +172,12 @@ export class LoraAdapter {
   /** Saves adapter_model.safetensors + adapter_config.json in PEFT's layout (loadable by peft.PeftModel). */
   async save(folder: string, baseModel = ""): Promise<void> {
     const tensors = await Promise.all(
-      [...this.params()].map(async ([name, v]) => ({ name, dtype: "F32" as const, shape: v.shape, data: (await v.data()) as Float32Array })),
+      [...this.params()].map(async ([name, v]) => ({
+        name,
+        dtype: "F32" as const,
+        shape: v.shape,
+        data: (await v.data()) as Float32Array,
+      })),
     );
     await writeSafetensors(path.join(folder, "adapter_model.safetensors"), tensors, { format: "pt" });
     const c = this.config;

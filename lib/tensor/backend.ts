@@ -95,7 +95,11 @@ export async function initBackend(choice?: BackendChoice | string): Promise<Back
   let gpu = false;
   let adapter: WebgpuAdapter | undefined;
   const tensorflowPkgs =
-    requested === "tensorflow" ? (["@tensorflow/tfjs-node-gpu", "@tensorflow/tfjs-node"] as const) : requested === "auto" ? (["@tensorflow/tfjs-node-gpu"] as const) : [];
+    requested === "tensorflow"
+      ? (["@tensorflow/tfjs-node-gpu", "@tensorflow/tfjs-node"] as const)
+      : requested === "auto"
+        ? (["@tensorflow/tfjs-node-gpu"] as const)
+        : [];
   for (const pkg of tensorflowPkgs) if (!provider && (await tryTensorflow(pkg, skipped))) [provider, gpu] = [pkg, pkg.endsWith("-gpu")];
   if (!provider && (requested === "webgpu" || requested === "auto")) {
     const { startWebgpu } = await import("./webgpu");
@@ -135,7 +139,15 @@ export async function initBackend(choice?: BackendChoice | string): Promise<Back
     threads: backend === "wasm" ? wasmThreads() : backend === "cpu" ? 1 : 0,
     simd: backend === "wasm" ? wasmSimd() : false,
     versions: Object.fromEntries(
-      ["@tensorflow/tfjs", "@tensorflow/tfjs-backend-wasm", "@tensorflow/tfjs-backend-webgpu", "webgpu", "@tensorflow/tfjs-node", "@tensorflow/tfjs-node-gpu", "rftlab"]
+      [
+        "@tensorflow/tfjs",
+        "@tensorflow/tfjs-backend-wasm",
+        "@tensorflow/tfjs-backend-webgpu",
+        "webgpu",
+        "@tensorflow/tfjs-node",
+        "@tensorflow/tfjs-node-gpu",
+        "rftlab",
+      ]
         .map((p) => [p, p === "rftlab" ? require("../../../package.json").version : pkgVersion(p)])
         .filter(([, v]) => v && !String(v).includes("shim")),
     ) as Record<string, string>,

@@ -8,7 +8,9 @@ export type NamedGrads = Record<string, tf.Tensor>;
 export function globalGradNorm(grads: NamedGrads): tf.Scalar {
   const list = Object.values(grads);
   if (list.length === 0) throw new RftlabError("globalGradNorm: grads is empty");
-  return tf.tidy(() => tf.addN(list.map((g) => g.square().sum())).sqrt() as tf.Scalar);
+  // A chain of adds in addN's order (the same sums): tfjs-webgpu's AddN binds one buffer per input and fails
+  // past the device's storage-buffer limit (8 by default).
+  return tf.tidy(() => (list.map((g) => g.square().sum()).reduce((acc, s) => acc.add(s)) as tf.Scalar).sqrt());
 }
 
 /**

@@ -31,9 +31,19 @@ const SOFTWARE = /swiftshader|llvmpipe|lavapipe|software|fallback/i;
 export function vulkanDriverFiles(env: NodeJS.ProcessEnv = process.env): string[] {
   const listed = env.VK_DRIVER_FILES || env.VK_ICD_FILENAMES;
   if (listed) return listed.split(":").filter((f) => f && fs.existsSync(f));
-  const dataDirs = [env.XDG_DATA_HOME ?? path.join(os.homedir(), ".local/share"), ...(env.XDG_DATA_DIRS ?? "/usr/local/share:/usr/share").split(":")];
+  const dataDirs = [
+    env.XDG_DATA_HOME ?? path.join(os.homedir(), ".local/share"),
+    ...(env.XDG_DATA_DIRS ?? "/usr/local/share:/usr/share").split(":"),
+  ];
   const dirs = ["/etc/vulkan/icd.d", ...dataDirs.map((d) => path.join(d, "vulkan/icd.d"))];
-  return dirs.flatMap((d) => (fs.existsSync(d) ? fs.readdirSync(d).filter((f) => f.endsWith(".json")).map((f) => path.join(d, f)) : []));
+  return dirs.flatMap((d) =>
+    fs.existsSync(d)
+      ? fs
+          .readdirSync(d)
+          .filter((f) => f.endsWith(".json"))
+          .map((f) => path.join(d, f))
+      : [],
+  );
 }
 
 interface DawnModule {
@@ -77,7 +87,9 @@ export async function startWebgpu(allowSoftware: boolean): Promise<{ adapter?: W
     architecture: field("architecture"),
     device: field("device"),
     description: field("description"),
-    software: Boolean(info.isFallbackAdapter ?? raw.isFallbackAdapter) || SOFTWARE.test(`${field("vendor")} ${field("architecture")} ${field("description")}`),
+    software:
+      Boolean(info.isFallbackAdapter ?? raw.isFallbackAdapter) ||
+      SOFTWARE.test(`${field("vendor")} ${field("architecture")} ${field("description")}`),
     limits: Object.fromEntries(LIMIT_NAMES.map((k) => [k, Number(raw.limits[k])])),
   };
   const name = `${adapter.vendor}/${adapter.architecture}${adapter.description ? ` (${adapter.description})` : ""}`;
