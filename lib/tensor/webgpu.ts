@@ -75,8 +75,12 @@ export async function startWebgpu(allowSoftware: boolean): Promise<{ adapter?: W
     const msg = (e as Error).message.split("\n")[0];
     return { why: `webgpu: ${msg.includes("Cannot find module") ? "not installed (npm package `webgpu`, an optional dependency)" : msg}` };
   }
-  // Dawn reports a missing runtime dir on stderr; any private folder will do.
-  process.env.XDG_RUNTIME_DIR ??= fs.mkdtempSync(path.join(os.tmpdir(), "rftlab-xdg-"));
+  // Dawn reports a missing runtime dir on stderr; a private folder per user will do (one, reused).
+  if (!process.env.XDG_RUNTIME_DIR) {
+    const dir = path.join(os.tmpdir(), `rftlab-xdg-${os.userInfo().uid}`);
+    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+    process.env.XDG_RUNTIME_DIR = dir;
+  }
   const gpu = dawn.create([]);
   const raw = await gpu.requestAdapter({ powerPreference: "high-performance" });
   if (!raw) return { why: `webgpu: Dawn found no adapter (Vulkan drivers: ${drivers.join(", ")})` };
