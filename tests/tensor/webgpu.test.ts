@@ -130,7 +130,12 @@ const rewards = [{ name: "digits", fn: digitShare }];
 const pairs = tinyPrompts.map(({ prompt, answer }) => ({ prompt, completion: answer, chosen: answer, rejected: "0" }));
 const supervised = { steps: STEPS, batchSize: 2, microBatchSize: 2, lr: 1e-2 };
 
-test(`GRPO, SFT and DPO train on webgpu; tensor and byte counts stay flat over ${STEPS} steps`, async () => {
+// Not yet seen to finish: on the loaded 2-core machine of session 5 it ran 30 min (2 CPU-min) without ending;
+// todo until a run on an idle machine shows it passes and how long it takes; the timeout keeps a hang from eating CI.
+test(`GRPO, SFT and DPO train on webgpu; tensor and byte counts stay flat over ${STEPS} steps`, {
+  todo: "unverified on SwiftShader (issue 15)",
+  timeout: 600_000,
+}, async () => {
   await assertFlatMemory("grpo", STEPS, (model, options) =>
     grpoTrain({
       model,
