@@ -2,7 +2,7 @@
 // training, and greedy sampling throughput with and without the KV cache, next to a hand-written PyTorch
 // CPU peer (bench/torch_grpo_step.py) on the same safetensors weights, in the same run.
 //
-//   node dist/bench/grpo-step.js [--threads 2] [--new-tokens 16]
+//   node dist/bench/grpo-step.js [--threads 2] [--new-tokens 16] [--backend wasm|webgpu|…] [--torch-device cpu|cuda]
 //
 // Batch: 8 one-digit addition prompts × G = 8 = 64 rows of equal prompt length; sampling runs the full
 // `--new-tokens` (no stop tokens) so both sides decode the same number of tokens.
@@ -56,11 +56,18 @@ async function best<T>(repeats: number, fn: () => Promise<T>): Promise<{ seconds
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { threads: { type: "string", default: "2" }, "new-tokens": { type: "string", default: "16" } } });
+  const { values } = parseArgs({
+    options: {
+      threads: { type: "string", default: "2" },
+      "new-tokens": { type: "string", default: "16" },
+      backend: { type: "string", default: "wasm" },
+      "torch-device": { type: "string", default: "cpu" },
+    },
+  });
   const threads = Number(values.threads);
   const newTokens = Number(values["new-tokens"]);
   process.env.RFTLAB_WASM_THREADS = String(threads);
-  const info = await initBackend("wasm");
+  const info = await initBackend(values.backend);
   const { model, tokenizer, dir } = await ensurePretrainedTiny({ fast: true });
   const codec = {
     encode: (t: string) => tokenizer.encode(t),
@@ -96,7 +103,7 @@ async function main(): Promise<void> {
   const trainSeconds = step.value - sample.seconds - score.seconds;
 
   const py = spawnSync(PYTHON, [path.resolve(__dirname, "..", "..", "bench", "torch_grpo_step.py")], {
-    input: JSON.stringify({ model_dir: dir, prompts, new_tokens: newTokens, threads, repeats: 2 }),
+    input: JSON.stringify({ model_dir: dir, prompts, new_tokens: newTokens, threads, repeats: 2, device: values["torch-device"] }),
     encoding: "utf8",
     maxBuffer: 64 << 20,
   });
@@ -107,7 +114,7 @@ async function main(): Promise<void> {
   delete torch.completions;
 
   const result = {
-    machine: `${threads} threads, backend ${info.backend} (threads ${info.threads})`,
+    machine: `${threads} threads, backend ${info.backend} (threads ${info.threads})${info.adapter ? `, adapter ${info.adapter.vendor} / ${info.adapter.architecture} / ${info.adapter.description}` : ""}`,
     rows: prompts.length,
     newTokens,
     rftlab: {

@@ -1,7 +1,8 @@
-"""PyTorch CPU peer of bench/grpo-step.ts: the same Llama weights (safetensors read by hand), greedy
+"""PyTorch peer of bench/grpo-step.ts: the same Llama weights (safetensors read by hand), greedy
 sampling with and without a KV cache, and one GRPO-style training step (forward + backward + AdamW).
 
-Reads JSON on stdin: {"model_dir", "prompts": [[ids]], "new_tokens", "threads", "repeats"}; prints JSON timings.
+Reads JSON on stdin: {"model_dir", "prompts": [[ids]], "new_tokens", "threads", "repeats", "device"?: "cpu" | "cuda"};
+prints JSON timings. "cuda" (torch ≥ 2.0): eager fp32 with TF32 off, every timing ends with a device sync.
 """
 import importlib.util
 import json
@@ -26,12 +27,12 @@ class Llama(torch.nn.Module):
     def __init__(self, cfg, w):
         super().__init__()
         self.cfg = cfg
-        self.w = torch.nn.ParameterDict({k.replace(".", "__"): torch.nn.Parameter(v.clone()) for k, v in w.items()})
+        self.w = torch.nn.ParameterDict({k.replace(".", "__"): torch.nn.Parameter(v.clone().to(DEVICE)) for k, v in w.items()})
         self.H = cfg["num_attention_heads"]
         self.Hkv = cfg.get("num_key_value_heads", self.H)
         self.hd = cfg.get("head_dim") or cfg["hidden_size"] // self.H
         self.eps = cfg.get("rms_norm_eps", 1e-6)
-        self.inv = ref.rope_inv_freq(cfg, self.hd)
+        self.inv = ref.rope_inv_freq(cfg, self.hd).to(DEVICE)
 
     def p(self, n):
         return self.w[n.replace(".", "__")]
@@ -113,18 +114,28 @@ def train_step(model, opt, prompts, completions, advantages):
     return float(loss)
 
 
+DEVICE = torch.device("cpu")
+
+
 def timed(fn, repeats):
     best = float("inf")
     for _ in range(repeats):
         t0 = time.perf_counter()
         r = fn()
+        if DEVICE.type == "cuda":
+            torch.cuda.synchronize()
         best = min(best, time.perf_counter() - t0)
     return best, r
 
 
 def main():
+    global DEVICE
     inp = json.load(sys.stdin)
     torch.set_num_threads(inp.get("threads", 2))
+    DEVICE = torch.device(inp.get("device", "cpu"))
+    if DEVICE.type == "cuda":
+        torch.backends.cuda.matmul.allow_tf32 = False
+        torch.set_default_device(DEVICE)  # the tensors made in forward/sample (arange, ones, tensor) go there too
     cfg = json.load(open(os.path.join(inp["model_dir"], "config.json")))
     model = Llama(cfg, ref.read_checkpoint(inp["model_dir"]))
     prompts, n_new, reps = inp["prompts"], inp["new_tokens"], inp.get("repeats", 2)
@@ -137,6 +148,7 @@ def main():
     print(json.dumps({
         "threads": torch.get_num_threads(),
         "torch": torch.__version__,
+        "device": torch.cuda.get_device_name(DEVICE) if DEVICE.type == "cuda" else "cpu",
         "sample_kv_s": t_kv, "sample_kv_tok_s": tokens / t_kv,
         "sample_full_s": t_full, "sample_full_tok_s": tokens / t_full,
         "train_s": t_train,

@@ -1,7 +1,7 @@
 # PyTorch peer of bench/train-step.ts: the same GPT-2 architecture written by hand (pre-LN blocks, fused qkv,
 # causal softmax attention, gelu tanh MLP, tied lm_head), cross-entropy, clip_grad_norm_(1.0), AdamW.
 # stdin: {"config": {vocabSize, dModel, nLayers, nHeads, maxPositions, dFF}, "batch", "seqLen", "steps",
-#         "warmup", "threads", "lr", "weightDecay", "seed", "data": [B·(T+1) token ids]}
+#         "warmup", "threads", "lr", "weightDecay", "seed", "data": [B·(T+1) token ids], "device"?: "cpu" | "cuda"}
 # stdout: {"tokensPerSec", "tokensPerCpuSec", "stepSeconds": [...], "losses": [...], "threads", "torch", "blas"}
 # Threads are pinned by the caller through OPENBLAS_NUM_THREADS / OMP_NUM_THREADS and here by set_num_threads.
 import json
@@ -17,6 +17,9 @@ inp = json.load(sys.stdin)
 c = inp["config"]
 torch.set_num_threads(inp["threads"])
 torch.manual_seed(inp["seed"])
+device = torch.device(inp.get("device", "cpu"))  # "cuda": eager fp32 (TF32 off), the GPU peer of webgpu
+torch.backends.cuda.matmul.allow_tf32 = False
+torch.backends.cudnn.allow_tf32 = False
 
 
 class Block(nn.Module):
@@ -62,16 +65,16 @@ class GPT(nn.Module):
 
     def forward(self, ids):
         T = ids.shape[1]
-        x = self.wte(ids) + self.wpe(torch.arange(T))
+        x = self.wte(ids) + self.wpe(torch.arange(T, device=ids.device))
         for b in self.h:
             x = b(x, self.mask)
         return self.ln_f(x) @ self.wte.weight.T  # [B, T, V], tied lm_head
 
 
-model = GPT(c)
+model = GPT(c).to(device)
 opt = torch.optim.AdamW(model.parameters(), lr=inp["lr"], weight_decay=inp["weightDecay"])
 B, T = inp["batch"], inp["seqLen"]
-data = torch.tensor(inp["data"]).reshape(B, T + 1)  # the same token ids as the rftlab runs
+data = torch.tensor(inp["data"]).reshape(B, T + 1).to(device)  # the same token ids as the rftlab runs
 ids, targets = data[:, :-1], data[:, 1:]
 times, cpu_times, losses = [], [], []
 for step in range(inp["warmup"] + inp["steps"]):
@@ -82,7 +85,7 @@ for step in range(inp["warmup"] + inp["steps"]):
     loss.backward()
     torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
     opt.step()
-    losses.append(loss.item())
+    losses.append(loss.item())  # a device sync each step, as rftlab's loss read
     if step >= inp["warmup"]:
         times.append(time.perf_counter() - t0)
         cpu_times.append(time.process_time() - c0)  # all threads of the process
@@ -91,6 +94,8 @@ for step in range(inp["warmup"] + inp["steps"]):
 # read what is actually mapped.
 maps = open("/proc/self/maps").read().lower()
 blas = "OpenBLAS" if "openblas" in maps else ("MKL" if "libmkl" in maps else "reference BLAS")
+if device.type == "cuda":
+    blas = f"CUDA {torch.version.cuda} on {torch.cuda.get_device_name(device)}"
 print(json.dumps({
     "tokensPerSec": B * T * len(times) / sum(times),
     "tokensPerCpuSec": B * T * len(times) / sum(cpu_times),

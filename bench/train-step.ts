@@ -3,10 +3,11 @@
 // Each runner is a separate process (the wasm module and its thread pool are per process).
 //
 //   node dist/bench/train-step.js [--backends wasm:1,wasm,cpu] [--steps 5] [--cpu-steps 1]
-//                                 [--torch-threads 1,2] [--out bench/out]
+//                                 [--torch-threads 1,2] [--torch-device cpu|cuda] [--out bench/out]
 //
 // Backend specs: `wasm` (all cores), `wasm:N` (N threads), `wasm-stock:N` (stock tfjs kernels, for the
-// before/after comparison), `cpu`, `tensorflow` (tfjs-node, when installed).
+// before/after comparison), `cpu`, `tensorflow` (tfjs-node, when installed), `webgpu` (Dawn/Vulkan).
+// `--torch-device cuda` runs the PyTorch peer on the GPU (eager fp32, TF32 off); webgpu is compared with it.
 import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
@@ -75,9 +76,9 @@ async function worker(spec: string, steps: number, warmup: number): Promise<RunR
     const t0 = performance.now();
     const c0 = process.cpuUsage();
     const { value, grads } = tf.variableGrads(lossFn, vars);
-    const clipped = clipGradNorm(grads, 1.0);
+    const clipped = await clipGradNorm(grads, 1.0);
     opt.step(clipped.grads);
-    losses.push(value.dataSync()[0]);
+    losses.push((await value.data())[0]);
     tf.dispose([value, grads, clipped.grads]);
     if (i >= warmup) {
       stepSeconds.push((performance.now() - t0) / 1000);
@@ -94,7 +95,13 @@ async function worker(spec: string, steps: number, warmup: number): Promise<RunR
     tokensPerCpuSec: tokens / (cpuMicros / 1e6),
     stepSeconds,
     losses,
-    detail: { backend: info.backend, provider: info.provider, simd: info.simd, leakedTensors: leaked },
+    detail: {
+      backend: info.backend,
+      provider: info.provider,
+      simd: info.simd,
+      leakedTensors: leaked,
+      adapter: info.adapter && `${info.adapter.vendor} / ${info.adapter.architecture} / ${info.adapter.description}`,
+    },
   };
 }
 
@@ -119,7 +126,7 @@ function runChild(spec: string, steps: number, warmup: number): RunResult {
   }
 }
 
-function runTorch(threads: number, steps: number, warmup: number): RunResult {
+function runTorch(threads: number, steps: number, warmup: number, device: string): RunResult {
   const n = String(threads);
   const r = spawnSync(PYTHON, [path.join(__dirname, "..", "..", "bench", "torch_train_step.py")], {
     input: JSON.stringify({
@@ -133,11 +140,13 @@ function runTorch(threads: number, steps: number, warmup: number): RunResult {
       weightDecay: WEIGHT_DECAY,
       seed: 0,
       data: Array.from(tokenData()),
+      device,
     }),
     encoding: "utf8",
     env: { ...process.env, OPENBLAS_NUM_THREADS: n, OMP_NUM_THREADS: n, MKL_NUM_THREADS: n, PYDEVD_DISABLE_FILE_VALIDATION: "1" },
   });
-  if (r.status !== 0) return { runner: "pytorch", threads, error: (r.stderr || String(r.error)).trim().split("\n").slice(-2).join(" | ") };
+  if (r.status !== 0)
+    return { runner: `pytorch ${device}`, threads, error: (r.stderr || String(r.error)).trim().split("\n").slice(-2).join(" | ") };
   const out = JSON.parse(r.stdout) as {
     tokensPerSec: number;
     tokensPerCpuSec: number;
@@ -148,7 +157,7 @@ function runTorch(threads: number, steps: number, warmup: number): RunResult {
     params: number;
   };
   return {
-    runner: `pytorch ${out.torch} + ${out.blas}`,
+    runner: `pytorch ${device} ${out.torch} + ${out.blas}`,
     threads,
     tokensPerSec: out.tokensPerSec,
     tokensPerCpuSec: out.tokensPerCpuSec,
@@ -167,14 +176,15 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 
 function markdown(results: RunResult[], meta: Record<string, unknown>): string {
   const torch = new Map(results.filter((r) => r.runner.startsWith("pytorch") && r.tokensPerSec).map((r) => [r.threads, r]));
+  const cuda = results.find((r) => r.runner.startsWith("pytorch cuda") && r.tokensPerSec);
   const ratio = (x: number | undefined, y: number | undefined) => (x && y ? `${(x / y).toFixed(2)}x` : "—");
   const rows = results.map((r) => {
     if (r.error) return `| ${r.runner} | ${r.threads} | — | — | — | — | — | ${r.error.replace(/\|/g, "/")} |`;
-    const peer = r.runner.startsWith("pytorch") ? undefined : torch.get(r.threads);
+    const peer = r.runner.startsWith("pytorch") ? undefined : r.runner.includes("webgpu") ? cuda : torch.get(r.threads);
     return (
       `| ${r.runner} | ${r.threads} | ${r.tokensPerSec!.toFixed(0)} | ${r.tokensPerCpuSec?.toFixed(0) ?? "—"} | ${median(r.stepSeconds!).toFixed(2)} | ` +
       `${ratio(r.tokensPerSec, peer?.tokensPerSec)} | ${ratio(r.tokensPerCpuSec, peer?.tokensPerCpuSec)} | ` +
-      `loss ${r.losses![0].toFixed(3)} → ${r.losses![r.losses!.length - 1].toFixed(3)} |`
+      `loss ${r.losses![0].toFixed(3)} → ${r.losses![r.losses!.length - 1].toFixed(3)}${r.detail?.adapter ? `; ${r.detail.adapter}` : ""} |`
     );
   });
   return [
@@ -184,7 +194,7 @@ function markdown(results: RunResult[], meta: Record<string, unknown>): string {
     `Machine: ${meta.cpu} × ${meta.cores} logical cores, Node ${process.version}; load average ${meta.loadBefore} before, ${meta.loadAfter} after ` +
       `(other processes were running: numbers are lower bounds). Command: \`${meta.command}\`. Date: ${meta.date}.`,
     "",
-    "| runner | threads | tokens/s (wall) | tokens per CPU-s | median step (s) | vs PyTorch, same threads (wall) | (CPU time) | note |",
+    "| runner | threads | tokens/s (wall) | tokens per CPU-s | median step (s) | vs PyTorch, same threads or CUDA for webgpu (wall) | (CPU time) | note |",
     "|---|---|---|---|---|---|---|---|",
     ...rows,
     "",
@@ -213,6 +223,7 @@ async function main(argv: string[]): Promise<number> {
   const torchThreads = arg(argv, "torch-threads", [...new Set([1, cores])].join(","))
     .split(",")
     .map(Number);
+  const torchDevice = arg(argv, "torch-device", "cpu");
   const outDir = arg(argv, "out", path.join("bench", "out"));
   const meta = {
     cpu: os.cpus()[0]?.model ?? "unknown",
@@ -227,7 +238,7 @@ async function main(argv: string[]): Promise<number> {
   };
   const results: RunResult[] = [];
   for (const t of torchThreads) {
-    results.push(runTorch(t, steps, warmup));
+    results.push(runTorch(t, steps, warmup, torchDevice));
     console.error(JSON.stringify(results[results.length - 1]));
   }
   for (const spec of backends) {

@@ -1,10 +1,19 @@
 import type { Command } from "./command";
 import { emit, formatTable } from "./command";
-import { initBackend, BACKEND_CHOICES } from "../tensor";
+import { initBackend, BACKEND_CHOICES, type WebgpuAdapter } from "../tensor";
+
+function adapterRows(a: WebgpuAdapter): [string, string | number][] {
+  return [
+    ["adapter", `${a.vendor} / ${a.architecture}${a.software ? " (CPU implementation)" : ""}`],
+    ["adapter device", a.device || "-"],
+    ["adapter description", a.description || "-"],
+    ...Object.entries(a.limits).map(([k, v]): [string, number] => [`limit ${k}`, v]),
+  ];
+}
 
 const info: Command = {
   name: "info",
-  summary: "Show the active tensor backend, versions, thread count and whether a GPU backend is active.",
+  summary: "Show the active tensor backend, the WebGPU adapter, versions, thread count and why faster backends were skipped.",
   positionals: [],
   flags: {
     json: { type: "boolean", help: "print JSON" },
@@ -22,6 +31,7 @@ const info: Command = {
           ["threads", b.threads],
           ["simd", String(b.simd)],
           ["node", process.versions.node],
+          ...(b.adapter ? adapterRows(b.adapter) : []),
           ...Object.entries(b.versions),
           ...b.skipped.map((s) => ["skipped", s]),
         ],

@@ -40,7 +40,7 @@ const logits: Command = {
     try {
       const input = tf.tensor2d([ids], [1, ids.length], "int32");
       const out = model.forward(input);
-      const rows = (out.arraySync() as number[][][])[0]; // [T, V]
+      const rows = ((await out.array()) as number[][][])[0]; // [T, V]
       input.dispose();
       out.dispose();
       const top = args.flags.top as number;

@@ -319,7 +319,7 @@ export async function pretrain(
         const { x, y } = windows(train, starts, T);
         const { value, grads: byVariable } = tf.variableGrads(() => nextTokenLoss(model.forward(x), y), vars);
         const grads = gradsByName(model.params, byVariable);
-        const clipped = clipGradNorm(grads, config.maxGradNorm);
+        const clipped = await clipGradNorm(grads, config.maxGradNorm);
         const lr = lrAt(step, schedule);
         opt.step(clipped.grads, lr);
         const loss = (await value.data())[0];

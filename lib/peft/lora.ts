@@ -171,12 +171,14 @@ export class LoraAdapter {
 
   /** Saves adapter_model.safetensors + adapter_config.json in PEFT's layout (loadable by peft.PeftModel). */
   async save(folder: string, baseModel = ""): Promise<void> {
-    const tensors = [...this.params()].map(([name, v]) => ({
-      name,
-      dtype: "F32" as const,
-      shape: v.shape,
-      data: v.dataSync() as Float32Array,
-    }));
+    const tensors = await Promise.all(
+      [...this.params()].map(async ([name, v]) => ({
+        name,
+        dtype: "F32" as const,
+        shape: v.shape,
+        data: (await v.data()) as Float32Array,
+      })),
+    );
     await writeSafetensors(path.join(folder, "adapter_model.safetensors"), tensors, { format: "pt" });
     const c = this.config;
     const peftConfig = {

@@ -41,7 +41,7 @@ export async function accumulatedStep(args: {
     }
     const summed = acc.sum();
     const masked = masker ? masker.apply(summed) : summed;
-    const { grads, norm } = clipGradNorm(masked, maxGradNorm > 0 ? maxGradNorm : Infinity);
+    const { grads, norm } = await clipGradNorm(masked, maxGradNorm > 0 ? maxGradNorm : Infinity);
     optimizer.step(grads, lr);
     tf.dispose([grads, summed, masker ? masked : []]);
     await masker?.afterStep(optimizer);

@@ -1,12 +1,13 @@
 import { tf } from "./tf";
 import { RftlabError, warnOnce } from "../errors";
 import { installMatMulGradient } from "./matmul-grad";
+import type { WebgpuAdapter } from "./webgpu";
 
-export type BackendChoice = "auto" | "tensorflow" | "wasm" | "cpu";
-export const BACKEND_CHOICES: readonly BackendChoice[] = ["auto", "tensorflow", "wasm", "cpu"];
+export type BackendChoice = "auto" | "tensorflow" | "webgpu" | "wasm" | "cpu";
+export const BACKEND_CHOICES: readonly BackendChoice[] = ["auto", "tensorflow", "webgpu", "wasm", "cpu"];
 
 export interface BackendInfo {
-  /** The active tfjs backend name ("tensorflow", "wasm" or "cpu"). */
+  /** The active tfjs backend name ("tensorflow", "webgpu", "wasm" or "cpu"). */
   backend: string;
   /** What was asked for (argument or RFTLAB_BACKEND). */
   requested: BackendChoice;
@@ -18,6 +19,8 @@ export interface BackendInfo {
   versions: Record<string, string>;
   /** Why faster backends were skipped, in preference order. */
   skipped: string[];
+  /** The WebGPU adapter, when WebGPU was probed and Dawn found one (also when auto refused it). */
+  adapter?: WebgpuAdapter;
 }
 
 let active: BackendInfo | undefined;
@@ -42,20 +45,15 @@ function pkgVersion(name: string): string | undefined {
   }
 }
 
-async function tryTensorflow(skipped: string[]): Promise<{ provider: string; gpu: boolean } | undefined> {
-  for (const [pkg, gpu] of [
-    ["@tensorflow/tfjs-node-gpu", true],
-    ["@tensorflow/tfjs-node", false],
-  ] as const) {
-    const { mod, why } = tryRequire(pkg);
-    if (!mod) {
-      skipped.push(why!);
-      continue;
-    }
-    if (await tf.setBackend("tensorflow")) return { provider: pkg, gpu };
-    skipped.push(`${pkg}: loaded but the "tensorflow" backend failed to initialise`);
+async function tryTensorflow(pkg: "@tensorflow/tfjs-node-gpu" | "@tensorflow/tfjs-node", skipped: string[]): Promise<boolean> {
+  const { mod, why } = tryRequire(pkg);
+  if (!mod) {
+    skipped.push(why!);
+    return false;
   }
-  return undefined;
+  if (await tf.setBackend("tensorflow")) return true;
+  skipped.push(`${pkg}: loaded but the "tensorflow" backend failed to initialise`);
+  return false;
 }
 
 async function tryWasm(skipped: string[]): Promise<boolean> {
@@ -83,8 +81,8 @@ export function parseBackendChoice(value: string, source = "backend"): BackendCh
 }
 
 /**
- * Selects the fastest available backend: tfjs-node-gpu, tfjs-node, wasm, then pure-JS cpu (`auto`),
- * or exactly the one asked for. Choice comes from the argument, else RFTLAB_BACKEND, else auto.
+ * Selects the fastest available backend (`auto`): tfjs-node-gpu, WebGPU on a hardware adapter, tfjs-node,
+ * wasm, then pure-JS cpu; or exactly the one asked for (`webgpu` accepts a CPU adapter such as SwiftShader). Choice comes from the argument, else RFTLAB_BACKEND, else auto.
  * Warns once when `auto` lands on something slower than wasm.
  */
 export async function initBackend(choice?: BackendChoice | string): Promise<BackendInfo> {
@@ -95,15 +93,31 @@ export async function initBackend(choice?: BackendChoice | string): Promise<Back
   const skipped: string[] = [];
   let provider = "";
   let gpu = false;
-  if (requested === "tensorflow" || requested === "auto") {
-    const t = await tryTensorflow(skipped);
-    if (t) ({ provider, gpu } = t);
-    else if (requested === "tensorflow") {
+  let adapter: WebgpuAdapter | undefined;
+  const tensorflowPkgs =
+    requested === "tensorflow"
+      ? (["@tensorflow/tfjs-node-gpu", "@tensorflow/tfjs-node"] as const)
+      : requested === "auto"
+        ? (["@tensorflow/tfjs-node-gpu"] as const)
+        : [];
+  for (const pkg of tensorflowPkgs) if (!provider && (await tryTensorflow(pkg, skipped))) [provider, gpu] = [pkg, pkg.endsWith("-gpu")];
+  if (!provider && (requested === "webgpu" || requested === "auto")) {
+    const { startWebgpu } = await import("./webgpu");
+    const w = await startWebgpu(requested === "webgpu");
+    adapter = w.adapter;
+    if (!w.why) [provider, gpu] = ["@tensorflow/tfjs-backend-webgpu", !w.adapter!.software];
+    else if (requested === "webgpu") {
       throw new RftlabError(
-        `backend "tensorflow" is not available (${skipped.join("; ")}); install @tensorflow/tfjs-node-gpu or ` +
-          `@tensorflow/tfjs-node (see environment.md), or use backend "wasm"`,
+        `backend "webgpu" is not available (${w.why}); install a Vulkan driver and libvulkan1 (see environment.md), or use backend "wasm"`,
       );
-    }
+    } else skipped.push(w.why);
+  }
+  if (!provider && requested === "auto" && (await tryTensorflow("@tensorflow/tfjs-node", skipped))) provider = "@tensorflow/tfjs-node";
+  if (!provider && requested === "tensorflow") {
+    throw new RftlabError(
+      `backend "tensorflow" is not available (${skipped.join("; ")}); install @tensorflow/tfjs-node-gpu or ` +
+        `@tensorflow/tfjs-node (see environment.md), or use backend "wasm"`,
+    );
   }
   if (!provider && (requested === "wasm" || requested === "auto")) {
     if (await tryWasm(skipped)) provider = "@tensorflow/tfjs-backend-wasm";
@@ -125,14 +139,23 @@ export async function initBackend(choice?: BackendChoice | string): Promise<Back
     threads: backend === "wasm" ? wasmThreads() : backend === "cpu" ? 1 : 0,
     simd: backend === "wasm" ? wasmSimd() : false,
     versions: Object.fromEntries(
-      ["@tensorflow/tfjs", "@tensorflow/tfjs-backend-wasm", "@tensorflow/tfjs-node", "@tensorflow/tfjs-node-gpu", "rftlab"]
+      [
+        "@tensorflow/tfjs",
+        "@tensorflow/tfjs-backend-wasm",
+        "@tensorflow/tfjs-backend-webgpu",
+        "webgpu",
+        "@tensorflow/tfjs-node",
+        "@tensorflow/tfjs-node-gpu",
+        "rftlab",
+      ]
         .map((p) => [p, p === "rftlab" ? require("../../../package.json").version : pkgVersion(p)])
         .filter(([, v]) => v && !String(v).includes("shim")),
     ) as Record<string, string>,
     skipped,
+    ...(adapter && { adapter }),
   };
-  if (process.env.RFTLAB_QUIET !== "1" && requested === "auto" && backend !== "tensorflow") {
-    warnOnce("backend-fallback", `rftlab: using ${backend} (no tfjs-node-gpu/tfjs-node installed; see environment.md for GPU)`);
+  if (process.env.RFTLAB_QUIET !== "1" && requested === "auto" && !gpu && backend !== "tensorflow") {
+    warnOnce("backend-fallback", `rftlab: using ${backend} (no GPU backend: ${skipped.join("; ")}; see environment.md for GPU)`);
   }
   return active;
 }

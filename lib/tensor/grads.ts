@@ -19,19 +19,23 @@ export function gradsByName(params: Map<string, tf.Variable>, byVariable: tf.Nam
 export function globalGradNorm(grads: NamedGrads): tf.Scalar {
   const list = Object.values(grads);
   if (list.length === 0) throw new RftlabError("globalGradNorm: grads is empty");
-  return tf.tidy(() => tf.addN(list.map((g) => g.square().sum())).sqrt() as tf.Scalar);
+  // A chain of adds in addN's order (the same sums): tfjs-webgpu's AddN binds one buffer per input and fails
+  // past the device's storage-buffer limit (8 by default).
+  return tf.tidy(() => (list.map((g) => g.square().sum()).reduce((acc, s) => acc.add(s)) as tf.Scalar).sqrt());
 }
 
 /**
  * Scales gradients so their global norm is at most `maxNorm`, exactly like torch.nn.utils.clip_grad_norm_:
  * coef = min(1, maxNorm / (norm + 1e-6)), every gradient multiplied by coef. Returns new tensors (caller owns
- * them; the inputs are not disposed) and the norm BEFORE clipping (log it as `grad_norm`).
+ * them; the inputs are not disposed) and the norm BEFORE clipping (log it as `grad_norm`). Async: the norm is
+ * read off the device.
  * `maxNorm = Infinity` only measures.
  */
-export function clipGradNorm(grads: NamedGrads, maxNorm: number): { grads: NamedGrads; norm: number } {
+export async function clipGradNorm(grads: NamedGrads, maxNorm: number): Promise<{ grads: NamedGrads; norm: number }> {
   if (!(maxNorm > 0)) throw new RftlabError(`clipGradNorm: maxNorm must be > 0 (Infinity to only measure); got ${maxNorm}`);
   const normT = globalGradNorm(grads);
-  const norm = normT.dataSync()[0];
+  // An async read: WebGPU in Node has no synchronous readback.
+  const norm = (await normT.data())[0];
   normT.dispose();
   const coef = Math.min(1, maxNorm / (norm + 1e-6));
   const out: NamedGrads = {};

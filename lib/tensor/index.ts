@@ -2,6 +2,7 @@ export { tf } from "./tf";
 export type { Tensor, Variable } from "./tf";
 export { initBackend, backendInfo, BACKEND_CHOICES } from "./backend";
 export type { BackendChoice, BackendInfo } from "./backend";
+export type { WebgpuAdapter } from "./webgpu";
 export { AdamW, DEFAULT_ADAMW_CONFIG, resolveAdamWConfig } from "./optim";
 export type { AdamWConfig, AdamWState, GradMap } from "./optim";
 export { clipGradNorm, globalGradNorm, GradAccumulator } from "./grads";

@@ -1,15 +1,14 @@
 // "No tensor leaks across 50 steps": GRPO, TOPR, RAFT, SFT and DPO, run for 50 tiny steps each, keep
-// tf.memory().numTensors flat from step 2 on (step 1 may allocate what lives for the whole run, e.g. the
+// tf.memory().numTensors and numBytes flat from step 2 on (step 1 may allocate what lives for the whole run, e.g. the
 // optimizer's moments) and leave none behind once they return. The paths that allocate extra tensors are
 // covered: the KL reference, μ > 1, dynamic sampling, LoRA, gradient masks, micro-batching. This test found
 // two leaks: GRPO's per-micro-batch reference log-probs (2 per step with β > 0) and LoRA's initial A, B.
 import { test, before } from "node:test";
-import assert from "node:assert/strict";
-import { tf, initBackend } from "../../lib/tensor";
-import { grpoTrain, toprTrain, raftTrain, sftTrain, dpoTrain, type GrpoConfigInput, type RunLoopOptions } from "../../lib/rl";
+import { initBackend } from "../../lib/tensor";
+import { grpoTrain, toprTrain, raftTrain, sftTrain, dpoTrain, type GrpoConfigInput } from "../../lib/rl";
 import { attachLora, GradientMasker, randomMasks } from "../../lib/peft";
-import type { Transformer } from "../../lib/model";
 import { tinyModel, charCodec, tinyPrompts, digitShare } from "../helpers/tiny-model";
+import { assertFlatMemory } from "../helpers/leaks";
 
 before(async () => {
   await initBackend(process.env.RFTLAB_BACKEND ?? "wasm");
@@ -28,18 +27,7 @@ const grpo: GrpoConfigInput = {
 const sums = tinyPrompts.map(({ prompt, answer }) => ({ prompt, completion: answer, chosen: answer, rejected: "0" }));
 const supervised = { steps: STEPS, batchSize: 3, microBatchSize: 2, lr: 1e-2 };
 
-/** Runs `train` with an onStep that records numTensors; asserts it is flat from step 2 and back to the start after. */
-async function assertNoLeaks(name: string, train: (model: Transformer, options: RunLoopOptions) => Promise<unknown>): Promise<void> {
-  const model = tinyModel("llama", 31);
-  const start = tf.memory().numTensors;
-  const counts: number[] = [];
-  await train(model, { onStep: () => counts.push(tf.memory().numTensors) });
-  assert.equal(counts.length, STEPS);
-  const grown = counts.findIndex((n, i) => i >= 1 && n !== counts[1]);
-  assert.equal(grown, -1, `${name}: numTensors ${counts[1]} after step 2 but ${counts[grown]} after step ${grown + 1}: ${counts}`);
-  assert.equal(tf.memory().numTensors, start, `${name}: tensors left after the run (${start} before)`);
-  model.dispose();
-}
+const assertNoLeaks = (name: string, train: Parameters<typeof assertFlatMemory>[2]) => assertFlatMemory(name, STEPS, train);
 
 test("GRPO: 50 steps, with a KL reference, μ = 2 and dynamic sampling", async () => {
   const ref = tinyModel("llama", 31);
