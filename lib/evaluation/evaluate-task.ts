@@ -32,6 +32,8 @@ export interface EvaluateTaskOptions {
   maxNewTokens?: number;
   /** Prompts decoded together; default 64 (memory, not results: greedy results do not depend on it). */
   batchSize?: number;
+  /** Stops between two decoding steps when aborted (so does the kernel's interrupt); rejects with its reason. */
+  signal?: AbortSignal;
 }
 
 export interface TaskEvaluation {
@@ -134,7 +136,7 @@ export async function evaluateTask(model: Transformer, codec: TextCodec, options
       model,
       batch.map((e) => codec.encode(e.prompt)),
       { ...stops, temperature, maxNewTokens, numGenerations: samples, seed: rng.int(0, 2 ** 31 - 1) },
-      { tokenizer: codec },
+      { tokenizer: codec, signal: options.signal },
     );
     // Rows are prompt-major: the `samples` completions of prompt j are rows j·samples … j·samples + samples − 1.
     for (let j = 0; j < batch.length; j++) completions.push(gen.completions!.slice(j * samples, (j + 1) * samples));

@@ -18,6 +18,7 @@ import { createModel } from "./create";
 import { loadModel, saveModel } from "./checkpoint";
 import type { Transformer } from "./transformer";
 import { deepFreeze } from "../base/freeze";
+import { cancellationCheck } from "../base/cancel";
 import { tokenIds } from "./token-ids";
 
 /** Settings of one pretraining run (JSON; saved as pretrain_config.json beside the model). */
@@ -125,6 +126,8 @@ export interface PretrainOptions {
   resume?: boolean;
   /** Called after every optimizer step (throwing stops the run; its checkpoints stay resumable). */
   onProgress?: (p: PretrainProgress) => void;
+  /** Stops between two steps when aborted (so does the kernel's interrupt and the CLI's Ctrl-C), checkpointing the last one. */
+  signal?: AbortSignal;
 }
 
 export interface PretrainResult {
@@ -305,7 +308,17 @@ export async function pretrain(
       const vars = [...model.params.values()];
       let trainMs = 0;
       let evalLoss = NaN;
+      const checkpointed = (s: number) => config.checkpointEvery > 0 && s % config.checkpointEvery === 0;
+      const save = (s: number) => runDir.saveCheckpoint(s, (dir) => saveTrainingState(dir, model, opt, s));
+      const check = cancellationCheck(opts.signal);
       while (step < config.steps) {
+        try {
+          await check();
+        } catch (e) {
+          // Stopped between steps: checkpoint the last one, so that `resume: true` loses nothing.
+          if (step > resumedFrom && !checkpointed(step)) await save(step);
+          throw e;
+        }
         const ts = performance.now();
         const starts = Array.from({ length: B }, (_, b) => hash32(config.seed, step, b) % (train.length - T));
         const { x, y } = windows(train, starts, T);
@@ -335,9 +348,7 @@ export async function pretrain(
         if (step % config.evalEvery === 0 || step === config.steps) metrics.eval_loss = evalLoss = await evaluate(model, test, config);
         await runDir.append("metrics", [metrics]);
         opts.onProgress?.({ step, totalSteps: config.steps, metrics, tokensPerSecond: ((step - resumedFrom) * B * T) / (trainMs / 1000) });
-        if (config.checkpointEvery > 0 && step % config.checkpointEvery === 0 && step < config.steps) {
-          await runDir.saveCheckpoint(step, (dir) => saveTrainingState(dir, model, opt, step));
-        }
+        if (checkpointed(step) && step < config.steps) await save(step);
       }
       if (Number.isNaN(evalLoss)) evalLoss = await evaluate(model, test, config);
       // The model files go last-but-one: a folder with config.json always has complete weights beside it.

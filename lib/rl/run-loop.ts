@@ -4,6 +4,7 @@ import { tf } from "../tensor/tf";
 import type { AdamW } from "../tensor/optim";
 import { RftlabError } from "../errors";
 import { RunDir, openCheckpoint, writeSafetensors, writeFileAtomic, readJsonFile } from "../io";
+import { cancellationCheck, isInterrupt } from "../base/cancel";
 import { runWriteError } from "../io/run-dir";
 import type { WeightedReward } from "../rewards";
 import type { RunLoopOptions, RunResult, StepMetrics, StepResult } from "./trainer-types";
@@ -71,9 +72,21 @@ export async function runLoop(args: {
       start = latest.step;
     }
     const history: StepMetrics[] = [];
+    const save = (s: number) => run?.saveCheckpoint(s, (dir) => writeCheckpoint(dir, s, trainable, optimizer));
+    const check = cancellationCheck(options.signal);
     for (let s = start + 1; s <= totalSteps; s++) {
       const t0 = performance.now();
-      const { metrics, completions } = await step(s);
+      let result: StepResult;
+      try {
+        await check();
+        result = await step(s);
+      } catch (e) {
+        // Interrupted before this step's update (between steps, or in its sampling): checkpoint the last
+        // finished step, so that a resume loses nothing.
+        if (isInterrupt(e) && s - 1 > start && (s - 1) % saveEvery !== 0) await save(s - 1);
+        throw e;
+      }
+      const { metrics, completions } = result;
       metrics.step_time = (performance.now() - t0) / 1000;
       const bad = Object.entries(metrics).find(([k, v]) => (k === "loss" || k === "grad_norm") && !Number.isFinite(v));
       if (bad) {
@@ -91,7 +104,7 @@ export async function runLoop(args: {
             "completions",
             completions.map((c) => ({ step: s, ...c })),
           );
-        if (s % saveEvery === 0 || s === totalSteps) await run.saveCheckpoint(s, (dir) => writeCheckpoint(dir, s, trainable, optimizer));
+        if (s % saveEvery === 0 || s === totalSteps) await save(s);
       }
       options.onStep?.(s, row);
     }

@@ -42,6 +42,12 @@ export interface RunLoopOptions {
   saveEvery?: number;
   /** Called after each step with its metrics (progress displays, notebooks). */
   onStep?: (step: number, metrics: StepMetrics) => void;
+  /**
+   * Stops the run between two steps when aborted (so does the kernel's interrupt and the CLI's Ctrl-C):
+   * the last finished step is checkpointed in runDir, the model stays at that step, and the call
+   * rejects with the signal's reason. Resume with `resume: true`.
+   */
+  signal?: AbortSignal;
 }
 
 export interface RunResult {

@@ -5,6 +5,7 @@ import { generationBytes } from "../model/memory";
 import { checkFits } from "../tensor/memory";
 import { RftlabError } from "../errors";
 import { createRng, type Rng } from "../base/random";
+import { cancellationCheck } from "../base/cancel";
 import { resolveSampleConfig, type SampleConfig } from "./config";
 import { argmax, chooseToken } from "./filter";
 
@@ -34,6 +35,8 @@ export interface GenerateOptions {
   tokenizer?: TextDecoder;
   /** Called after every decoding step with the number of finished rows. */
   onStep?: (step: number, finished: number, rows: number) => void;
+  /** Stops sampling between two decoding steps when aborted (so does the kernel's interrupt); rejects with its reason. */
+  signal?: AbortSignal;
 }
 
 /**
@@ -88,6 +91,7 @@ export async function generate(
   const byLength = new Map<number, number[]>();
   rows.forEach((r, i) => byLength.set(r.prompt.length, [...(byLength.get(r.prompt.length) ?? []), i]));
   const rng = createRng(cfg.seed);
+  const check = cancellationCheck(opts.signal, 50);
   for (const members of [...byLength.values()]) {
     await decodeGroup(
       model,
@@ -95,6 +99,7 @@ export async function generate(
       cfg,
       rng,
       opts,
+      check,
     );
   }
   return {
@@ -118,7 +123,14 @@ interface Row {
   text: string | undefined;
 }
 
-async function decodeGroup(model: Transformer, group: Row[], cfg: SampleConfig, rng: Rng, opts: GenerateOptions): Promise<void> {
+async function decodeGroup(
+  model: Transformer,
+  group: Row[],
+  cfg: SampleConfig,
+  rng: Rng,
+  opts: GenerateOptions,
+  check: () => Promise<void>,
+): Promise<void> {
   const N = group.length;
   const T = group[0].prompt.length;
   const cache = model.newCache(N, T + cfg.maxNewTokens);
@@ -137,6 +149,7 @@ async function decodeGroup(model: Transformer, group: Row[], cfg: SampleConfig, 
       input.dispose();
       const data = (await logp.data()) as Float32Array;
       logp.dispose();
+      await check();
       const V = data.length / N;
       const next: number[] = [];
       for (let n = 0; n < N; n++) {

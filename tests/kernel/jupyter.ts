@@ -58,8 +58,13 @@ export interface SessionStep {
 export interface StepResult {
   // biome-ignore lint/suspicious/noExplicitAny: free-form Jupyter JSON
   reply: Record<string, any>;
+  /** Each with t: seconds since the epoch when the client received it. */
   // biome-ignore lint/suspicious/noExplicitAny: free-form Jupyter JSON
-  outputs: { type: string; content: Record<string, any> }[];
+  outputs: { type: string; content: Record<string, any>; t: number }[];
+  /** When the client received this request's busy status (seconds since the epoch). */
+  busy_t: number;
+  /** Seconds from the interrupt to the reply (steps with interrupt_after). */
+  interrupt_seconds?: number;
 }
 
 /** Runs steps in one kernel through tests/kernel/kernel-session.py; a batch step yields one result per code. */
