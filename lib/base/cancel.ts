@@ -11,11 +11,6 @@ export function setInterruptSignal(signal: AbortSignal | undefined): void {
   ambient = signal;
 }
 
-/** The ambient interrupt signal, if one is installed. */
-export function interruptSignal(): AbortSignal | undefined {
-  return ambient;
-}
-
 /**
  * A cancellation check for one loop, bound to `signal` and to the ambient signal installed now.
  * Each call throws if either is aborted, and yields one macrotask turn when `yieldEveryMs` passed since

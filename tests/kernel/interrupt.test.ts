@@ -1,11 +1,12 @@
 // Interrupts through a real Jupyter client (jupyter_client): a training cell stops within 2 s and its work
 // really stops (checkpointed, resumable); a synchronous loop after an await stops too; busy is published
-// before a cell's synchronous code runs and its console output streams while it runs.
+// before a cell's synchronous code runs and its console output streams while it runs; a blocked kernel
+// whose client died exits.
 import { test, before } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
-import { installTestKernel, runSession, type StepResult, type TestJupyter } from "./jupyter";
+import { installTestKernel, KERNEL_TEST_SRC, python, runSession, type StepResult, type TestJupyter } from "./jupyter";
 
 let jup: TestJupyter;
 let steps: StepResult[][];
@@ -85,4 +86,11 @@ test("console output of a synchronous loop streams as it is written", () => {
   const lines = result(5).outputs.filter((o) => o.type === "stream");
   assert.equal(lines.map((o) => o.content.text).join(""), "line 0\nline 1\nline 2\n");
   assert.ok(lines[lines.length - 1].t - lines[0].t > 0.5, `all lines arrived together: ${lines.map((o) => o.t)}`);
+});
+
+test("a kernel blocked in a loop exits within 10 s when its client is killed", () => {
+  const r = python([path.join(KERNEL_TEST_SRC, "orphan.py")], jup, { cwd: jup.root });
+  assert.equal(r.status, 0, r.stderr);
+  const { gone_after } = JSON.parse(r.stdout) as { gone_after: number | null };
+  assert.ok(gone_after !== null && gone_after <= 10, `the orphaned kernel was still running after ${gone_after ?? "30+"} s`);
 });
