@@ -12,6 +12,7 @@ import { CellHistory, type HistoryRequest } from "./history";
 import { compileError, isDiagnosticCall, runtimeError, type CellError } from "./cell-error";
 import { mimeBundle, normalizeBundle, type MimeBundle } from "./result-bundle";
 import type { Watchdog } from "./watchdog";
+import { prepareDisplay } from "../lib/display/sink";
 
 /** The console handed to tslab's executor: it receives the cell's last value (`log`) and errors (`error`). */
 export class CellConsole {
@@ -204,6 +205,7 @@ export class RftlabKernelServer extends ZmqServer {
     let output: string | null = null;
     if (outcome.ok && outcome.hasValue && !silent) {
       try {
+        await prepareDisplay(outcome.value);
         const data = mimeBundle(outcome.value);
         this.publish(msg.child("execute_result", { execution_count: count, data, metadata: {} }));
         output = typeof data["text/plain"] === "string" ? data["text/plain"] : null;
