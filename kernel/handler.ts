@@ -65,11 +65,19 @@ export class RftlabHandler extends JupyterHandlerImpl {
   }
 }
 
-/** incomplete: the parser wants more at the end (with an indent hint); invalid: it fails before the end. */
+/** What createSourceFile and the (internal) binder leave on a source file. */
+type BoundSourceFile = import("@tslab/typescript-for-tslab").SourceFile & { parseDiagnostics?: unknown[]; bindDiagnostics?: unknown[] };
+const bindSourceFile = (ts as unknown as { bindSourceFile(sf: BoundSourceFile, options: object): void }).bindSourceFile;
+
+/**
+ * incomplete: the parser wants more at the end (with an indent hint); invalid: it fails before the end,
+ * or the binder rejects it the way the cell's compile will (cells are strict-mode modules: `let = 5;`).
+ */
 export function isComplete(code: string): { status: IsCompleteStatus; indent?: string } {
   const partial = isCompleteCode(code);
   if (!partial.completed) return { status: "incomplete", indent: partial.indent ?? "" };
-  const sf = ts.createSourceFile("cell.ts", code, ts.ScriptTarget.Latest, false, ts.ScriptKind.TS);
-  const diags = (sf as unknown as { parseDiagnostics?: unknown[] }).parseDiagnostics ?? [];
-  return { status: diags.length > 0 ? "invalid" : "complete" };
+  const sf: BoundSourceFile = ts.createSourceFile("cell.ts", code, ts.ScriptTarget.Latest, true, ts.ScriptKind.TS);
+  if ((sf.parseDiagnostics ?? []).length > 0) return { status: "invalid" };
+  bindSourceFile(sf, { target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.ES2022, alwaysStrict: true });
+  return { status: (sf.bindDiagnostics ?? []).length > 0 ? "invalid" : "complete" };
 }

@@ -41,6 +41,7 @@ export async function startKernel(opts: KernelOptions): Promise<RftlabKernelServ
   // Modules beside the entry point (dist/lib/...): the same instances the library uses.
   const libModule = <T>(...parts: string[]) => require(path.join(path.dirname(rftlabMain), ...parts)) as Partial<T>;
   let cancel: Partial<{ setInterruptSignal(s: AbortSignal | undefined): void }> = {};
+  let table: Partial<{ installTableDisplay(): void }> = {};
   try {
     const api = require(rftlabMain) as Record<string, unknown>;
     if (!(await executor.execute(preludeSource(rftlabMain, api)))) {
@@ -50,6 +51,7 @@ export async function startKernel(opts: KernelOptions): Promise<RftlabKernelServ
     const sink = libModule<{ setDisplaySink(s: { display: typeof display }): void }>("display", "sink.js");
     sink.setDisplaySink?.({ display: (b, o) => display?.(b, o) });
     cancel = libModule("base", "cancel.js");
+    table = libModule("display", "table.js");
     // The best backend before the first cell; its one-line note (e.g. "using wasm") opens the first cell's stderr.
     notes.push(...(await stderrLines(() => (api.initBackend as () => Promise<unknown>)())));
   } catch (e) {
@@ -69,7 +71,11 @@ export async function startKernel(opts: KernelOptions): Promise<RftlabKernelServ
     data: { data: MimeBundle; transient?: { display_id?: string } },
     update: boolean,
   ) => server.publishDisplay(data.data, { displayId: data.transient?.display_id, update });
-  server.hooks = { setInterruptSignal: cancel.setInterruptSignal, watchdog: new Watchdog() };
+  server.hooks = {
+    setInterruptSignal: cancel.setInterruptSignal,
+    afterCell: () => table.installTableDisplay?.(),
+    watchdog: new Watchdog(),
+  };
   server.installProcessHooks();
   await server.init();
   return server;

@@ -4,6 +4,7 @@
 // error), comm_info_reply and history_reply, shutdown that exits, and background failures (unhandled
 // rejections, uncaught exceptions) reported into the running or last cell instead of killing the kernel.
 import { format } from "node:util";
+import vm from "node:vm";
 import { ZmqServer } from "tslab/dist/jupyter";
 import type { Executor } from "tslab/dist/executor";
 import { JupyterMessage, type FrameSink } from "./wire";
@@ -13,6 +14,7 @@ import { compileError, isDiagnosticCall, runtimeError, type CellError } from "./
 import { mimeBundle, normalizeBundle, type MimeBundle } from "./result-bundle";
 import type { Watchdog } from "./watchdog";
 import { prepareDisplay } from "../lib/display/sink";
+import { CellSources } from "./cell-lines";
 
 /** The console handed to tslab's executor: it receives the cell's last value (`log`) and errors (`error`). */
 export class CellConsole {
@@ -34,6 +36,8 @@ export class CellConsole {
 export interface CellHooks {
   /** Installs the signal that stops library loops (lib/base/cancel setInterruptSignal). */
   setInterruptSignal?(signal: AbortSignal | undefined): void;
+  /** Makes values of libraries a cell loaded displayable (danfo DataFrames: lib/display installTableDisplay). */
+  afterCell?(): void;
   watchdog?: Watchdog;
 }
 
@@ -60,6 +64,9 @@ export class RftlabKernelServer extends ZmqServer {
   /** Aborted by an interrupt: library loops of the running cell stop at their next check. */
   private cellAbort: AbortController | undefined;
   hooks: CellHooks = {};
+  private readonly cellSources = new CellSources();
+  /** The cell whose compiled code tslab runs next through vm (see captureCompiledCells). */
+  private pendingCell: { filename: string; source: string } | undefined;
 
   constructor(
     private readonly rftlabHandler: RftlabHandler,
@@ -74,6 +81,7 @@ export class RftlabKernelServer extends ZmqServer {
 
   /** Hooks process-wide events: SIGINT interrupts the cell, background failures are reported, not fatal. */
   installProcessHooks(): void {
+    this.captureCompiledCells();
     process.on("SIGINT", () => {
       this.hooks.watchdog?.sigintHandled();
       this.interrupt();
@@ -210,7 +218,7 @@ export class RftlabKernelServer extends ZmqServer {
         this.publish(msg.child("execute_result", { execution_count: count, data, metadata: {} }));
         output = typeof data["text/plain"] === "string" ? data["text/plain"] : null;
       } catch (e) {
-        outcome = { ok: false, error: runtimeError(e) };
+        outcome = { ok: false, error: this.cellError(e) };
       }
     }
     if (storeHistory) this.history.add(count, req.code, output);
@@ -240,6 +248,7 @@ export class RftlabKernelServer extends ZmqServer {
     } finally {
       process.exit = exit;
       watchdog?.cellRunning(false);
+      this.hooks.afterCell?.();
     }
   }
 
@@ -250,7 +259,7 @@ export class RftlabKernelServer extends ZmqServer {
     try {
       ok = await this.startCell(code);
     } catch (e) {
-      return { ok: false, error: runtimeError(e) };
+      return { ok: false, error: this.cellError(e) };
     }
     // One macrotask turn, so that rejections the cell left unhandled are reported inside it.
     await new Promise((resolve) => setImmediate(resolve));
@@ -259,7 +268,7 @@ export class RftlabKernelServer extends ZmqServer {
     if (!ok) {
       if (diagnostics.length > 0) return { ok: false, error: compileError(diagnostics, code) };
       const thrown = errors.length > 0 ? errors[0][0] : new Error("the cell failed without an error message");
-      return { ok: false, error: runtimeError(thrown) };
+      return { ok: false, error: this.cellError(thrown) };
     }
     // `//module:` cells report their diagnostics but still succeed.
     for (const args of errors) this.stream("stderr", format(...args) + "\n");
@@ -268,12 +277,31 @@ export class RftlabKernelServer extends ZmqServer {
 
   /** Starts tslab's execute: compiling and the cell's synchronous part run before it returns its promise. */
   private startCell(code: string): Promise<boolean> {
+    this.pendingCell = { filename: `cell[${this.executionCount}]`, source: code };
     this.hooks.watchdog?.syncPart(true);
     try {
       return this.executor.execute(code);
     } finally {
       this.hooks.watchdog?.syncPart(false);
+      this.pendingCell = undefined;
     }
+  }
+
+  /** Runs each cell's compiled code under its own filename, and keeps it to map tracebacks to cell lines. */
+  private captureCompiledCells(): void {
+    const run = vm.runInThisContext;
+    vm.runInThisContext = ((code: string, options?: vm.RunningScriptOptions | string) => {
+      const cell = this.pendingCell;
+      if (!cell || typeof options === "string") return run(code, options);
+      this.pendingCell = undefined;
+      this.cellSources.add(cell.filename, code, cell.source);
+      return run(code, { ...options, filename: cell.filename });
+    }) as typeof vm.runInThisContext;
+  }
+
+  private cellError(thrown: unknown): CellError {
+    const e = runtimeError(thrown);
+    return { ...e, traceback: this.cellSources.rewrite(e.traceback) };
   }
 
   private guarded<T>(fn: () => T): T | { status: "error"; ename: string; evalue: string; traceback: string[] } {
@@ -309,7 +337,7 @@ export class RftlabKernelServer extends ZmqServer {
   }
 
   private reportBackground(what: string, reason: unknown): void {
-    const e = runtimeError(reason);
+    const e = this.cellError(reason);
     this.stream("stderr", `${what}: ${e.traceback.join("\n")}\n`);
   }
 
