@@ -42,9 +42,6 @@ interface SignalHandle {
 }
 
 function runWatchdog({ state, parentPid, canTerminate }: WatchdogData): void {
-  const inspector = require("node:inspector") as typeof import("node:inspector");
-  const session = new inspector.Session();
-  session.connectToMainThread();
   // Workers get no process.on("SIGINT"); libuv's signal handle does deliver to this thread's loop.
   process.noDeprecation = true;
   const { Signal } = (process as unknown as { binding(name: string): { Signal: new () => SignalHandle } }).binding("signal_wrap");
@@ -54,7 +51,7 @@ function runWatchdog({ state, parentPid, canTerminate }: WatchdogData): void {
     const expected = load(STATE.sigintsHandled) + 1;
     setTimeout(() => {
       if (load(STATE.cellRunning) !== 1 || load(STATE.sigintsHandled) >= expected) return;
-      if (canTerminate) session.post("Runtime.terminateExecution");
+      if (canTerminate) terminateMainThread();
       else
         parentPort?.postMessage(
           "a cell's blocked synchronous code cannot be interrupted: node was started without --no-force-async-hooks-checks",
@@ -95,6 +92,14 @@ function runWatchdog({ state, parentPid, canTerminate }: WatchdogData): void {
       setTimeout(() => process.kill(process.pid, "SIGKILL"), 2000);
     }, PARENT_POLL_MS);
   }
+}
+
+/** Connected only for this: a connected inspector session makes Node wait for it at exit. */
+function terminateMainThread(): void {
+  const inspector = require("node:inspector") as typeof import("node:inspector");
+  const session = new inspector.Session();
+  session.connectToMainThread();
+  session.post("Runtime.terminateExecution", () => session.disconnect());
 }
 
 function alive(pid: number): boolean {

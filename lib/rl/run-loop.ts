@@ -5,6 +5,7 @@ import type { AdamW } from "../tensor/optim";
 import { RftlabError } from "../errors";
 import { RunDir, openCheckpoint, writeSafetensors, writeFileAtomic, readJsonFile } from "../io";
 import { cancellationCheck, isInterrupt } from "../base/cancel";
+import { progress } from "../display/progress";
 import { runWriteError } from "../io/run-dir";
 import type { WeightedReward } from "../rewards";
 import type { RunLoopOptions, RunResult, StepMetrics, StepResult } from "./trainer-types";
@@ -74,6 +75,9 @@ export async function runLoop(args: {
     const history: StepMetrics[] = [];
     const save = (s: number) => run?.saveCheckpoint(s, (dir) => writeCheckpoint(dir, s, trainable, optimizer));
     const check = cancellationCheck(options.signal);
+    const label = (config as { trainer?: string }).trainer ?? "training";
+    const bar = options.progress === false ? undefined : progress({ total: totalSteps, label });
+    bar?.tick(start);
     for (let s = start + 1; s <= totalSteps; s++) {
       const t0 = performance.now();
       let result: StepResult;
@@ -107,13 +111,20 @@ export async function runLoop(args: {
         if (s % saveEvery === 0 || s === totalSteps) await save(s);
       }
       options.onStep?.(s, row);
+      bar?.tick(1, shownMetrics(row));
     }
+    bar?.done();
     return { history, runDir: run?.dir, startStep: start };
   } catch (e) {
     throw run ? runWriteError(e, run.dir) : e;
   } finally {
     run?.close();
   }
+}
+
+/** The metrics a progress line shows: loss and reward when present. */
+function shownMetrics(row: StepMetrics): Record<string, number> {
+  return Object.fromEntries(Object.entries(row).filter(([k]) => k === "loss" || k === "reward"));
 }
 
 async function writeCheckpoint(dir: string, step: number, trainable: Map<string, tf.Variable>, optimizer: AdamW): Promise<void> {

@@ -48,6 +48,8 @@ export interface RunLoopOptions {
    * rejects with the signal's reason. Resume with `resume: true`.
    */
   signal?: AbortSignal;
+  /** A progress bar (notebook) or line (terminal; start and end lines in CI logs; none with RFTLAB_QUIET=1). Default true. */
+  progress?: boolean;
 }
 
 export interface RunResult {

@@ -17,6 +17,7 @@ const sleep = (ms: number) => `await new Promise((r) => setTimeout(r, ${ms}));`;
 
 before(async () => {
   jup = await installTestKernel();
+  jup.env.RFTLAB_QUIET = "0"; // tests/run.js quiets progress; this file checks that training shows it
   runDir = path.join(jup.root, "grpo-run");
   steps = runSession(jup, [
     {
@@ -52,6 +53,13 @@ test("interrupting a grpoTrain cell ends it with KeyboardInterrupt within 2 s", 
   assert.equal(r.reply.status, "error", JSON.stringify(r.reply));
   assert.equal(r.reply.ename, "KeyboardInterrupt");
   assert.ok(r.interrupt_seconds !== undefined && r.interrupt_seconds < 2, `interrupt took ${r.interrupt_seconds} s`);
+});
+
+test("training shows a progress bar by default, updated in place", () => {
+  const bars = result(0).outputs.filter((o) => o.type.endsWith("display_data") && /rftlab-progress/.test(o.content.data["text/html"]));
+  assert.ok(bars.length >= 2, `progress outputs: ${bars.length}`);
+  assert.equal(bars[0].type, "display_data");
+  assert.match(bars[0].content.data["text/plain"], /^grpo .*\/100000/);
 });
 
 test("after the interrupt the training really stopped: the step counter no longer advances", () => {
