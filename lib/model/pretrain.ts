@@ -19,6 +19,7 @@ import { loadModel, saveModel } from "./checkpoint";
 import type { Transformer } from "./transformer";
 import { deepFreeze } from "../base/freeze";
 import { cancellationCheck } from "../base/cancel";
+import { ensureBackend } from "../tensor/backend";
 import { tokenIds } from "./token-ids";
 
 /** Settings of one pretraining run (JSON; saved as pretrain_config.json beside the model). */
@@ -262,6 +263,7 @@ export async function pretrain(
 ): Promise<PretrainResult> {
   const { out } = opts;
   const t0 = performance.now();
+  await ensureBackend();
   const config = resolvePretrainConfig(partial);
   if (isFinishedModelFolder(out)) {
     throw new RftlabError(`pretrain: ${out} already holds a finished model (model.safetensors); choose a new output folder`);

@@ -6,6 +6,7 @@ import { RftlabError } from "../errors";
 import { RunDir, openCheckpoint, writeSafetensors, writeFileAtomic, readJsonFile } from "../io";
 import { cancellationCheck, isInterrupt } from "../base/cancel";
 import { progress } from "../display/progress";
+import { ensureBackend } from "../tensor/backend";
 import { runWriteError } from "../io/run-dir";
 import type { WeightedReward } from "../rewards";
 import type { RunLoopOptions, RunResult, StepMetrics, StepResult } from "./trainer-types";
@@ -60,6 +61,7 @@ export async function runLoop(args: {
   options?: RunLoopOptions;
 }): Promise<RunResult> {
   const { config, totalSteps, trainable, optimizer, step, options = {} } = args;
+  await ensureBackend();
   const saveEvery = options.saveEvery ?? 10;
   const run = options.runDir
     ? await RunDir.open(options.runDir, options.runConfig ? { ...config, run: options.runConfig } : config, { resume: options.resume })

@@ -6,6 +6,7 @@ import { checkFits } from "../tensor/memory";
 import { RftlabError } from "../errors";
 import { createRng, type Rng } from "../base/random";
 import { cancellationCheck } from "../base/cancel";
+import { ensureBackend } from "../tensor/backend";
 import { resolveSampleConfig, type SampleConfig } from "./config";
 import { argmax, chooseToken } from "./filter";
 
@@ -51,6 +52,7 @@ export async function generate(
   config: Partial<SampleConfig> = {},
   opts: GenerateOptions = {},
 ): Promise<Generation> {
+  await ensureBackend();
   const cfg = resolveSampleConfig(config);
   if (!Array.isArray(prompts) || prompts.length === 0) {
     throw new RftlabError(`generate: prompts must be a non-empty array of token-id arrays; got ${JSON.stringify(prompts)?.slice(0, 80)}`);

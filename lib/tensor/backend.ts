@@ -155,6 +155,16 @@ export async function initBackend(choice?: BackendChoice | string): Promise<Back
   return active;
 }
 
+let firstUse: Promise<BackendInfo> | undefined;
+
+/**
+ * For the library's long-running entry points (sampling, training, pretraining): selects the best backend
+ * as `initBackend()` does when no backend was chosen yet, instead of running on tfjs' default pure-JS cpu.
+ */
+export async function ensureBackend(): Promise<void> {
+  if (!active) await (firstUse ??= initBackend());
+}
+
 /** The active backend's description; throws if initBackend has not run. */
 export function backendInfo(): BackendInfo {
   if (!active) throw new RftlabError("no backend selected yet: call `await initBackend()` first");
