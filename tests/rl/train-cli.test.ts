@@ -82,7 +82,11 @@ test("train grpo: Ctrl-C stops after a step, checkpoints it, exits 130; --resume
   });
   let stderr = "";
   child.stderr.on("data", (d) => (stderr += d));
-  const logged = () => (fs.existsSync(path.join(stopped, "metrics.jsonl")) ? metricsOf(stopped).length : 0);
+  // Complete lines only: the file may be read while a line is being written.
+  const logged = () =>
+    fs.existsSync(path.join(stopped, "metrics.jsonl"))
+      ? fs.readFileSync(path.join(stopped, "metrics.jsonl"), "utf8").split("\n").length - 1
+      : 0;
   while (logged() < 1 && child.exitCode === null) await new Promise((res) => setTimeout(res, 20));
   child.kill("SIGINT");
   const code = await new Promise((res) => child.on("exit", res));
