@@ -9,6 +9,7 @@ import { taskSplits, type TaskExample } from "../tasks";
 import { taskCorrect } from "../rewards";
 import { wilson } from "../stats";
 import { passAtK } from "./pass-at-k";
+import { startProgress } from "../base/progress-hook";
 
 export interface EvaluateTaskOptions {
   /** Bundled task name (lib/tasks), e.g. "add". */
@@ -34,6 +35,8 @@ export interface EvaluateTaskOptions {
   batchSize?: number;
   /** Stops between two decoding steps when aborted (so does the kernel's interrupt); rejects with its reason. */
   signal?: AbortSignal;
+  /** A progress bar (notebook) or line (terminal); none with RFTLAB_QUIET=1. Default true. */
+  progress?: boolean;
 }
 
 export interface TaskEvaluation {
@@ -130,6 +133,7 @@ export async function evaluateTask(model: Transformer, codec: TextCodec, options
   const stops = { stopStrings: ["\n"], stopTokenIds: codec.eosId === undefined ? [] : [codec.eosId] };
   const rng = createRng(seed);
   const completions: string[][] = [];
+  const bar = startProgress({ total: test.length, label: `evaluate ${task}` }, options.progress !== false);
   for (let i = 0; i < test.length; i += batchSize) {
     const batch = test.slice(i, i + batchSize);
     const gen = await generate(
@@ -140,6 +144,8 @@ export async function evaluateTask(model: Transformer, codec: TextCodec, options
     );
     // Rows are prompt-major: the `samples` completions of prompt j are rows j·samples … j·samples + samples − 1.
     for (let j = 0; j < batch.length; j++) completions.push(gen.completions!.slice(j * samples, (j + 1) * samples));
+    bar.tick(batch.length);
   }
+  bar.done();
   return { ...scoreCompletions(task, test, completions, options.k), temperature, seed };
 }

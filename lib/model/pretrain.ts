@@ -20,6 +20,7 @@ import type { Transformer } from "./transformer";
 import { deepFreeze } from "../base/freeze";
 import { cancellationCheck } from "../base/cancel";
 import { ensureBackend } from "../tensor/backend";
+import { startProgress } from "../base/progress-hook";
 import { tokenIds } from "./token-ids";
 
 /** Settings of one pretraining run (JSON; saved as pretrain_config.json beside the model). */
@@ -129,6 +130,8 @@ export interface PretrainOptions {
   onProgress?: (p: PretrainProgress) => void;
   /** Stops between two steps when aborted (so does the kernel's interrupt and the CLI's Ctrl-C), checkpointing the last one. */
   signal?: AbortSignal;
+  /** A progress bar (notebook) or line (terminal); none with RFTLAB_QUIET=1. Default true. */
+  progress?: boolean;
 }
 
 export interface PretrainResult {
@@ -313,6 +316,8 @@ export async function pretrain(
       const checkpointed = (s: number) => config.checkpointEvery > 0 && s % config.checkpointEvery === 0;
       const save = (s: number) => runDir.saveCheckpoint(s, (dir) => saveTrainingState(dir, model, opt, s));
       const check = cancellationCheck(opts.signal);
+      const bar = startProgress({ total: config.steps, label: "pretrain" }, opts.progress !== false);
+      bar.tick(step);
       while (step < config.steps) {
         try {
           await check();
@@ -350,8 +355,10 @@ export async function pretrain(
         if (step % config.evalEvery === 0 || step === config.steps) metrics.eval_loss = evalLoss = await evaluate(model, test, config);
         await runDir.append("metrics", [metrics]);
         opts.onProgress?.({ step, totalSteps: config.steps, metrics, tokensPerSecond: ((step - resumedFrom) * B * T) / (trainMs / 1000) });
+        bar.tick(1, { loss });
         if (checkpointed(step) && step < config.steps) await save(step);
       }
+      bar.done();
       if (Number.isNaN(evalLoss)) evalLoss = await evaluate(model, test, config);
       // The model files go last-but-one: a folder with config.json always has complete weights beside it.
       await saveModel(model, out);
