@@ -41,7 +41,7 @@ before(async () => {
     { code: "await null;\nlet spins = 0;\nwhile (true) { spins++; }", interrupt_after: 2 },
     { code: "1 + 1" },
     { code: "const t0 = Date.now();\nwhile (Date.now() - t0 < 2000) {}\nt0" },
-    { code: "for (let i = 0; i < 3; i++) {\n  console.log(\"line \" + i);\n  const t = Date.now();\n  while (Date.now() - t < 700) {}\n}" },
+    { code: 'for (let i = 0; i < 3; i++) {\n  console.log("line " + i);\n  const t = Date.now();\n  while (Date.now() - t < 700) {}\n}' },
   ]);
 });
 
