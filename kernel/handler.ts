@@ -1,15 +1,10 @@
 // tslab's request handler with the replies stock tslab gets wrong: kernel_info (status, language_info)
 // and is_complete ("invalid" for code that cannot parse). Inspection and completion are tslab's.
-import { createRequire } from "node:module";
 import { JupyterHandlerImpl } from "tslab/dist/jupyter";
 import type { Executor } from "tslab/dist/executor";
 import { isCompleteCode } from "tslab/dist/converter";
 import { PROTOCOL_VERSION } from "./wire";
-
-type TS = typeof import("@tslab/typescript-for-tslab");
-
-/** tslab's TypeScript fork, resolved from tslab's own folder: the compiler that runs the cells. */
-const ts: TS = createRequire(require.resolve("tslab/package.json"))("@tslab/typescript-for-tslab");
+import { ts } from "./typescript";
 
 export type IsCompleteStatus = "complete" | "incomplete" | "invalid";
 

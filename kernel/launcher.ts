@@ -11,6 +11,7 @@ import { CellConsole, RftlabKernelServer, type DisplayOptions } from "./server";
 import { preludeSource } from "./prelude";
 import type { MimeBundle } from "./result-bundle";
 import { Watchdog } from "./watchdog";
+import { stopDirectoryWatching } from "./typescript";
 
 export interface KernelOptions {
   connectionFile: string;
@@ -20,6 +21,7 @@ export interface KernelOptions {
 
 export async function startKernel(opts: KernelOptions): Promise<RftlabKernelServer> {
   const rftlabMain = opts.rftlabMain ?? path.resolve(__dirname, "..", "lib", "index.js");
+  stopDirectoryWatching();
   const node = createConverter({ isJS: false, isBrowser: false });
   let browser: Converter | undefined;
   const convs: ConverterSet = {
