@@ -54,6 +54,8 @@ function userFrames(stack: string[]): string[] {
 }
 
 function isInterrupt(thrown: unknown): boolean {
-  const e = thrown as { code?: string; message?: string } | null;
-  return !!e && (e.code === "ERR_SCRIPT_EXECUTION_INTERRUPTED" || e.message === "Interrupted asynchronously");
+  const e = thrown as { code?: string; message?: string; name?: string } | null;
+  return (
+    !!e && (e.code === "ERR_SCRIPT_EXECUTION_INTERRUPTED" || e.message === "Interrupted asynchronously" || e.name === "KeyboardInterrupt")
+  );
 }

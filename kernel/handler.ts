@@ -1,15 +1,10 @@
 // tslab's request handler with the replies stock tslab gets wrong: kernel_info (status, language_info)
 // and is_complete ("invalid" for code that cannot parse). Inspection and completion are tslab's.
-import { createRequire } from "node:module";
 import { JupyterHandlerImpl } from "tslab/dist/jupyter";
 import type { Executor } from "tslab/dist/executor";
 import { isCompleteCode } from "tslab/dist/converter";
 import { PROTOCOL_VERSION } from "./wire";
-
-type TS = typeof import("@tslab/typescript-for-tslab");
-
-/** tslab's TypeScript fork, resolved from tslab's own folder: the compiler that runs the cells. */
-const ts: TS = createRequire(require.resolve("tslab/package.json"))("@tslab/typescript-for-tslab");
+import { ts } from "./typescript";
 
 export type IsCompleteStatus = "complete" | "incomplete" | "invalid";
 
@@ -65,11 +60,19 @@ export class RftlabHandler extends JupyterHandlerImpl {
   }
 }
 
-/** incomplete: the parser wants more at the end (with an indent hint); invalid: it fails before the end. */
+/** What createSourceFile and the (internal) binder leave on a source file. */
+type BoundSourceFile = import("@tslab/typescript-for-tslab").SourceFile & { parseDiagnostics?: unknown[]; bindDiagnostics?: unknown[] };
+const bindSourceFile = (ts as unknown as { bindSourceFile(sf: BoundSourceFile, options: object): void }).bindSourceFile;
+
+/**
+ * incomplete: the parser wants more at the end (with an indent hint); invalid: it fails before the end,
+ * or the binder rejects it the way the cell's compile will (cells are strict-mode modules: `let = 5;`).
+ */
 export function isComplete(code: string): { status: IsCompleteStatus; indent?: string } {
   const partial = isCompleteCode(code);
   if (!partial.completed) return { status: "incomplete", indent: partial.indent ?? "" };
-  const sf = ts.createSourceFile("cell.ts", code, ts.ScriptTarget.Latest, false, ts.ScriptKind.TS);
-  const diags = (sf as unknown as { parseDiagnostics?: unknown[] }).parseDiagnostics ?? [];
-  return { status: diags.length > 0 ? "invalid" : "complete" };
+  const sf: BoundSourceFile = ts.createSourceFile("cell.ts", code, ts.ScriptTarget.Latest, true, ts.ScriptKind.TS);
+  if ((sf.parseDiagnostics ?? []).length > 0) return { status: "invalid" };
+  bindSourceFile(sf, { target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.ES2022, alwaysStrict: true });
+  return { status: (sf.bindDiagnostics ?? []).length > 0 ? "invalid" : "complete" };
 }

@@ -10,6 +10,8 @@ import { RftlabHandler } from "./handler";
 import { CellConsole, RftlabKernelServer, type DisplayOptions } from "./server";
 import { preludeSource } from "./prelude";
 import type { MimeBundle } from "./result-bundle";
+import { Watchdog } from "./watchdog";
+import { stopDirectoryWatching } from "./typescript";
 
 export interface KernelOptions {
   connectionFile: string;
@@ -19,6 +21,7 @@ export interface KernelOptions {
 
 export async function startKernel(opts: KernelOptions): Promise<RftlabKernelServer> {
   const rftlabMain = opts.rftlabMain ?? path.resolve(__dirname, "..", "lib", "index.js");
+  stopDirectoryWatching();
   const node = createConverter({ isJS: false, isBrowser: false });
   let browser: Converter | undefined;
   const convs: ConverterSet = {
@@ -37,17 +40,22 @@ export async function startKernel(opts: KernelOptions): Promise<RftlabKernelServ
 
   const notes: string[] = [];
   let display: ((bundle: MimeBundle, o?: DisplayOptions) => void) | undefined;
+  // Modules beside the entry point (dist/lib/...): the same instances the library uses.
+  const libModule = <T>(...parts: string[]) => require(path.join(path.dirname(rftlabMain), ...parts)) as Partial<T>;
+  let cancel: Partial<{ setInterruptSignal(s: AbortSignal | undefined): void }> = {};
+  let table: Partial<{ installTableDisplay(): void }> = {};
   try {
     const api = require(rftlabMain) as Record<string, unknown>;
     if (!(await executor.execute(preludeSource(rftlabMain, api)))) {
       notes.push(`rftlab kernel: the prelude importing rftlab failed: ${cellConsole.errors.map((a) => format(...a)).join("\n")}`);
     }
     cellConsole.reset();
-    // The sink lives beside the entry point (dist/lib/display/sink.js): the same module instance the library uses.
-    const sink = require(path.join(path.dirname(rftlabMain), "display", "sink.js")) as {
-      setDisplaySink?: (s: { display: typeof display }) => void;
-    };
+    const sink = libModule<{ setDisplaySink(s: { display: typeof display }): void }>("display", "sink.js");
     sink.setDisplaySink?.({ display: (b, o) => display?.(b, o) });
+    cancel = libModule("base", "cancel.js");
+    table = libModule("display", "table.js");
+    // The best backend before the first cell; its one-line note (e.g. "using wasm") opens the first cell's stderr.
+    notes.push(...(await stderrLines(() => (api.initBackend as () => Promise<unknown>)())));
   } catch (e) {
     notes.push(`rftlab kernel: could not load rftlab from ${rftlabMain}: ${(e as Error).stack ?? e}`);
   }
@@ -65,23 +73,30 @@ export async function startKernel(opts: KernelOptions): Promise<RftlabKernelServ
     data: { data: MimeBundle; transient?: { display_id?: string } },
     update: boolean,
   ) => server.publishDisplay(data.data, { displayId: data.transient?.display_id, update });
+  server.hooks = {
+    setInterruptSignal: cancel.setInterruptSignal,
+    afterCell: () => table.installTableDisplay?.(),
+    watchdog: new Watchdog(),
+  };
   server.installProcessHooks();
   await server.init();
-  exitWithParent();
   return server;
 }
 
-/** Jupyter passes its pid in JPY_PARENT_PID: a kernel whose client died without shutting it down exits too. */
-function exitWithParent(): void {
-  const parent = Number(process.env.JPY_PARENT_PID);
-  if (!Number.isInteger(parent) || parent <= 1) return;
-  setInterval(() => {
-    try {
-      process.kill(parent, 0);
-    } catch {
-      process.exit(0);
-    }
-  }, 3000).unref();
+/** Runs fn with what it writes to stderr collected as lines instead of printed. */
+async function stderrLines(fn: () => Promise<unknown>): Promise<string[]> {
+  const write = process.stderr.write;
+  let text = "";
+  process.stderr.write = ((chunk: string | Uint8Array) => {
+    text += typeof chunk === "string" ? chunk : Buffer.from(chunk).toString("utf8");
+    return true;
+  }) as typeof process.stderr.write;
+  try {
+    await fn();
+  } finally {
+    process.stderr.write = write;
+  }
+  return text.split("\n").filter((l) => l.trim() !== "");
 }
 
 function packageVersion(rftlabMain: string): string {

@@ -11,7 +11,8 @@ const warned = new Set<string>();
 export function warnOnce(key: string, message: string): void {
   if (warned.has(key)) return;
   warned.add(key);
-  process.emitWarning(message, { code: "RFTLAB_" + key.toUpperCase().replace(/[^A-Z0-9]+/g, "_") });
+  // One plain line: process.emitWarning adds a code banner and a `--trace-warnings` hint.
+  process.stderr.write(`${message.startsWith("rftlab") ? "" : "rftlab: "}${message}\n`);
 }
 
 /** Levenshtein distance, for "did you mean" suggestions in error messages. */

@@ -1,5 +1,6 @@
 // Every curated notebook in notebooks/ runs through the rftlab kernel in fast mode (`rftlab reproduce
-// --fast`), ends with no error (the last cell is each notebook's check), and its figures arrive as plotly bundles with real PNGs.
+// --fast`), ends with no error (the last cell is each notebook's check), and its figures arrive as plotly bundles
+// with real PNGs and no inlined plotly.js (the executed tour stays ≤ 1 MB).
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";
@@ -39,6 +40,8 @@ test("every curated notebook executes in fast mode with no error (the last cell 
       `${name} records no claims`,
     );
   }
+  const tourBytes = fs.statSync(path.join(out, "notebooks", "00-tour.ipynb")).size;
+  assert.ok(tourBytes <= 1_000_000, `the executed tour is ${tourBytes} bytes (limit 1 MB)`);
   for (const name of names) {
     const nb = JSON.parse(fs.readFileSync(path.join(out, "notebooks", name), "utf8"));
     const codeCells = nb.cells.filter((c: { cell_type: string }) => c.cell_type === "code");
@@ -55,7 +58,8 @@ test("every curated notebook executes in fast mode with no error (the last cell 
     assert.ok(figures.length > 0, `${name}: no plotly figure`);
     for (const f of figures as { data: Record<string, string> }[]) {
       assert.ok(f.data["image/png"], `${name}: a figure has no PNG fallback`);
-      assert.ok(f.data["text/html"], `${name}: a figure has no HTML fallback`);
+      // The PNG is the static fallback: an HTML one would inline plotly.js (~4.8 MB) per figure.
+      assert.equal(f.data["text/html"], undefined, `${name}: a figure carries HTML (inlined plotly.js)`);
       const img = decodePng(Buffer.from(f.data["image/png"], "base64"));
       assert.ok(img.width >= 300 && img.height >= 200, `${name}: PNG ${img.width}×${img.height}`);
       const ink = inkStats(img);

@@ -17,6 +17,7 @@ import {
 } from "./sparsity";
 import { castFor, type CountSide, UpdateCounter } from "./update-counter";
 import { deepFreeze } from "../base/freeze";
+import { cancellationCheck } from "../base/cancel";
 
 export type DiffStatus = "ok" | "dtype-mismatch" | "shape-mismatch" | "missing-in-base" | "missing-in-tuned";
 
@@ -106,6 +107,7 @@ async function countPairs(
   pairs: Pair[],
   cfg: CheckpointDiffConfig,
   onPair: (i: number) => void,
+  check: () => Promise<void>,
 ): Promise<number> {
   const item = (t: TensorInfo) => SAFETENSORS_ITEM_SIZE[t.dtype];
   const maxItem = Math.max(1, ...pairs.map((p) => Math.max(item(p.b), item(p.t))));
@@ -135,6 +137,7 @@ async function countPairs(
   let bytes = 0;
   try {
     for (const [i, job] of jobs.entries()) {
+      await check();
       await reads[i % SLOTS];
       startRead(i + SLOTS - 1);
       const p = pairs[job.pair];
@@ -168,11 +171,13 @@ function mismatchRow(name: string, status: DiffStatus, info: TensorInfo, other?:
  * Update sparsity of `tuned` against `base` for every tensor, read in chunks of `chunkBytes`
  * on both sides in lockstep, reading ahead one chunk while counting
  * (WebAssembly SIMD for bf16/f16/f32). Defaults: DEFAULT_CHECKPOINT_DIFF_CONFIG (precision "native": values as stored).
+ * `options.signal` (and the kernel's interrupt) stops it between two chunks; it rejects with the signal's reason.
  */
 export async function diffCheckpoints(
   base: Checkpoint,
   tuned: Checkpoint,
   partial: Partial<CheckpointDiffConfig> = {},
+  options: { signal?: AbortSignal } = {},
 ): Promise<CheckpointDiffResult> {
   const d = DEFAULT_CHECKPOINT_DIFF_CONFIG;
   const s = resolveSparsityConfig({ tol: partial.tol ?? d.tol, precision: partial.precision ?? d.precision });
@@ -202,7 +207,7 @@ export async function diffCheckpoints(
       cfg.onTensor?.(isPair(e) ? e.b.name : e.name, announced, entries.length);
     }
   };
-  const bytesRead = await countPairs(base, tuned, pairs, cfg, (i) => announceUpTo(pairEntry[i] + 1));
+  const bytesRead = await countPairs(base, tuned, pairs, cfg, (i) => announceUpTo(pairEntry[i] + 1), cancellationCheck(options.signal, 50));
   announceUpTo(entries.length);
   const rows = entries.map((e): CheckpointDiffRow => {
     if (!isPair(e)) return e;

@@ -9,6 +9,12 @@ import { RftlabError } from "../errors";
 
 export const KERNEL_NAME = "rftlab";
 
+/**
+ * Lets the kernel's watchdog terminate a cell's blocked synchronous code (kernel/watchdog.ts): termination
+ * unwinds async-hook scopes mid-callback, which Node treats as fatal without this flag.
+ */
+export const TERMINATE_FLAG = "--no-force-async-hooks-checks";
+
 export type KernelspecTarget = { kind: "user" } | { kind: "sys-prefix"; python?: string } | { kind: "prefix"; dir: string };
 
 export interface KernelSpec {
@@ -26,7 +32,7 @@ export function defaultLauncher(): string {
 
 export function kernelSpec(launcher = defaultLauncher(), node = process.execPath): KernelSpec {
   return {
-    argv: [node, path.resolve(launcher), "{connection_file}"],
+    argv: [node, TERMINATE_FLAG, path.resolve(launcher), "{connection_file}"],
     display_name: "rftlab (TypeScript)",
     language: "typescript",
     interrupt_mode: "signal",

@@ -1,6 +1,7 @@
 import { commandLoaders } from "./commands";
 import { fsProblem, helpText, isFsError, parseCommandArgs, UsageError } from "./command";
 import { RftlabError } from "../errors";
+import { isInterrupt, KeyboardInterrupt, setInterruptSignal } from "../base/cancel";
 
 function topHelp(): string {
   return [
@@ -38,6 +39,15 @@ async function run(argv: string[]): Promise<number> {
     return 2;
   }
   const cmd = await load();
+  // Ctrl-C stops library loops between two steps (checkpointing them); a second one quits at once.
+  const interrupt = new AbortController();
+  const onSigint = () => {
+    if (interrupt.signal.aborted) process.exit(130);
+    process.stderr.write("rftlab: stopping after the current step (Ctrl-C again quits now)\n");
+    interrupt.abort(new KeyboardInterrupt("interrupted (Ctrl-C)"));
+  };
+  process.on("SIGINT", onSigint);
+  setInterruptSignal(interrupt.signal);
   try {
     const args = parseCommandArgs(cmd, rest);
     if (args === "help") {
@@ -46,6 +56,10 @@ async function run(argv: string[]): Promise<number> {
     }
     return (await cmd.run(args)) ?? 0;
   } catch (e) {
+    if (isInterrupt(e)) {
+      process.stderr.write("rftlab: interrupted; a run folder continues with --resume\n");
+      return 130;
+    }
     if (e instanceof UsageError || e instanceof RftlabError) {
       process.stderr.write(`${e.message}\n`);
       return 2;
@@ -56,5 +70,8 @@ async function run(argv: string[]): Promise<number> {
       return 1;
     }
     throw e;
+  } finally {
+    process.off("SIGINT", onSigint);
+    setInterruptSignal(undefined);
   }
 }

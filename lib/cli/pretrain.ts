@@ -36,6 +36,7 @@ const pretrainCommand: Command = {
     const r = await pretrain(config, {
       out,
       resume: Boolean(args.flags.resume),
+      progress: false, // the command prints its own lines
       onProgress: (p) => {
         const m = p.metrics;
         if (json) process.stdout.write(JSON.stringify({ ...m, tokens_per_second: p.tokensPerSecond }) + "\n");

@@ -4,7 +4,7 @@ import { writeFileAtomic } from "../io/atomic";
 import { ChromiumMissingError, renderPlotlyPng, renderPlotlySvg } from "./chromium";
 import { escapeHtml, scriptJson, uniqueDomId } from "./html";
 import { plotlyJsSource } from "./plotly-source";
-import { display, type DisplayOptions, JUPYTER_DISPLAY, type MimeBundle } from "./sink";
+import { type DisplayOptions, displayPrepared, JUPYTER_DISPLAY, type MimeBundle, PREPARE_DISPLAY, prepareDisplay } from "./sink";
 import { HOUSE_SIZE, houseTemplate } from "./theme";
 import { deepFreeze } from "../base/freeze";
 
@@ -140,16 +140,25 @@ export class Figure {
     return `<!DOCTYPE html>\n<html><head><meta charset="utf-8"><title>${title}</title></head>\n<body style="margin:0">\n${body}\n</body></html>\n`;
   }
 
-  /** The bundle the kernel shows: plotly JSON, self-contained HTML, PNG once `render()` ran, and text. */
+  /**
+   * The bundle the kernel shows: plotly JSON (interactive in JupyterLab, VS Code, nteract), the PNG
+   * (Notebook 6 trusted or not, nbconvert, GitHub) and text. Only without a PNG (no Chromium) does it
+   * carry the self-contained HTML, which inlines plotly.js (~4.8 MB per figure).
+   */
   [JUPYTER_DISPLAY](): MimeBundle {
-    const bundle: MimeBundle = {
-      [PLOTLY_MIME]: this.spec,
-      "text/html": this.toHTML(),
-      "text/plain": this.toString(),
-    };
     const cur = this.current();
-    if (cur) bundle["image/png"] = Buffer.from(cur.png).toString("base64");
-    return bundle;
+    const picture = cur ? { "image/png": Buffer.from(cur.png).toString("base64") } : { "text/html": this.toHTML() };
+    return { [PLOTLY_MIME]: this.spec, ...picture, "text/plain": this.toString() };
+  }
+
+  /** Draws the PNG before the figure is displayed; without Chromium it warns once and the figure shows without. */
+  async [PREPARE_DISPLAY](): Promise<void> {
+    try {
+      await this.render();
+    } catch (e) {
+      if (!(e instanceof ChromiumMissingError)) throw e;
+      warnOnce("figure-png", `${e.message}; figures are shown without a PNG`);
+    }
   }
 
   /**
@@ -178,13 +187,6 @@ function isPlainObject(x: unknown): x is Record<string, unknown> {
  * displays it. Any other value is displayed as is. `await show(fig)` is the notebook idiom.
  */
 export async function show(obj: unknown, opts?: DisplayOptions): Promise<void> {
-  if (obj instanceof Figure) {
-    try {
-      await obj.render();
-    } catch (e) {
-      if (!(e instanceof ChromiumMissingError)) throw e;
-      warnOnce("figure-png", `${e.message}; figures are shown without a PNG`);
-    }
-  }
-  display(obj, opts);
+  await prepareDisplay(obj);
+  displayPrepared(obj, opts);
 }

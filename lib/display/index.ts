@@ -1,6 +1,8 @@
 // Notebook and file output: figures (plotly specs, PNG/SVG via headless Chromium), tables, summaries, progress.
 // Only lib/display makes HTML or plots.
 import { installTableDisplay } from "./table";
+import { progress } from "./progress";
+import { setProgressFactory } from "../base/progress-hook";
 
 export {
   display,
@@ -33,3 +35,5 @@ export { progress, progressMode } from "./progress";
 export type { Progress, ProgressOptions, ProgressInfo, ProgressMode } from "./progress";
 export { houseTemplate } from "./theme";
 installTableDisplay();
+// Areas below display (model, evaluation) show their progress through lib/base's hook.
+setProgressFactory(progress);

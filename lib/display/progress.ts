@@ -4,6 +4,7 @@
  * (no TTY, CI set): a start line and an end line only. RFTLAB_QUIET=1: nothing.
  */
 import { RftlabError } from "../errors";
+import type { ProgressInfo, ProgressReporter } from "../base/progress-hook";
 import { escapeHtml, uniqueDomId } from "./html";
 import { getDisplaySink } from "./sink";
 
@@ -22,12 +23,9 @@ export interface ProgressOptions {
 }
 
 /** Extra text shown after the bar: a string or metrics ({reward: 0.41, kl: 0.02}). */
-export type ProgressInfo = string | Record<string, number | string>;
+export type { ProgressInfo };
 
-export interface Progress {
-  tick(n?: number, info?: ProgressInfo): void;
-  done(info?: ProgressInfo): void;
-}
+export type Progress = ProgressReporter;
 
 function envTrue(v: string | undefined): boolean {
   return v !== undefined && v !== "" && v !== "0" && v.toLowerCase() !== "false";

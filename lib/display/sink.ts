@@ -25,6 +25,18 @@ export interface Displayable {
   [JUPYTER_DISPLAY](): MimeBundle;
 }
 
+/**
+ * rftlab's addition to that convention: an async method run before the bundle is taken (a figure draws
+ * its PNG), so that a figure shown any way (cell value, display(), show()) carries its image.
+ */
+export const PREPARE_DISPLAY: unique symbol = Symbol.for("rftlab.prepareDisplay");
+
+/** Runs obj's PREPARE_DISPLAY method, if it has one. */
+export async function prepareDisplay(obj: unknown): Promise<void> {
+  const prepare = (obj as { [PREPARE_DISPLAY]?: unknown } | null | undefined)?.[PREPARE_DISPLAY];
+  if (typeof prepare === "function") await prepare.call(obj);
+}
+
 let currentSink: DisplaySink | undefined;
 
 /** Installs (or with undefined removes) the sink rich output is published to. */
@@ -60,9 +72,27 @@ export function bundleText(bundle: MimeBundle): string {
   return typeof text === "string" ? text : inspect(bundle, { depth: 2 });
 }
 
-/** Publishes obj's bundle to the display sink (a notebook), or prints its text/plain on stdout (a terminal). */
+/**
+ * Publishes obj's bundle to the display sink (a notebook), or prints its text/plain on stdout (a terminal).
+ * A value that must prepare its display (a figure drawing its PNG) is shown as text at once and replaced
+ * by its full bundle when ready; `await show(obj)` waits instead.
+ */
 export function display(obj: unknown, opts?: DisplayOptions): void {
+  const sink = currentSink;
+  if (!sink || typeof (obj as { [PREPARE_DISPLAY]?: unknown } | null)?.[PREPARE_DISPLAY] !== "function") {
+    displayPrepared(obj, opts);
+    return;
+  }
+  const displayId = opts?.displayId ?? `rftlab-display-${++displayCount}`;
+  sink.display({ "text/plain": bundleText(displayBundle(obj)) }, { displayId, update: opts?.update });
+  void prepareDisplay(obj).then(() => sink.display(displayBundle(obj), { displayId, update: true }));
+}
+
+/** display() for a value whose display is prepared (or needs none): its bundle goes out as it is now. */
+export function displayPrepared(obj: unknown, opts?: DisplayOptions): void {
   const bundle = displayBundle(obj);
   if (currentSink) currentSink.display(bundle, opts);
   else process.stdout.write(bundleText(bundle) + "\n");
 }
+
+let displayCount = 0;

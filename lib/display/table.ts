@@ -3,6 +3,7 @@
  * Works for row arrays, arquero tables and danfo DataFrames/Series; `installTableDisplay()` makes the
  * latter two display themselves in the kernel.
  */
+import path from "node:path";
 import { RftlabError } from "../errors";
 import { escapeHtml } from "./html";
 import { JUPYTER_DISPLAY, type MimeBundle } from "./sink";
@@ -130,15 +131,6 @@ function addDisplay(proto: object | undefined): void {
   });
 }
 
-function loadedModule(name: string): Record<string, unknown> | undefined {
-  try {
-    const file = require.resolve(name);
-    return require.cache[file] ? (require(name) as Record<string, unknown>) : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 function protoOf(mod: Record<string, unknown> | undefined, name: string): object | undefined {
   const cls = mod?.[name];
   return typeof cls === "function" ? (cls.prototype as object) : undefined;
@@ -159,7 +151,23 @@ export function installTableDisplay(modules: { arquero?: unknown; danfo?: unknow
     }
   }
   addDisplay(protoOf(arquero, "ColumnTable"));
-  const danfo = (modules.danfo as Record<string, unknown> | undefined) ?? loadedModule("danfojs-node") ?? loadedModule("danfojs");
-  addDisplay(protoOf(danfo, "DataFrame"));
-  addDisplay(protoOf(danfo, "Series"));
+  const given = modules.danfo as Record<string, unknown> | undefined;
+  for (const danfo of given ? [given] : [...loadedCopies("danfojs-node"), ...loadedCopies("danfojs")]) {
+    addDisplay(protoOf(danfo, "DataFrame"));
+    addDisplay(protoOf(danfo, "Series"));
+  }
+}
+
+/**
+ * The entry modules of every loaded copy of package `name` (those exporting a DataFrame class). A notebook
+ * resolves its imports from its own folder, so its danfo is often another copy than the one beside rftlab.
+ */
+function loadedCopies(name: string): Record<string, unknown>[] {
+  const dir = `${path.sep}node_modules${path.sep}${name}${path.sep}`;
+  const copies = new Set<Record<string, unknown>>();
+  for (const m of Object.values(require.cache)) {
+    const exports = m?.exports as Record<string, unknown> | undefined;
+    if (m?.filename.includes(dir) && typeof exports?.DataFrame === "function") copies.add(exports);
+  }
+  return [...copies];
 }

@@ -9,6 +9,7 @@ import { taskSplits, type TaskExample } from "../tasks";
 import { taskCorrect } from "../rewards";
 import { wilson } from "../stats";
 import { passAtK } from "./pass-at-k";
+import { startProgress } from "../base/progress-hook";
 
 export interface EvaluateTaskOptions {
   /** Bundled task name (lib/tasks), e.g. "add". */
@@ -32,6 +33,10 @@ export interface EvaluateTaskOptions {
   maxNewTokens?: number;
   /** Prompts decoded together; default 64 (memory, not results: greedy results do not depend on it). */
   batchSize?: number;
+  /** Stops between two decoding steps when aborted (so does the kernel's interrupt); rejects with its reason. */
+  signal?: AbortSignal;
+  /** A progress bar (notebook) or line (terminal); none with RFTLAB_QUIET=1. Default true. */
+  progress?: boolean;
 }
 
 export interface TaskEvaluation {
@@ -128,16 +133,19 @@ export async function evaluateTask(model: Transformer, codec: TextCodec, options
   const stops = { stopStrings: ["\n"], stopTokenIds: codec.eosId === undefined ? [] : [codec.eosId] };
   const rng = createRng(seed);
   const completions: string[][] = [];
+  const bar = startProgress({ total: test.length, label: `evaluate ${task}` }, options.progress !== false);
   for (let i = 0; i < test.length; i += batchSize) {
     const batch = test.slice(i, i + batchSize);
     const gen = await generate(
       model,
       batch.map((e) => codec.encode(e.prompt)),
       { ...stops, temperature, maxNewTokens, numGenerations: samples, seed: rng.int(0, 2 ** 31 - 1) },
-      { tokenizer: codec },
+      { tokenizer: codec, signal: options.signal },
     );
     // Rows are prompt-major: the `samples` completions of prompt j are rows j·samples … j·samples + samples − 1.
     for (let j = 0; j < batch.length; j++) completions.push(gen.completions!.slice(j * samples, (j + 1) * samples));
+    bar.tick(batch.length);
   }
+  bar.done();
   return { ...scoreCompletions(task, test, completions, options.k), temperature, seed };
 }

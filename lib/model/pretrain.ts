@@ -18,6 +18,9 @@ import { createModel } from "./create";
 import { loadModel, saveModel } from "./checkpoint";
 import type { Transformer } from "./transformer";
 import { deepFreeze } from "../base/freeze";
+import { cancellationCheck } from "../base/cancel";
+import { ensureBackend } from "../tensor/backend";
+import { startProgress } from "../base/progress-hook";
 import { tokenIds } from "./token-ids";
 import { paramCount, trainingBytes } from "./memory";
 import { checkFits } from "../tensor/memory";
@@ -127,6 +130,10 @@ export interface PretrainOptions {
   resume?: boolean;
   /** Called after every optimizer step (throwing stops the run; its checkpoints stay resumable). */
   onProgress?: (p: PretrainProgress) => void;
+  /** Stops between two steps when aborted (so does the kernel's interrupt and the CLI's Ctrl-C), checkpointing the last one. */
+  signal?: AbortSignal;
+  /** A progress bar (notebook) or line (terminal); none with RFTLAB_QUIET=1. Default true. */
+  progress?: boolean;
 }
 
 export interface PretrainResult {
@@ -261,6 +268,7 @@ export async function pretrain(
 ): Promise<PretrainResult> {
   const { out } = opts;
   const t0 = performance.now();
+  await ensureBackend();
   const config = resolvePretrainConfig(partial);
   if (isFinishedModelFolder(out)) {
     throw new RftlabError(`pretrain: ${out} already holds a finished model (model.safetensors); choose a new output folder`);
@@ -313,7 +321,19 @@ export async function pretrain(
       const vars = [...model.params.values()];
       let trainMs = 0;
       let evalLoss = NaN;
+      const checkpointed = (s: number) => config.checkpointEvery > 0 && s % config.checkpointEvery === 0;
+      const save = (s: number) => runDir.saveCheckpoint(s, (dir) => saveTrainingState(dir, model, opt, s));
+      const check = cancellationCheck(opts.signal);
+      const bar = startProgress({ total: config.steps, label: "pretrain" }, opts.progress !== false);
+      bar.tick(step);
       while (step < config.steps) {
+        try {
+          await check();
+        } catch (e) {
+          // Stopped between steps: checkpoint the last one, so that `resume: true` loses nothing.
+          if (step > resumedFrom && !checkpointed(step)) await save(step);
+          throw e;
+        }
         const ts = performance.now();
         const starts = Array.from({ length: B }, (_, b) => hash32(config.seed, step, b) % (train.length - T));
         const { x, y } = windows(train, starts, T);
@@ -341,10 +361,10 @@ export async function pretrain(
         if (step % config.evalEvery === 0 || step === config.steps) metrics.eval_loss = evalLoss = await evaluate(model, test, config);
         await runDir.append("metrics", [metrics]);
         opts.onProgress?.({ step, totalSteps: config.steps, metrics, tokensPerSecond: ((step - resumedFrom) * B * T) / (trainMs / 1000) });
-        if (config.checkpointEvery > 0 && step % config.checkpointEvery === 0 && step < config.steps) {
-          await runDir.saveCheckpoint(step, (dir) => saveTrainingState(dir, model, opt, step));
-        }
+        bar.tick(1, { loss });
+        if (checkpointed(step) && step < config.steps) await save(step);
       }
+      bar.done();
       if (Number.isNaN(evalLoss)) evalLoss = await evaluate(model, test, config);
       // The model files go last-but-one: a folder with config.json always has complete weights beside it.
       await saveModel(model, out);

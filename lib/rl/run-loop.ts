@@ -4,6 +4,9 @@ import { tf } from "../tensor/tf";
 import type { AdamW } from "../tensor/optim";
 import { RftlabError } from "../errors";
 import { RunDir, openCheckpoint, writeSafetensors, writeFileAtomic, readJsonFile } from "../io";
+import { cancellationCheck, isInterrupt } from "../base/cancel";
+import { progress } from "../display/progress";
+import { ensureBackend } from "../tensor/backend";
 import { runWriteError } from "../io/run-dir";
 import type { WeightedReward } from "../rewards";
 import type { RunLoopOptions, RunResult, StepMetrics, StepResult } from "./trainer-types";
@@ -72,6 +75,7 @@ export async function runLoop(args: {
   options?: RunLoopOptions;
 }): Promise<RunResult> {
   const { config, totalSteps, trainable, optimizer, step, options = {} } = args;
+  await ensureBackend();
   const saveEvery = options.saveEvery ?? 10;
   const run = options.runDir
     ? await RunDir.open(options.runDir, options.runConfig ? { ...config, run: options.runConfig } : config, { resume: options.resume })
@@ -85,9 +89,24 @@ export async function runLoop(args: {
       start = latest.step;
     }
     const history: StepMetrics[] = [];
+    const save = (s: number) => run?.saveCheckpoint(s, (dir) => writeCheckpoint(dir, s, trainable, optimizer));
+    const check = cancellationCheck(options.signal);
+    const label = (config as { trainer?: string }).trainer ?? "training";
+    const bar = options.progress === false ? undefined : progress({ total: totalSteps, label });
+    bar?.tick(start);
     for (let s = start + 1; s <= totalSteps; s++) {
       const t0 = performance.now();
-      const { metrics, completions } = await step(s);
+      let result: StepResult;
+      try {
+        await check();
+        result = await step(s);
+      } catch (e) {
+        // Interrupted before this step's update (between steps, or in its sampling): checkpoint the last
+        // finished step, so that a resume loses nothing.
+        if (isInterrupt(e) && s - 1 > start && (s - 1) % saveEvery !== 0) await save(s - 1);
+        throw e;
+      }
+      const { metrics, completions } = result;
       metrics.step_time = (performance.now() - t0) / 1000;
       const bad = Object.entries(metrics).find(([k, v]) => (k === "loss" || k === "grad_norm") && !Number.isFinite(v));
       if (bad) {
@@ -105,16 +124,23 @@ export async function runLoop(args: {
             "completions",
             completions.map((c) => ({ step: s, ...c })),
           );
-        if (s % saveEvery === 0 || s === totalSteps) await run.saveCheckpoint(s, (dir) => writeCheckpoint(dir, s, trainable, optimizer));
+        if (s % saveEvery === 0 || s === totalSteps) await save(s);
       }
       options.onStep?.(s, row);
+      bar?.tick(1, shownMetrics(row));
     }
+    bar?.done();
     return { history, runDir: run?.dir, startStep: start };
   } catch (e) {
     throw run ? runWriteError(e, run.dir) : e;
   } finally {
     run?.close();
   }
+}
+
+/** The metrics a progress line shows: loss and reward when present. */
+function shownMetrics(row: StepMetrics): Record<string, number> {
+  return Object.fromEntries(Object.entries(row).filter(([k]) => k === "loss" || k === "reward"));
 }
 
 async function writeCheckpoint(dir: string, step: number, trainable: Map<string, tf.Variable>, optimizer: AdamW): Promise<void> {

@@ -42,6 +42,14 @@ export interface RunLoopOptions {
   saveEvery?: number;
   /** Called after each step with its metrics (progress displays, notebooks). */
   onStep?: (step: number, metrics: StepMetrics) => void;
+  /**
+   * Stops the run between two steps when aborted (so does the kernel's interrupt and the CLI's Ctrl-C):
+   * the last finished step is checkpointed in runDir, the model stays at that step, and the call
+   * rejects with the signal's reason. Resume with `resume: true`.
+   */
+  signal?: AbortSignal;
+  /** A progress bar (notebook) or line (terminal; start and end lines in CI logs; none with RFTLAB_QUIET=1). Default true. */
+  progress?: boolean;
 }
 
 export interface RunResult {

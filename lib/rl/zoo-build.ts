@@ -44,6 +44,7 @@ async function pretrainStage(recipe: PretrainRecipe, hash: string, log: (l: stri
     const r = await pretrain(cfg, {
       out: work,
       resume: true,
+      progress: false, // logged below
       onProgress: (p) => p.step % 20 === 0 && log(`pretrain step ${p.step}/${p.totalSteps} ${p.tokensPerSecond.toFixed(0)} tok/s`),
     });
     r.model.dispose();

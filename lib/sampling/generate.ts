@@ -5,6 +5,8 @@ import { generationBytes } from "../model/memory";
 import { checkFits } from "../tensor/memory";
 import { RftlabError } from "../errors";
 import { createRng, type Rng } from "../base/random";
+import { cancellationCheck } from "../base/cancel";
+import { ensureBackend } from "../tensor/backend";
 import { resolveSampleConfig, type SampleConfig } from "./config";
 import { argmax, chooseToken } from "./filter";
 
@@ -34,6 +36,8 @@ export interface GenerateOptions {
   tokenizer?: TextDecoder;
   /** Called after every decoding step with the number of finished rows. */
   onStep?: (step: number, finished: number, rows: number) => void;
+  /** Stops sampling between two decoding steps when aborted (so does the kernel's interrupt); rejects with its reason. */
+  signal?: AbortSignal;
 }
 
 /**
@@ -48,6 +52,7 @@ export async function generate(
   config: Partial<SampleConfig> = {},
   opts: GenerateOptions = {},
 ): Promise<Generation> {
+  await ensureBackend();
   const cfg = resolveSampleConfig(config);
   if (!Array.isArray(prompts) || prompts.length === 0) {
     throw new RftlabError(`generate: prompts must be a non-empty array of token-id arrays; got ${JSON.stringify(prompts)?.slice(0, 80)}`);
@@ -88,6 +93,7 @@ export async function generate(
   const byLength = new Map<number, number[]>();
   rows.forEach((r, i) => byLength.set(r.prompt.length, [...(byLength.get(r.prompt.length) ?? []), i]));
   const rng = createRng(cfg.seed);
+  const check = cancellationCheck(opts.signal, 50);
   for (const members of [...byLength.values()]) {
     await decodeGroup(
       model,
@@ -95,6 +101,7 @@ export async function generate(
       cfg,
       rng,
       opts,
+      check,
     );
   }
   return {
@@ -118,7 +125,14 @@ interface Row {
   text: string | undefined;
 }
 
-async function decodeGroup(model: Transformer, group: Row[], cfg: SampleConfig, rng: Rng, opts: GenerateOptions): Promise<void> {
+async function decodeGroup(
+  model: Transformer,
+  group: Row[],
+  cfg: SampleConfig,
+  rng: Rng,
+  opts: GenerateOptions,
+  check: () => Promise<void>,
+): Promise<void> {
   const N = group.length;
   const T = group[0].prompt.length;
   const cache = model.newCache(N, T + cfg.maxNewTokens);
@@ -137,6 +151,7 @@ async function decodeGroup(model: Transformer, group: Row[], cfg: SampleConfig, 
       input.dispose();
       const data = (await logp.data()) as Float32Array;
       logp.dispose();
+      await check();
       const V = data.length / N;
       const next: number[] = [];
       for (let n = 0; n < N; n++) {

@@ -65,13 +65,31 @@ async function tryWasm(skipped: string[]): Promise<boolean> {
   const { configureWasm } = await import("./wasm/setup");
   await configureWasm();
   try {
-    if (await tf.setBackend("wasm")) return true;
+    if (await withoutNewProcessHandlers(() => tf.setBackend("wasm"))) return true;
   } catch (e) {
     skipped.push(`@tensorflow/tfjs-backend-wasm: ${(e as Error).message}`);
     return false;
   }
   skipped.push("@tensorflow/tfjs-backend-wasm: failed to initialise");
   return false;
+}
+
+/**
+ * Runs fn and removes the process handlers it added. Emscripten's Node glue (the wasm backend) adds
+ * uncaughtException / unhandledRejection handlers that rethrow: any later stray rejection would kill a
+ * Jupyter kernel, which reports those in the cell instead.
+ */
+async function withoutNewProcessHandlers<T>(fn: () => Promise<T>): Promise<T> {
+  const events = ["uncaughtException", "unhandledRejection"];
+  const emitter: NodeJS.EventEmitter = process;
+  const before = events.map((e) => new Set(emitter.listeners(e)));
+  try {
+    return await fn();
+  } finally {
+    events.forEach((e, i) => {
+      for (const listener of emitter.listeners(e)) if (!before[i].has(listener)) emitter.off(e, listener as () => void);
+    });
+  }
 }
 
 /** Parses a backend choice; throws naming the argument, the value and the allowed values. */
@@ -158,6 +176,16 @@ export async function initBackend(choice?: BackendChoice | string): Promise<Back
     warnOnce("backend-fallback", `rftlab: using ${backend} (no GPU backend: ${skipped.join("; ")}; see environment.md for GPU)`);
   }
   return active;
+}
+
+let firstUse: Promise<BackendInfo> | undefined;
+
+/**
+ * For the library's long-running entry points (sampling, training, pretraining): selects the best backend
+ * as `initBackend()` does when no backend was chosen yet, instead of running on tfjs' default pure-JS cpu.
+ */
+export async function ensureBackend(): Promise<void> {
+  if (!active) await (firstUse ??= initBackend());
 }
 
 /** The active backend's description; throws if initBackend has not run. */

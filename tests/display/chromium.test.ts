@@ -6,7 +6,7 @@ import { after, describe, test } from "node:test";
 import { heatmapFigure, lineFigure } from "../../lib/display/charts";
 import { ChromiumMissingError, closeRenderer, renderPlotlyPng } from "../../lib/display/chromium";
 import { Figure, PLOTLY_MIME, show } from "../../lib/display/figure";
-import { JUPYTER_DISPLAY, type MimeBundle, setDisplaySink } from "../../lib/display/sink";
+import { display, type DisplayOptions, JUPYTER_DISPLAY, type MimeBundle, setDisplaySink } from "../../lib/display/sink";
 import { tmpDir } from "../helpers/tmp";
 import { decodePng, inkStats, pixelAt, pngSize } from "./png";
 
@@ -20,8 +20,8 @@ describe("without Chromium", () => {
     const saved = process.env.RFTLAB_CHROMIUM;
     process.env.RFTLAB_CHROMIUM = path.join(dir, "no-such-chromium");
     const warnings: string[] = [];
-    const onWarning = (w: Error) => warnings.push(w.message);
-    process.on("warning", onWarning);
+    const write = process.stderr.write;
+    process.stderr.write = ((text: string) => warnings.push(text) > 0) as typeof process.stderr.write;
     const shown: MimeBundle[] = [];
     setDisplaySink({ display: (b) => void shown.push(b) });
     try {
@@ -33,12 +33,15 @@ describe("without Chromium", () => {
       });
       await show(fig);
       await show(fig);
-      await new Promise((r) => setImmediate(r)); // warnings are emitted on the next tick
       assert.equal(shown.length, 2);
       assert.deepEqual(Object.keys(shown[0]).sort(), [PLOTLY_MIME, "text/html", "text/plain"].sort());
-      assert.equal(warnings.filter((w) => w.includes("figures are shown without a PNG")).length, 1);
+      assert.deepEqual(
+        warnings.filter((w) => w.includes("figures are shown without a PNG")).map((w) => w.split("\n").length),
+        [2],
+        "one warning of one line",
+      );
     } finally {
-      process.off("warning", onWarning);
+      process.stderr.write = write;
       setDisplaySink(undefined);
       if (saved === undefined) delete process.env.RFTLAB_CHROMIUM;
       else process.env.RFTLAB_CHROMIUM = saved;
@@ -47,14 +50,30 @@ describe("without Chromium", () => {
 });
 
 describe("with Chromium", () => {
-  test("render() adds a PNG of the figure's size to the bundle, and the HTML shows it before scripts run", async () => {
+  test("render() puts a PNG of the figure's size in the bundle instead of the HTML that inlines plotly.js", async () => {
     const fig = lineFigure(rows, { x: "step", y: ["reward", "kl"], title: "Reward", width: 640, height: 360 });
     await fig.render();
     const bundle = fig[JUPYTER_DISPLAY]();
-    assert.deepEqual(Object.keys(bundle).sort(), [PLOTLY_MIME, "image/png", "text/html", "text/plain"].sort());
+    assert.deepEqual(Object.keys(bundle).sort(), [PLOTLY_MIME, "image/png", "text/plain"].sort());
     const png = Buffer.from(String(bundle["image/png"]), "base64");
     assert.deepEqual(pngSize(png), { width: 640, height: 360 });
-    assert.ok(String(bundle["text/html"]).includes(`<img src="data:image/png;base64,${bundle["image/png"]}"`));
+    // A standalone fragment made after rendering still shows the PNG until its scripts run.
+    assert.ok(fig.toHTML().includes(`<img src="data:image/png;base64,${bundle["image/png"]}"`));
+  });
+
+  test("display() of an unrendered figure shows its text at once, then replaces it with the PNG bundle", async () => {
+    const shown: { bundle: MimeBundle; opts?: DisplayOptions }[] = [];
+    setDisplaySink({ display: (bundle, opts) => void shown.push({ bundle, opts }) });
+    try {
+      display(lineFigure(rows, { x: "step", y: "reward" }));
+      assert.deepEqual(Object.keys(shown[0].bundle), ["text/plain"]);
+      while (shown.length < 2) await new Promise((r) => setTimeout(r, 20));
+      assert.deepEqual(Object.keys(shown[1].bundle).sort(), [PLOTLY_MIME, "image/png", "text/plain"].sort());
+      assert.equal(shown[1].opts?.update, true);
+      assert.equal(shown[1].opts?.displayId, shown[0].opts?.displayId);
+    } finally {
+      setDisplaySink(undefined);
+    }
   });
 
   test("the PNG is a real plot: not blank, white background, the first trace's colour present", async () => {

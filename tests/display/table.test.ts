@@ -1,8 +1,12 @@
 import assert from "node:assert/strict";
+import fs from "node:fs";
+import { createRequire } from "node:module";
+import path from "node:path";
 import { describe, test } from "node:test";
 import * as aq from "arquero";
 import { displayBundle, JUPYTER_DISPLAY } from "../../lib/display/sink";
 import { formatCell, installTableDisplay, tableBundle } from "../../lib/display/table";
+import { tmpDir } from "../helpers/tmp";
 
 const rows = Array.from({ length: 25 }, (_, i) => ({ id: i, name: `run-${i}`, reward: i / 3 }));
 
@@ -81,5 +85,22 @@ describe("installTableDisplay", () => {
     assert.match(String(b["text/html"]), /x&lt;y/);
     const s = new dfd.Series([0.5, 0.25]);
     assert.match(String(displayBundle(s)["text/plain"]), /1\s+0.25$/);
+  });
+
+  test("a second copy of danfo, loaded from a notebook's own node_modules, is patched too", () => {
+    // A stand-in package with danfo's data layout: its classes are not the ones beside rftlab.
+    const nb = tmpDir("rftlab-notebook-");
+    const pkg = path.join(nb, "node_modules", "danfojs-node");
+    fs.mkdirSync(pkg, { recursive: true });
+    fs.writeFileSync(
+      path.join(pkg, "index.js"),
+      "class DataFrame { constructor() { this.columns = ['a']; this.values = [[1], [2]]; this.index = [0, 1]; this.shape = [2, 1]; } }\n" +
+        "class Series extends DataFrame {}\nmodule.exports = { DataFrame, Series };\n",
+    );
+    const other = createRequire(path.join(nb, "notebook.js"))("danfojs-node");
+    installTableDisplay();
+    const b = displayBundle(new other.DataFrame());
+    assert.match(String(b["text/html"]), /<table class="rftlab-table"/);
+    assert.deepEqual(String(b["text/plain"]).split("\n"), ["Table: 1 cols x 2 rows", "   a", "0  1", "1  2"]);
   });
 });

@@ -7,6 +7,7 @@ import { generate } from "../../lib/sampling";
 import { generateTask } from "../../lib/tasks";
 import { wilson } from "../../lib/stats";
 import { expectClose } from "../helpers/expect";
+import { setDisplaySink } from "../../lib/display/sink";
 
 before(async () => {
   await initBackend(process.env.RFTLAB_BACKEND ?? "wasm");
@@ -172,4 +173,24 @@ test("no tensors leak", async () => {
   await evaluateTask(m, ascii, { task: "add", n: 4, samples: 2, temperature: 1, maxNewTokens: 2 });
   assert.equal(tf.memory().numTensors, before);
   m.dispose();
+});
+
+test("evaluateTask shows progress through lib/display (a notebook bar), none with progress: false", async () => {
+  await import("../../lib/display"); // installs the progress bar behind lib/base's hook
+  const shown: string[] = [];
+  setDisplaySink({ display: (b) => void shown.push(String(b["text/plain"])) });
+  const quiet = process.env.RFTLAB_QUIET;
+  process.env.RFTLAB_QUIET = "";
+  try {
+    const model = asciiModel(1);
+    await evaluateTask(model, ascii, { task: "add", n: 6, batchSize: 3, maxNewTokens: 2 });
+    assert.match(shown.at(-1) ?? "", /^evaluate add .*6\/6/);
+    const before0 = shown.length;
+    await evaluateTask(model, ascii, { task: "add", n: 6, batchSize: 3, maxNewTokens: 2, progress: false });
+    assert.equal(shown.length, before0);
+    model.dispose();
+  } finally {
+    process.env.RFTLAB_QUIET = quiet;
+    setDisplaySink(undefined);
+  }
 });

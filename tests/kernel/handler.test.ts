@@ -10,6 +10,9 @@ test("is_complete: complete, incomplete with an indent hint, invalid", () => {
   assert.equal(isComplete("const xs = [1,").status, "incomplete");
   assert.deepEqual(isComplete("let x = )"), { status: "invalid" });
   assert.deepEqual(isComplete("1 +* 2"), { status: "invalid" });
+  // Parses, but compiles to "'let' is a reserved word in strict mode": cells are strict-mode modules.
+  assert.deepEqual(isComplete("let = 5;"), { status: "invalid" });
+  assert.deepEqual(isComplete("let x = 5;"), { status: "complete" });
 });
 
 test("compile diagnostics become one TypeScriptError with line:col and a caret under the column", () => {

@@ -1,5 +1,6 @@
 // Shared by the kernel tests: a kernelspec installed into a temporary prefix and Debian's Python
 // (the one that has jupyter_client, nbclient, nbconvert and jupyter_kernel_test) pointed at it.
+import fs from "node:fs";
 import path from "node:path";
 import { spawnSync, type SpawnSyncReturns } from "node:child_process";
 import { installKernelspec } from "../../lib/cli/kernelspec";
@@ -58,13 +59,21 @@ export interface SessionStep {
 export interface StepResult {
   // biome-ignore lint/suspicious/noExplicitAny: free-form Jupyter JSON
   reply: Record<string, any>;
+  /** Each with t: seconds since the epoch when the client received it. */
   // biome-ignore lint/suspicious/noExplicitAny: free-form Jupyter JSON
-  outputs: { type: string; content: Record<string, any> }[];
+  outputs: { type: string; content: Record<string, any>; t: number }[];
+  /** When the client received this request's busy status (seconds since the epoch). */
+  busy_t: number;
+  /** Seconds from the interrupt to the reply (steps with interrupt_after). */
+  interrupt_seconds?: number;
 }
 
-/** Runs steps in one kernel through tests/kernel/kernel-session.py; a batch step yields one result per code. */
-export function runSession(jup: TestJupyter, steps: SessionStep[]): StepResult[][] {
-  const r = python([path.join(KERNEL_TEST_SRC, "kernel-session.py")], jup, { cwd: jup.root, input: JSON.stringify(steps) });
+/**
+ * Runs steps in one kernel through tests/kernel/kernel-session.py; a batch step yields one result per code.
+ * The kernel starts in `cwd` (the notebook's folder), by default the test's temporary root.
+ */
+export function runSession(jup: TestJupyter, steps: SessionStep[], cwd = jup.root): StepResult[][] {
+  const r = python([path.join(KERNEL_TEST_SRC, "kernel-session.py")], jup, { cwd, input: JSON.stringify(steps) });
   if (r.status !== 0) throw new Error(`kernel-session.py exited ${r.status}: ${r.stderr || r.error?.message}`);
   return JSON.parse(r.stdout) as StepResult[][];
 }
@@ -75,4 +84,20 @@ export function streamText(res: StepResult, name: "stdout" | "stderr"): string {
     .filter((o) => o.type === "stream" && o.content.name === name)
     .map((o) => o.content.text)
     .join("");
+}
+
+/**
+ * A notebook folder as in a user's project: node_modules with rftlab's dependencies, danfojs-node as a copy
+ * of its own (the kernel's rftlab uses another), the rest linked.
+ */
+export function notebookFolderWithOwnDanfo(jup: TestJupyter): string {
+  const dir = path.join(jup.root, "notebook");
+  const from = path.join(KERNEL_TEST_SRC, "..", "..", "node_modules");
+  const to = path.join(dir, "node_modules");
+  fs.mkdirSync(to, { recursive: true });
+  for (const name of fs.readdirSync(from)) {
+    if (name === "danfojs-node") fs.cpSync(fs.realpathSync(path.join(from, name)), path.join(to, name), { recursive: true });
+    else fs.symlinkSync(path.join(from, name), path.join(to, name));
+  }
+  return dir;
 }

@@ -3,14 +3,15 @@ import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
 import { main } from "../../lib/cli/main";
-import { kernelSpec } from "../../lib/cli/kernelspec";
+import { kernelSpec, TERMINATE_FLAG } from "../../lib/cli/kernelspec";
 import { tmpDir } from "../helpers/tmp";
 
 test("the kernelspec starts node directly on the launcher with signal interrupts", () => {
   const spec = kernelSpec();
   assert.equal(spec.argv[0], process.execPath);
-  assert.ok(path.isAbsolute(spec.argv[1]) && spec.argv[1].endsWith(path.join("kernel", "launcher.js")));
-  assert.equal(spec.argv[2], "{connection_file}");
+  assert.equal(spec.argv[1], TERMINATE_FLAG);
+  assert.ok(path.isAbsolute(spec.argv[2]) && spec.argv[2].endsWith(path.join("kernel", "launcher.js")));
+  assert.equal(spec.argv[3], "{connection_file}");
   assert.equal(spec.display_name, "rftlab (TypeScript)");
   assert.equal(spec.interrupt_mode, "signal");
   assert.equal(spec.language, "typescript");

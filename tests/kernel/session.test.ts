@@ -1,5 +1,6 @@
 // One kernel driven over the Jupyter protocol: interrupts, unhandled rejections, errors that do not
-// cancel later requests, top-level await, rich values and compile errors with line:col.
+// cancel later requests, top-level await, rich values, compile errors with line:col, and a node_modules
+// folder created mid-session (tslab's converter).
 import { test, before } from "node:test";
 import assert from "node:assert/strict";
 import { installTestKernel, runSession, streamText, type StepResult, type TestJupyter } from "./jupyter";
@@ -27,6 +28,9 @@ before(async () => {
     {
       code: 'display({ [Symbol.for("Jupyter.display")]: () => ({ "text/html": "<b>sunk</b>" }) }, { displayId: "d1" });\ndisplay({ [Symbol.for("Jupyter.display")]: () => ({ "text/html": "<b>again</b>" }) }, { displayId: "d1", update: true });',
     },
+    // node_modules beside the notebook is where TypeScript looked for modules and did not find them.
+    { code: 'require("fs").mkdirSync("node_modules");\nawait new Promise((r) => setTimeout(r, 500));' },
+    { code: "6 * 7" },
   ]);
 });
 
@@ -108,4 +112,10 @@ test("lab's display() publishes display_data and update_display_data through the
   assert.equal(outs[0].content.data["text/html"], "<b>sunk</b>");
   assert.deepEqual(outs[0].content.transient, { display_id: "d1" });
   assert.equal(outs[1].content.data["text/html"], "<b>again</b>");
+});
+
+test("a folder a cell creates where module lookups failed (node_modules) does not break the cells after it", () => {
+  assert.equal(result(11).reply.status, "ok", JSON.stringify(result(11).reply));
+  assert.equal(result(12).reply.status, "ok", JSON.stringify(result(12).reply));
+  assert.equal(executeResult(result(12))?.data["text/plain"], "42");
 });

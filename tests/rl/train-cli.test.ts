@@ -76,6 +76,35 @@ test("train grpo: kill -9 after the first checkpoint, --resume, metrics equal an
   assert.deepEqual(metricsOf(killed), metricsOf(full), `killed after ${before0} logged steps`);
 });
 
+test("train grpo: Ctrl-C stops after a step, checkpoints it, exits 130; --resume equals an uninterrupted run", async () => {
+  const file = writeConfig("grpo-int.json", grpoConfig);
+  const full = path.join(dir, "full-int");
+  assert.equal(runCli(["train", "grpo", "--config", file, "--out", full]).status, 0);
+  const stopped = path.join(dir, "ctrl-c");
+  const child = spawn(process.execPath, cliArgs(["train", "grpo", "--config", file, "--out", stopped]), {
+    env,
+    stdio: ["ignore", "ignore", "pipe"],
+  });
+  let stderr = "";
+  child.stderr.on("data", (d) => (stderr += d));
+  // Complete lines only: the file may be read while a line is being written.
+  const logged = () =>
+    fs.existsSync(path.join(stopped, "metrics.jsonl"))
+      ? fs.readFileSync(path.join(stopped, "metrics.jsonl"), "utf8").split("\n").length - 1
+      : 0;
+  while (logged() < 1 && child.exitCode === null) await new Promise((res) => setTimeout(res, 20));
+  child.kill("SIGINT");
+  const code = await new Promise((res) => child.on("exit", res));
+  assert.equal(code, 130, stderr);
+  assert.match(stderr, /interrupted; a run folder continues with --resume/);
+  const steps = logged();
+  assert.ok(steps < 8, "the interrupt came after the run had finished");
+  const checkpoints = fs.readdirSync(path.join(stopped, "checkpoints")).map((n) => Number(n.slice(5)));
+  assert.equal(Math.max(...checkpoints), steps, "the last logged step is checkpointed");
+  assert.equal(runCli(["train", "grpo", "--config", file, "--out", stopped, "--resume"]).status, 0);
+  assert.deepEqual(metricsOf(stopped), metricsOf(full));
+});
+
 test("train: bad config fields give one-line errors naming field, value and fix (exit 2)", () => {
   const cases: [unknown, RegExp][] = [
     [{ ...grpoConfig, rewards: [{ name: "nope" }] }, /rewards\[0\]\.name = "nope".*correct, format, tag_count/],
