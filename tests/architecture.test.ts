@@ -47,6 +47,7 @@ const FS_ALLOWED: Record<string, string> = {
   [path.join("display", "chromium.ts")]: "checks that the Chromium executable exists",
   [path.join("display", "plotly-source.ts")]: "reads the bundled plotly.min.js to inline it",
   [path.join("tensor", "wasm", "setup.ts")]: "writes tfjs-wasm's pthread worker script to a temp file Node can load",
+  [path.join("tensor", "webgpu.ts")]: "looks for Vulkan driver manifests and makes Dawn's runtime folder before loading Dawn",
 };
 
 function sources(dir: string): string[] {
