@@ -6,7 +6,10 @@ import { openCheckpoint, type Checkpoint } from "../io";
 import { openPeftAdapter, type WeightSource } from "../peft";
 
 export const ADAPTER_FLAGS: Record<string, FlagSpec> = {
-  adapter: { type: "string", help: "PEFT LoRA adapter folder (adapter_config.json + adapter_model.safetensors): compare base with base + ΔW" },
+  adapter: {
+    type: "string",
+    help: "PEFT LoRA adapter folder (adapter_config.json + adapter_model.safetensors): compare base with base + ΔW",
+  },
   base: { type: "string", help: "with --adapter: the base checkpoint (default: the adapter's base_model_name_or_path)" },
 };
 
@@ -15,6 +18,8 @@ export interface AnalysisPair {
   tuned: WeightSource;
   /** The two inputs as given, for messages. */
   labels: [string, string];
+  /** The tuned checkpoint when two checkpoints were given (streamed reads); absent with --adapter. */
+  tunedCheckpoint?: Checkpoint;
   /** With --adapter: the exact ΔW = s·B·A of an adapted tensor (undefined for the others, whose ΔW is 0). */
   delta?: (name: string) => Promise<Float32Array | undefined>;
   close(): Promise<void>;
@@ -43,7 +48,13 @@ export async function openAnalysisPair(cmd: string, args: ParsedArgs): Promise<A
       await base.close();
       throw e;
     });
-    return { base, tuned, labels: [pos[0], pos[1]], close: async () => void (await Promise.all([base.close(), tuned.close()])) };
+    return {
+      base,
+      tuned,
+      tunedCheckpoint: tuned,
+      labels: [pos[0], pos[1]],
+      close: async () => void (await Promise.all([base.close(), tuned.close()])),
+    };
   }
   if (pos.length > 1 || (pos.length === 1 && baseFlag))
     throw new UsageError(`rftlab ${cmd}: with --adapter give the base once (--base <ckpt> or one positional), not a tuned checkpoint`);
@@ -60,8 +71,16 @@ export async function openAnalysisPair(cmd: string, args: ParsedArgs): Promise<A
         return t && adapter.deltaWeight(t);
       };
       for (const name of adapter.ignored.slice(0, 1))
-        process.stderr.write(`rftlab ${cmd}: ${adapter.ignored.length} adapter tensor(s) are no LoRA factors and are not applied (e.g. ${name})\n`);
-      return { base, tuned, labels: [label, adapterDir], delta, close: async () => void (await Promise.all([base.close(), adapter.close()])) };
+        process.stderr.write(
+          `rftlab ${cmd}: ${adapter.ignored.length} adapter tensor(s) are no LoRA factors and are not applied (e.g. ${name})\n`,
+        );
+      return {
+        base,
+        tuned,
+        labels: [label, adapterDir],
+        delta,
+        close: async () => void (await Promise.all([base.close(), adapter.close()])),
+      };
     } catch (e) {
       await base.close();
       throw e;

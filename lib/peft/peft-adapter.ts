@@ -62,14 +62,20 @@ function bad(file: string, problem: string, fix: string): never {
 /** Reads and checks the LoRA fields of adapter_config.json. */
 export function readPeftLoraConfig(file: string): PeftLoraConfig {
   const c = readJsonFile<Record<string, unknown>>(file, "PEFT adapter config");
-  if (typeof c !== "object" || c === null || Array.isArray(c)) bad(file, "not a JSON object", "pass the adapter_config.json that peft wrote");
+  if (typeof c !== "object" || c === null || Array.isArray(c))
+    bad(file, "not a JSON object", "pass the adapter_config.json that peft wrote");
   if (c.peft_type !== undefined && c.peft_type !== "LORA")
-    bad(file, `peft_type is ${JSON.stringify(c.peft_type)}`, "rftlab reads LoRA adapters only (peft_type \"LORA\")");
+    bad(file, `peft_type is ${JSON.stringify(c.peft_type)}`, 'rftlab reads LoRA adapters only (peft_type "LORA")');
   if (c.use_dora === true)
-    bad(file, "use_dora is true: DoRA's merged weight is not W + s·B·A", "merge it with peft's merge_and_unload() and compare the checkpoints");
+    bad(
+      file,
+      "use_dora is true: DoRA's merged weight is not W + s·B·A",
+      "merge it with peft's merge_and_unload() and compare the checkpoints",
+    );
   const num = (key: string, dflt?: number): number => {
     const v = c[key] ?? dflt;
-    if (typeof v !== "number" || !(v > 0)) bad(file, `"${key}" must be a positive number; got ${JSON.stringify(v)}`, "fix the adapter config");
+    if (typeof v !== "number" || !(v > 0))
+      bad(file, `"${key}" must be a positive number; got ${JSON.stringify(v)}`, "fix the adapter config");
     return v;
   };
   const pattern = (key: string): Record<string, number> => {
@@ -142,7 +148,8 @@ export class PeftAdapter {
   static async open(dir: string): Promise<PeftAdapter> {
     const configFile = path.join(dir, CONFIG_FILE);
     const weightsFile = path.join(dir, WEIGHTS_FILE);
-    if (!fs.existsSync(configFile)) bad(dir, `no ${CONFIG_FILE}`, "pass the folder that peft's save_pretrained wrote (it holds adapter_config.json)");
+    if (!fs.existsSync(configFile))
+      bad(dir, `no ${CONFIG_FILE}`, "pass the folder that peft's save_pretrained wrote (it holds adapter_config.json)");
     if (!fs.existsSync(weightsFile)) {
       const pickle = fs.existsSync(path.join(dir, "adapter_model.bin"));
       bad(
@@ -187,13 +194,22 @@ export class PeftAdapter {
       );
     }
     const targets = [...factors].map(([module, f]): AdapterTarget => {
-      if (!f.a || !f.b) bad(file, `module ${module} has ${f.a ? "lora_A" : "lora_B"} but no ${f.a ? "lora_B" : "lora_A"}`, "the adapter file is incomplete: save it again");
+      if (!f.a || !f.b)
+        bad(
+          file,
+          `module ${module} has ${f.a ? "lora_A" : "lora_B"} but no ${f.a ? "lora_B" : "lora_A"}`,
+          "the adapter file is incomplete: save it again",
+        );
       const a = weights.info(f.a)!.shape;
       const b = weights.info(f.b)!.shape;
       const r = patternValue(config.rankPattern, module, config.r);
       const alpha = patternValue(config.alphaPattern, module, config.alpha);
       if (a.length !== 2 || b.length !== 2 || a[0] !== r || b[1] !== r)
-        bad(file, `module ${module}: A [${a}] and B [${b}] do not fit rank r = ${r} from the config (A is [r, in], B is [out, r])`, "pass the adapter_config.json saved with these weights");
+        bad(
+          file,
+          `module ${module}: A [${a}] and B [${b}] do not fit rank r = ${r} from the config (A is [r, in], B is [out, r])`,
+          "pass the adapter_config.json saved with these weights",
+        );
       // Linear: ΔW = B·A is [out, in], transposed for fan_in_fan_out; embedding: (B·A)ᵀ is [num_embeddings, dim].
       const transpose = f.kind === "embedding" || config.fanInFanOut;
       return {
@@ -235,7 +251,9 @@ export class PeftAdapter {
         const flip = shape.length === 2 && shape[0] === t.shape[1] && shape[1] === t.shape[0];
         throw new RftlabError(
           `adapter ${this.dir}: ΔW of ${t.module} is [${t.shape}] but ${name} is [${shape}] in ${baseName}; ` +
-            (flip ? `fan_in_fan_out is ${this.config.fanInFanOut} in adapter_config.json but the base stores the transpose: fix fan_in_fan_out` : "pass the base model the adapter was trained on"),
+            (flip
+              ? `fan_in_fan_out is ${this.config.fanInFanOut} in adapter_config.json but the base stores the transpose: fix fan_in_fan_out`
+              : "pass the base model the adapter was trained on"),
         );
       }
       out.set(name, t);

@@ -43,7 +43,11 @@ describe("PEFT LoRA adapters", { skip: !torchAvailable() && "needs python3-torch
       try {
         const view = adapter.mergedWith(base);
         for (const t of base.tensors()) {
-          expectClose(await view.readFloat32(t.name), await merged.readFloat32(t.name), { atol: 1e-7, rtol: 1e-5, what: `${c.name} ${t.name}` });
+          expectClose(await view.readFloat32(t.name), await merged.readFloat32(t.name), {
+            atol: 1e-7,
+            rtol: 1e-5,
+            what: `${c.name} ${t.name}`,
+          });
         }
       } finally {
         await Promise.all([adapter.close(), base.close(), merged.close()]);
@@ -83,7 +87,12 @@ describe("PEFT LoRA adapters", { skip: !torchAvailable() && "needs python3-torch
       const out: [string, number, number[]][] = [];
       for await (const p of tensorPairs(base, tuned, (_, s) => s.length === 2)) {
         const [m, n] = p.shape;
-        const { row } = intruderDimensionsOf(p.name, { rows: m, cols: n, data: p.base }, { rows: m, cols: n, data: p.tuned }, { k: 6, epsSweep: [] });
+        const { row } = intruderDimensionsOf(
+          p.name,
+          { rows: m, cols: n, data: p.base },
+          { rows: m, cols: n, data: p.tuned },
+          { k: 6, epsSweep: [] },
+        );
         out.push([p.name, row.intruders, row.similarities]);
       }
       return out;
@@ -95,7 +104,11 @@ describe("PEFT LoRA adapters", { skip: !torchAvailable() && "needs python3-torch
       try {
         const a = await counts(base, adapter.mergedWith(base));
         const m = await counts(base, merged);
-        assert.deepEqual(a.map(([n, k]) => [n, k]), m.map(([n, k]) => [n, k]), c.name);
+        assert.deepEqual(
+          a.map(([n, k]) => [n, k]),
+          m.map(([n, k]) => [n, k]),
+          c.name,
+        );
         a.forEach(([n, , s], i) => expectClose(s, m[i][2], { atol: 1e-4, what: `${c.name} ${n}` }));
       } finally {
         await Promise.all([adapter.close(), base.close(), merged.close()]);
@@ -116,7 +129,10 @@ describe("PEFT LoRA adapters", { skip: !torchAvailable() && "needs python3-torch
       ja.tensors.map((t: { name: string; intruders: number; shape: number[] }) => [t.name, t.intruders, t.shape]),
       jm.tensors.map((t: { name: string; intruders: number; shape: number[] }) => [t.name, t.intruders, t.shape]),
     );
-    assert.match(a.stderr, /1 adapter tensor\(s\) are no LoRA factors and are not applied \(e\.g\. base_model\.model\.transformer\.h\.0\.attn\.c_attn\.bias\)/);
+    assert.match(
+      a.stderr,
+      /1 adapter tensor\(s\) are no LoRA factors and are not applied \(e\.g\. base_model\.model\.transformer\.h\.0\.attn\.c_attn\.bias\)/,
+    );
     // The adapter names its base (base_model_name_or_path is the base file): --base may be left out.
     const own = runCli(["intruders", "--adapter", c.adapter, "--json", "--k", "6"]);
     assert.equal(own.code, 0, own.stderr);
@@ -135,6 +151,30 @@ describe("PEFT LoRA adapters", { skip: !torchAvailable() && "needs python3-torch
     });
   });
 
+  test("rftlab diff --adapter: the sparsity of base + ΔW against base equals rftlab diff <base> <merged>", () => {
+    const c = byName("lora");
+    for (const precision of ["native", "bf16"]) {
+      const a = runCli(["diff", "--adapter", c.adapter, "--base", c.base, "--json", "--precision", precision]);
+      const m = runCli(["diff", c.base, c.merged, "--json", "--precision", precision]);
+      assert.equal(a.code, 0, a.stderr);
+      assert.equal(m.code, 0, m.stderr);
+      const rows = (out: string) =>
+        JSON.parse(out).tensors.map((t: { name: string; numel: number; unchangedCount: number; status: string }) => [
+          t.name,
+          t.numel,
+          t.unchangedCount,
+          t.status,
+        ]);
+      assert.deepEqual(rows(a.stdout), rows(m.stdout), precision);
+      // Untouched tensors keep sparsity 1; LoRA's ΔW is dense, so adapted ones fall to ~0 natively.
+      const byTensor = Object.fromEntries(
+        JSON.parse(a.stdout).tensors.map((t: { name: string; sparsity: number }) => [t.name, t.sparsity]),
+      );
+      assert.equal(byTensor["model.layers.0.input_layernorm.weight"], 1);
+      if (precision === "native") assert.ok(byTensor["model.layers.0.self_attn.q_proj.weight"] < 0.05, JSON.stringify(byTensor));
+    }
+  });
+
   test("bad adapters and bases: one line naming the file or module and the fix", async () => {
     const c = byName("gpt2-fan-in-fan-out");
     const dir = tmpDir();
@@ -148,19 +188,31 @@ describe("PEFT LoRA adapters", { skip: !torchAvailable() && "needs python3-torch
       return d;
     };
     const cases: [string[], RegExp][] = [
-      [["--adapter", copy("no-fifo", (x) => (x.fan_in_fan_out = false)), "--base", c.base], /fan_in_fan_out is false .* fix fan_in_fan_out/],
+      [
+        ["--adapter", copy("no-fifo", (x) => (x.fan_in_fan_out = false)), "--base", c.base],
+        /fan_in_fan_out is false .* fix fan_in_fan_out/,
+      ],
       [["--adapter", copy("dora", (x) => (x.use_dora = true)), "--base", c.base], /use_dora is true.*merge_and_unload/],
       [["--adapter", copy("rank", (x) => (x.r = 8)), "--base", c.base], /do not fit rank r = 8/],
-      [["--adapter", c.adapter, "--base", byName("lora").base], /module transformer\.h\.0\.attn\.c_attn has no weight in .*pass the base model the adapter was trained on/],
+      [
+        ["--adapter", c.adapter, "--base", byName("lora").base],
+        /module transformer\.h\.0\.attn\.c_attn has no weight in .*pass the base model the adapter was trained on/,
+      ],
       [["--adapter", dir, "--base", c.base], /no adapter_config\.json/],
-      [["--adapter", copy("nobase", (x) => (x.base_model_name_or_path = "/nowhere/model"))], /base_model_name_or_path "\/nowhere\/model" .*pass --base/],
+      [
+        ["--adapter", copy("nobase", (x) => (x.base_model_name_or_path = "/nowhere/model"))],
+        /base_model_name_or_path "\/nowhere\/model" .*pass --base/,
+      ],
       [["--base", c.base, c.base, c.merged], /--base goes with --adapter/],
       [[c.base], /pass <base> <tuned>, or --adapter/],
     ];
     for (const [argv, re] of cases) {
       const args = parseCommandArgs(intruders, argv);
       assert.notEqual(args, "help");
-      await assert.rejects(openAnalysisPair("intruders", args as ParsedArgs), (e: Error) => re.test(e.message) && !e.message.includes("\n"));
+      await assert.rejects(
+        openAnalysisPair("intruders", args as ParsedArgs),
+        (e: Error) => re.test(e.message) && !e.message.includes("\n"),
+      );
     }
     // The CLI prints such an error as one line.
     const r = runCli(["intruders", ...cases[0][0]]);
