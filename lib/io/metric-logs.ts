@@ -124,7 +124,7 @@ function fromWandbCsv(file: string, text: string): RawRow[] {
   const stepCol = header.indexOf(STEP_KEYS.find((k) => header.includes(k)) ?? "");
   if (stepCol < 0)
     throw new RftlabError(`${file}: no step column (${STEP_KEYS.join(", ")}) in the header; export with the step as the x axis`);
-  const cols = header.map((h, i) => {
+  const cols = header.map((h) => {
     if (STEP_KEYS.includes(h) || DROP.has(h) || /__(MIN|MAX)$/.test(h)) return undefined;
     const panel = / - /.exec(h) ? h.split(" - ") : undefined;
     return panel ? { run: panel[0], key: panel.slice(1).join(" - ") } : { run: undefined, key: h };
