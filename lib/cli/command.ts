@@ -15,7 +15,7 @@ export type FlagSpec =
 export interface Command {
   name: string;
   summary: string;
-  /** Positional argument names, in order; a trailing "..." name takes the rest. */
+  /** Positional argument names, in order; a trailing "..." name takes the rest; names ending in "?" are optional. */
   positionals: string[];
   flags: Record<string, FlagSpec>;
   run(args: ParsedArgs): Promise<number | void>;
@@ -30,7 +30,7 @@ export interface ParsedArgs {
 const HELP_COLUMN = 34;
 
 export function helpText(cmd: Command): string {
-  const pos = cmd.positionals.map((p) => `<${p}>`).join(" ");
+  const pos = cmd.positionals.map((p) => (p.endsWith("?") ? `[${p.slice(0, -1)}]` : `<${p}>`)).join(" ");
   const lines = [`rftlab ${cmd.name} ${pos}`.trimEnd(), "", cmd.summary, "", "Options:"];
   const flags = { ...cmd.flags, help: { type: "boolean", help: "show this help" } as FlagSpec };
   for (const [name, f] of Object.entries(flags)) {
@@ -146,7 +146,7 @@ export function parseCommandArgs(cmd: Command, argv: string[]): ParsedArgs | "he
   }
   const names = cmd.positionals;
   const variadic = names.length > 0 && names[names.length - 1].endsWith("...");
-  const required = variadic ? names.length - 1 : names.length;
+  const required = names.filter((n) => !n.endsWith("?")).length - (variadic ? 1 : 0);
   const pos = parsed.positionals;
   if (pos.length < required) {
     throw new UsageError(`rftlab ${cmd.name}: missing <${names[pos.length]}> (usage: ${helpText(cmd).split("\n")[0]})`);

@@ -1,6 +1,6 @@
 import type { Command } from "./command";
 import { emit, formatTable, noMatrices } from "./command";
-import { openCheckpoint } from "../io";
+import { ADAPTER_FLAGS, openAnalysisPair } from "./analysis-pair";
 import { intruderDimensionsOf } from "../analysis";
 import { tensorPairs } from "../analysis/weights";
 
@@ -8,18 +8,16 @@ const intruders: Command = {
   name: "intruders",
   summary:
     "Intruder dimensions: top-k left singular vectors of tuned matrices with max |cos| < eps against all of base's (spec/analyses.md §3).",
-  positionals: ["base", "tuned"],
+  positionals: ["base?", "tuned?"],
   flags: {
     k: { type: "number", help: "top singular vectors of the tuned matrix examined", default: 10, integer: true, min: 1 },
     eps: { type: "number", help: "similarity threshold", default: 0.5, min: 0 },
     json: { type: "boolean", help: "print JSON" },
+    ...ADAPTER_FLAGS,
   },
   async run(args) {
-    const base = await openCheckpoint(args.positionals[0]);
-    const tuned = await openCheckpoint(args.positionals[1]).catch(async (e) => {
-      await base.close();
-      throw e;
-    });
+    const pair = await openAnalysisPair("intruders", args);
+    const { base, tuned } = pair;
     const k = args.flags.k as number;
     const eps = args.flags.eps as number;
     try {
@@ -35,7 +33,7 @@ const intruders: Command = {
         );
         tensors.push({ name: p.name, intruders: row.intruders, similarities: row.similarities, shape: p.shape });
       }
-      if (tensors.length === 0) throw noMatrices("intruders", args.positionals);
+      if (tensors.length === 0) throw noMatrices("intruders", pair.labels);
       const total = tensors.reduce((a, t) => a + t.intruders, 0);
       emit(
         Boolean(args.flags.json),
@@ -47,7 +45,7 @@ const intruders: Command = {
           ) + `\n${total} intruders (k=${k}, eps=${eps}) in ${tensors.filter((t) => t.intruders > 0).length} of ${tensors.length} matrices`,
       );
     } finally {
-      await Promise.all([base.close(), tuned.close()]);
+      await pair.close();
     }
   },
 };

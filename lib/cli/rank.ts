@@ -1,20 +1,17 @@
 import type { Command } from "./command";
 import { emit, formatTable, noMatrices } from "./command";
-import { openCheckpoint } from "../io";
+import { ADAPTER_FLAGS, openAnalysisPair } from "./analysis-pair";
 import { tensorPairs } from "../analysis/weights";
 import { numericalRank } from "../linalg";
 
 const rank: Command = {
   name: "rank",
   summary: "Numerical rank of each 2-D update ΔW = tuned − base (tolerance σ_max·max(m,n)·eps32; spec/analyses.md §1).",
-  positionals: ["base", "tuned"],
-  flags: { json: { type: "boolean", help: "print JSON" } },
+  positionals: ["base?", "tuned?"],
+  flags: { json: { type: "boolean", help: "print JSON" }, ...ADAPTER_FLAGS },
   async run(args) {
-    const base = await openCheckpoint(args.positionals[0]);
-    const tuned = await openCheckpoint(args.positionals[1]).catch(async (e) => {
-      await base.close();
-      throw e;
-    });
+    const pair = await openAnalysisPair("rank", args);
+    const { base, tuned } = pair;
     try {
       const tensors: { name: string; rank: number; maxRank: number; rankFraction: number; shape: number[] }[] = [];
       const skipped: { name: string; why: string }[] = [];
@@ -25,12 +22,16 @@ const rank: Command = {
         (name, why) => skipped.push({ name, why }),
       )) {
         process.stderr.write(`rank: ${p.name} [${p.shape}]\n`);
-        const d = new Float32Array(p.base.length);
-        for (let i = 0; i < d.length; i++) d[i] = p.tuned[i] - p.base[i];
+        // An adapter's exact ΔW: tuned − base would add the merge's float32 rounding of W to it.
+        let d = await pair.delta?.(p.name);
+        if (!d) {
+          d = new Float32Array(p.base.length);
+          for (let i = 0; i < d.length; i++) d[i] = p.tuned[i] - p.base[i];
+        }
         const r = numericalRank({ rows: p.shape[0], cols: p.shape[1], data: d });
         tensors.push({ name: p.name, rank: r.rank, maxRank: r.maxRank, rankFraction: r.rankFraction, shape: p.shape });
       }
-      if (tensors.length === 0) throw noMatrices("rank", args.positionals);
+      if (tensors.length === 0) throw noMatrices("rank", pair.labels);
       const mean = tensors.reduce((a, t) => a + t.rankFraction, 0) / Math.max(1, tensors.length);
       emit(
         Boolean(args.flags.json),
@@ -43,7 +44,7 @@ const rank: Command = {
           `\n${tensors.length} matrices, mean rank fraction ${mean.toFixed(4)}${skipped.length ? `, ${skipped.length} skipped (missing or shape mismatch)` : ""}`,
       );
     } finally {
-      await Promise.all([base.close(), tuned.close()]);
+      await pair.close();
     }
   },
 };

@@ -15,3 +15,5 @@ export { tokenKl, klToBase, retention, DEFAULT_KL_TO_BASE_CONFIG } from "./reten
 export type { KlToBaseConfig, KlToBase, RetentionOptions, Retention } from "./retention";
 export { countIntervals, seedIntervals } from "./intervals";
 export type { ForgettingMetricName, CountIntervals, CountIntervalOptions, SeedIntervals } from "./intervals";
+export { accuracyMatrixFromEvals, evalFilesInOrder } from "./eval-results";
+export type { EvalMatrixOptions } from "./eval-results";

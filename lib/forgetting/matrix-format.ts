@@ -2,6 +2,7 @@
 // header `stage,<task 1>,…,<task T>` and the base row first. Matrices produced by other frameworks read the same.
 import { RftlabError, closestName } from "../errors";
 import { type AccuracyMatrix, checkAccuracyMatrix } from "./metrics";
+import { splitCsvLine } from "../io/csv";
 
 const JSON_KEYS = ["tasks", "matrix", "counts"];
 
@@ -77,30 +78,6 @@ export function accuracyMatrixFromCsv(text: string, source: string): AccuracyMat
 export function accuracyMatrixToCsv(m: AccuracyMatrix): string {
   const header = ["stage", ...m.tasks].map(quoteCsv).join(",");
   return [header, ...m.matrix.map((row, t) => [t === 0 ? "base" : String(t), ...row.map(String)].join(","))].join("\n") + "\n";
-}
-
-/** Splits one CSV line; double quotes protect commas and escape themselves as "" (RFC 4180, single-line fields). */
-function splitCsvLine(line: string, source: string, lineNo: number): string[] {
-  const cells: string[] = [];
-  let cur = "";
-  let quoted = false;
-  for (let k = 0; k < line.length; k++) {
-    const c = line[k];
-    if (quoted) {
-      if (c === '"' && line[k + 1] === '"') {
-        cur += '"';
-        k++;
-      } else if (c === '"') quoted = false;
-      else cur += c;
-    } else if (c === '"') quoted = true;
-    else if (c === ",") {
-      cells.push(cur);
-      cur = "";
-    } else cur += c;
-  }
-  if (quoted) throw new RftlabError(`${source}: line ${lineNo} has an unclosed double quote; close the quoted field or remove the quote`);
-  cells.push(cur);
-  return cells;
 }
 
 const quoteCsv = (s: string) => (/[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
