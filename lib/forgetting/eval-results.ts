@@ -1,10 +1,10 @@
 // Accuracy matrices from evaluations run elsewhere: one lm-evaluation-harness results JSON per checkpoint
 // ({"results": {"<task>": {"acc,none": 0.61, "acc_stderr,none": …}}, "n-samples": {"<task>": {"effective": n}}}),
 // base model first, then the checkpoint after each training stage (spec/analyses.md §2).
-import fs from "node:fs";
 import path from "node:path";
 import { RftlabError } from "../errors";
 import { readJsonFile } from "../io";
+import { filesUnder, isDirectory } from "../io/file-kind";
 import { type AccuracyMatrix, checkAccuracyMatrix } from "./metrics";
 
 export interface EvalMatrixOptions {
@@ -30,13 +30,6 @@ function stageOf(rel: string): number | undefined {
   return last ? Number(last[1] ?? last[2]) : undefined;
 }
 
-function jsonFilesUnder(dir: string): string[] {
-  return fs.readdirSync(dir, { withFileTypes: true, recursive: true }).flatMap((e) => {
-    const p = path.join(e.parentPath, e.name);
-    return e.isFile() && e.name.endsWith(".json") ? [p] : [];
-  });
-}
-
 /**
  * Results files in stage order. Files are taken in the order given; a folder contributes its .json files ordered by
  * the step in their paths (base = the one without a step), e.g. base/, checkpoint-100/, checkpoint-200/ each holding
@@ -44,8 +37,8 @@ function jsonFilesUnder(dir: string): string[] {
  */
 export function evalFilesInOrder(inputs: string[]): string[] {
   return inputs.flatMap((input) => {
-    if (!fs.statSync(input, { throwIfNoEntry: false })?.isDirectory()) return [input];
-    const files = jsonFilesUnder(input).map((f) => ({ f, stage: stageOf(path.relative(input, f)) }));
+    if (!isDirectory(input)) return [input];
+    const files = filesUnder(input, ".json").map((f) => ({ f, stage: stageOf(path.relative(input, f)) }));
     if (files.length === 0)
       throw new RftlabError(`${input}: no .json results files in this folder; pass lm-eval's output folder or the files in stage order`);
     const bases = files.filter((x) => x.stage === undefined);

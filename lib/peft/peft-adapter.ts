@@ -2,10 +2,10 @@
 // TRL's checkpoint-N/ folders): read them and form the merged update ΔW of each target in the base weight's layout,
 // as peft's LoraLayer.get_delta_weight does (peft/tuners/lora/layer.py): ΔW = transpose(B·A, fan_in_fan_out)·s with
 // s = α/r, or α/√r with use_rslora; embeddings: ΔW = (B·A)ᵀ·s. r and α per module follow rank_pattern/alpha_pattern.
-import fs from "node:fs";
 import path from "node:path";
 import { RftlabError } from "../errors";
 import { CheckpointError, openCheckpoint, readJsonFile, type Checkpoint } from "../io";
+import { isFile } from "../io/file-kind";
 import { closeNames } from "../io/checkpoint";
 
 const CONFIG_FILE = "adapter_config.json";
@@ -148,10 +148,10 @@ export class PeftAdapter {
   static async open(dir: string): Promise<PeftAdapter> {
     const configFile = path.join(dir, CONFIG_FILE);
     const weightsFile = path.join(dir, WEIGHTS_FILE);
-    if (!fs.existsSync(configFile))
+    if (!isFile(configFile))
       bad(dir, `no ${CONFIG_FILE}`, "pass the folder that peft's save_pretrained wrote (it holds adapter_config.json)");
-    if (!fs.existsSync(weightsFile)) {
-      const pickle = fs.existsSync(path.join(dir, "adapter_model.bin"));
+    if (!isFile(weightsFile)) {
+      const pickle = isFile(path.join(dir, "adapter_model.bin"));
       bad(
         dir,
         pickle ? "only adapter_model.bin, a Python pickle, which rftlab never unpickles" : `no ${WEIGHTS_FILE}`,

@@ -40,7 +40,7 @@ test("bad input: unknown command, unknown flag, bad choice, bad env", () => {
   for (const [args, env, pattern] of [
     [["frobnicate"], {}, /unknown command "frobnicate"/],
     [["info", "--nope"], {}, /Unknown option '--nope'/],
-    [["info", "--backend", "tpu"], {}, /--backend must be one of auto, tensorflow, wasm, cpu; got "tpu"/],
+    [["info", "--backend", "tpu"], {}, /--backend must be one of auto, tensorflow, webgpu, wasm, cpu; got "tpu"/],
     [["info"], { RFTLAB_BACKEND: "gpu" }, /RFTLAB_BACKEND must be one of .*got "gpu"/],
   ] as const) {
     const r = runCli([...args], { ...env });
