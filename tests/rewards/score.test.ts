@@ -12,13 +12,16 @@ const fixed =
 
 describe("scoreRewards", () => {
   test("warns once, with the row's inputs, when every function returned null (first: warnOnce is per process)", async () => {
+    // warnOnce writes one plain line to stderr (no process warning event: no code banner or trace hint).
     const warnings: string[] = [];
-    const onWarn = (w: Error) => warnings.push(w.message);
-    process.on("warning", onWarn);
-    await scoreRewards([{ name: "n", fn: fixed([null, 1, 1, null]) }], ctx);
-    await scoreRewards([{ name: "n", fn: fixed([null, 1, 1, 1]) }], ctx);
-    await new Promise((r) => setImmediate(r));
-    process.off("warning", onWarn);
+    const write = process.stderr.write;
+    process.stderr.write = ((s: string) => (warnings.push(String(s)), true)) as typeof write;
+    try {
+      await scoreRewards([{ name: "n", fn: fixed([null, 1, 1, null]) }], ctx);
+      await scoreRewards([{ name: "n", fn: fixed([null, 1, 1, 1]) }], ctx);
+    } finally {
+      process.stderr.write = write;
+    }
     assert.equal(warnings.length, 1);
     assert.match(warnings[0], /row 0 \(prompt: p0; completion: a\)/);
   });
