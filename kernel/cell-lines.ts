@@ -1,7 +1,8 @@
 // Runtime tracebacks in cell line numbers. tslab compiles a cell twice (TypeScript → ES module → CommonJS)
 // without source maps; each cell runs under its own vm filename (`cell[N]`), and frames `cell[N]:L:C`
 // are mapped back by aligning the compiled lines with the cell's lines: compiling mostly deletes
-// characters (types, `as T`, `!`) and whitespace, so a compiled line is a subsequence of its source line.
+// characters (types, `as T`, `!`) and whitespace, so a compiled line is a subsequence of its source line
+// once semicolons (which compiling adds) are left out.
 
 /** Source line (1-based) of each compiled line (1-based index − 1), undefined where no source line matches. */
 export function alignLines(compiled: string[], source: string[]): (number | undefined)[] {
@@ -21,7 +22,7 @@ export function alignLines(compiled: string[], source: string[]): (number | unde
 }
 
 function squash(s: string): string {
-  return s.replace(/\s+/g, "");
+  return s.replace(/[\s;]+/g, "");
 }
 
 function isSubsequence(needle: string, hay: string): boolean {
@@ -30,21 +31,34 @@ function isSubsequence(needle: string, hay: string): boolean {
   return i === needle.length;
 }
 
+/** tslab's executor wraps a cell as `(function(exports, require) { … \n})(__tslab__.exports, …)`. */
+const WRAPPER_CALL = /^\}\)\(__tslab__\./;
+
 /** The cells run so far, by vm filename, to rewrite `cell[N]:L:C` frames as `cell[N] line l`. */
 export class CellSources {
-  private readonly lines = new Map<string, (number | undefined)[]>();
+  private readonly lines = new Map<string, { source: (number | undefined)[]; wrapperCall: number }>();
 
   add(filename: string, compiled: string, source: string): void {
-    this.lines.set(filename, alignLines(compiled.split("\n"), source.split("\n")));
+    const lines = compiled.split("\n");
+    this.lines.set(filename, {
+      source: alignLines(lines, source.split("\n")),
+      wrapperCall: lines.findIndex((l) => WRAPPER_CALL.test(l)) + 1,
+    });
   }
 
-  /** Stack lines with cell frames in cell line numbers (a frame with no matching line keeps its own). */
+  /**
+   * Stack lines with cell frames in cell line numbers (a frame with no matching line keeps its own);
+   * the frame of the executor's wrapper call is no line of the cell and is dropped.
+   */
   rewrite(stack: string[]): string[] {
-    return stack.map((l) =>
-      l.replace(/(cell\[\d+\]):(\d+):(\d+)/g, (all, file: string, line: string) => {
-        const mapped = this.lines.get(file)?.[Number(line) - 1];
-        return mapped === undefined ? all : `${file} line ${mapped}`;
-      }),
-    );
+    const frame = /(cell\[\d+\]):(\d+):\d+/g;
+    return stack
+      .filter((l) => ![...l.matchAll(frame)].some(([, file, line]) => this.lines.get(file)?.wrapperCall === Number(line)))
+      .map((l) =>
+        l.replace(frame, (all, file: string, line: string) => {
+          const mapped = this.lines.get(file)?.source[Number(line) - 1];
+          return mapped === undefined ? all : `${file} line ${mapped}`;
+        }),
+      );
   }
 }

@@ -195,7 +195,9 @@ export class RftlabKernelServer extends ZmqServer {
   private async execute(sock: FrameSink, msg: JupyterMessage, epoch: number): Promise<void> {
     const req = msg.content as { code: string; silent?: boolean; store_history?: boolean; stop_on_error?: boolean };
     if (epoch < this.abortEpoch) {
-      this.reply(sock, msg.child("execute_reply", { status: "aborted", execution_count: this.executionCount }));
+      // No execution_count, as ipykernel: Notebook 6 shows a reply's count as the cell's prompt, so a
+      // cell that never ran would read "In [4]" like the one that failed.
+      this.reply(sock, msg.child("execute_reply", { status: "aborted" }));
       return;
     }
     const silent = req.silent === true;

@@ -18,6 +18,8 @@ before(async () => {
       { code: "1 + 1" },
       { code: 'lineFigure([{ step: 1, loss: 2 }, { step: 2, loss: 1 }], { x: "step", y: "loss" })' },
       { code: 'require.resolve("danfojs-node")' },
+      // The last expression compiles to `exports.tsLastExpr = …;`: a semicolon the cell does not have.
+      { code: 'function check(x: number) {\n  if (x > 2) {\n    throw new Error("too big");\n  }\n  return x;\n}\n[1, 2, 3].map(check)' },
     ],
     notebookFolderWithOwnDanfo(jup),
   );
@@ -41,6 +43,16 @@ test("a runtime traceback names the cell's lines, not the compiled ones", () => 
   const tb = reply.traceback.join("\n");
   assert.match(tb, /cell\[3\] line 2/, tb);
   assert.match(tb, /cell\[3\] line 6/, tb);
+});
+
+test("a traceback maps a last expression without a semicolon, and shows no frame of the executor's wrapper", () => {
+  const { reply } = result(7);
+  const cell = `cell[${reply.execution_count}]`;
+  assert.deepEqual(
+    reply.traceback.filter((l: string) => l.includes("cell[")),
+    [`    at check (${cell} line 3)`, `    at ${cell} line 7`],
+    reply.traceback.join("\n"),
+  );
 });
 
 test("process.exit in a cell is an error reply and the kernel keeps running", () => {

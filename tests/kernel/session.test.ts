@@ -1,5 +1,5 @@
-// One kernel driven over the Jupyter protocol: interrupts, unhandled rejections, errors that do not
-// cancel later requests, top-level await, rich values, compile errors with line:col, and a node_modules
+// One kernel driven over the Jupyter protocol: interrupts, unhandled rejections, errors that do (and with
+// stop_on_error false do not) cancel later requests, top-level await, rich values, compile errors with line:col, and a node_modules
 // folder created mid-session (tslab's converter).
 import { test, before } from "node:test";
 import assert from "node:assert/strict";
@@ -31,6 +31,9 @@ before(async () => {
     // node_modules beside the notebook is where TypeScript looked for modules and did not find them.
     { code: 'require("fs").mkdirSync("node_modules");\nawait new Promise((r) => setTimeout(r, 500));' },
     { code: "6 * 7" },
+    // The failing cell waits first so the kernel has received the second request before the error (a margin
+    // for loaded machines: a request that arrives after the error is not queued behind it and runs).
+    { batch: ['await new Promise((r) => setTimeout(r, 2000));\nthrow new RangeError("stops the queue");', "1 + 2"] },
   ]);
 });
 
@@ -86,6 +89,13 @@ test("with stop_on_error false an error does not cancel the next queued request"
   );
   assert.equal(next.reply.status, "ok");
   assert.equal(executeResult(next)?.data["text/plain"], "42");
+});
+
+test("with stop_on_error an error aborts the queued request: no execution count, nothing run", () => {
+  const [fails, next] = steps[13];
+  assert.equal(fails.reply.status, "error");
+  assert.deepEqual(next.reply, { status: "aborted" });
+  assert.deepEqual(next.outputs, []);
 });
 
 test("top-level await works", () => {
