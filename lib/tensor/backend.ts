@@ -173,7 +173,8 @@ export async function initBackend(choice?: BackendChoice | string): Promise<Back
     ...(adapter && { adapter }),
   };
   if (process.env.RFTLAB_QUIET !== "1" && requested === "auto" && !gpu && backend !== "tensorflow") {
-    warnOnce("backend-fallback", `rftlab: using ${backend} (no GPU backend: ${skipped.join("; ")}; see environment.md for GPU)`);
+    // One short line (a notebook shows it in red on the first cell); the reasons are in the returned `skipped`.
+    warnOnce("backend-fallback", `rftlab: using ${backend}, no GPU backend (why: initBackend().skipped; GPU set-up: environment.md)`);
   }
   return active;
 }

@@ -2,7 +2,7 @@
 // line numbers, process.exit as an error reply, and a figure left as a cell's value with its PNG.
 import { test, before } from "node:test";
 import assert from "node:assert/strict";
-import { installTestKernel, notebookFolderWithOwnDanfo, runSession, type StepResult } from "./jupyter";
+import { installTestKernel, notebookFolderWithOwnDanfo, runSession, streamText, type StepResult } from "./jupyter";
 
 let steps: StepResult[][];
 
@@ -35,6 +35,13 @@ test("danfo DataFrames and Series render as HTML tables without set-up, from the
   }
   assert.match(String(data(result(0))?.["text/html"]), /<th[^>]*>b<\/th>/);
   assert.match(String(data(result(6))?.["text/plain"]), /notebook\/node_modules\/danfojs-node\//);
+});
+
+test("the backend note on the first cell is one short line, or nothing when a GPU backend started", () => {
+  const note = streamText(result(0), "stderr");
+  if (note === "") return;
+  assert.match(note, /^rftlab: using \w+, no GPU backend \([^\n]*environment\.md\)\n$/);
+  assert.ok(note.length <= 100, note); // one line of a Notebook 6 output at its default width
 });
 
 test("a runtime traceback names the cell's lines, not the compiled ones", () => {
