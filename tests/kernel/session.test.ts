@@ -1,6 +1,6 @@
-// One kernel driven over the Jupyter protocol: interrupts, unhandled rejections, errors that do (and with
-// stop_on_error false do not) cancel later requests, top-level await, rich values, compile errors with line:col, and a node_modules
-// folder created mid-session (tslab's converter).
+// One kernel driven over the Jupyter protocol: interrupts, unhandled rejections, errors that cancel (or with
+// stop_on_error false do not cancel) later requests, top-level await, rich values, compile errors with line:col,
+// and a node_modules folder created mid-session (tslab's converter).
 import { test, before } from "node:test";
 import assert from "node:assert/strict";
 import { installTestKernel, runSession, streamText, type StepResult, type TestJupyter } from "./jupyter";
