@@ -1,6 +1,7 @@
 // The tiny Hugging Face checkpoints the model tests compare against PyTorch (transformer and WebGPU tests).
 import { tf } from "../../lib/tensor/tf";
 import type { Transformer } from "../../lib/model";
+import { referenceScript, runPython } from "./python";
 
 const TOKENS = [
   [3, 17, 42, 0, 5, 9, 33],
@@ -90,4 +91,19 @@ export async function logitsOf(m: Transformer, tokens: number[][]): Promise<Floa
   ids.dispose();
   out.dispose();
   return data;
+}
+
+/** PyTorch writes case `c`'s checkpoint (seed 7) into `dir` and returns its logits for `tokens` [B, T]. */
+export function makeReferenceCheckpoint(c: (typeof REFERENCE_CASES)[number], dir: string, tokens: number[][]): { logits: number[][][] } {
+  return runPython<{ logits: number[][][] }>(referenceScript("model-forward.py"), {
+    op: "make",
+    dir,
+    config: c.config,
+    seed: 7,
+    dtype: c.dtype,
+    prefix: c.prefix ?? "",
+    buffers: c.buffers ?? false,
+    shards: c.shards ?? 1,
+    tokens,
+  });
 }

@@ -7,7 +7,7 @@ import { createModel, loadModel, resolveModelConfig, saveModel, type Transformer
 import { expectClose, maxAbsDiff } from "../helpers/expect";
 import { referenceScript, runPython, torchAvailable } from "../helpers/python";
 import { tmpDir } from "../helpers/tmp";
-import { REFERENCE_CASES as CASES, clampTokens, logitsOf } from "../helpers/reference-models";
+import { REFERENCE_CASES as CASES, clampTokens, logitsOf, makeReferenceCheckpoint } from "../helpers/reference-models";
 
 const SCRIPT = referenceScript("model-forward.py");
 const haveTorch = torchAvailable();
@@ -28,17 +28,7 @@ describe("Transformer vs PyTorch reference (tests/reference/model-forward.py)", 
     test(`${c.name}: logits match within ${LOGITS_ATOL}`, { skip: !haveTorch && "python3-torch not installed" }, async () => {
       const dir = path.join(tmpDir(), "ckpt");
       const tokens = clampTokens(c.config.vocab_size as number);
-      const ref = runPython<{ logits: number[][][] }>(SCRIPT, {
-        op: "make",
-        dir,
-        config: c.config,
-        seed: 7,
-        dtype: c.dtype,
-        prefix: c.prefix ?? "",
-        buffers: c.buffers ?? false,
-        shards: c.shards ?? 1,
-        tokens,
-      });
+      const ref = makeReferenceCheckpoint(c, dir, tokens);
       const m = await loadModel(dir);
       try {
         const got = await logitsOf(m, tokens);

@@ -12,8 +12,7 @@ import { generate } from "../../lib/sampling";
 import { grpoTrain, sftTrain, dpoTrain } from "../../lib/rl";
 import { runCli } from "../helpers/cli";
 import { expectClose, maxAbsDiff } from "../helpers/expect";
-import { referenceScript, runPython } from "../helpers/python";
-import { REFERENCE_CASES, clampTokens } from "../helpers/reference-models";
+import { REFERENCE_CASES, clampTokens, makeReferenceCheckpoint } from "../helpers/reference-models";
 import { tinyModel, charCodec, tinyPrompts, digitShare } from "../helpers/tiny-model";
 import { tmpDir } from "../helpers/tmp";
 import { assertFlatMemory } from "../helpers/leaks";
@@ -77,17 +76,7 @@ for (const c of REFERENCE_CASES) {
   test(`rftlab logits on webgpu equals PyTorch ≤ 1e-3: ${c.name}`, () => {
     const dir = path.join(tmpDir(), "ckpt");
     const tokens = clampTokens(c.config.vocab_size as number).slice(0, 1);
-    const ref = runPython<{ logits: number[][][] }>(referenceScript("model-forward.py"), {
-      op: "make",
-      dir,
-      config: c.config,
-      seed: 7,
-      dtype: c.dtype,
-      prefix: c.prefix ?? "",
-      buffers: c.buffers ?? false,
-      shards: c.shards ?? 1,
-      tokens,
-    });
+    const ref = makeReferenceCheckpoint(c, dir, tokens);
     const r = runCli(["logits", dir, "--tokens", tokens[0].join(","), "--json"], {
       VK_ICD_FILENAMES: SWIFTSHADER,
       RFTLAB_BACKEND: "webgpu",
