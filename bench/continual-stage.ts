@@ -16,7 +16,7 @@ import { evaluateTask } from "../lib/evaluation";
 import { retention } from "../lib/forgetting";
 import { runContinual, resolveContinualConfig, continualTaskData, type ContinualMethod } from "../lib/continual";
 import { taskSeed } from "../lib/continual/task-data";
-import { tmpDir } from "../tests/helpers/tmp";
+import { scratchDir } from "../lib/io";
 
 // Notebook 30's sizes (cell c02 there holds the same numbers).
 const SIZES = {
@@ -92,7 +92,7 @@ async function main() {
   );
   const rows = [];
   for (const method of values.methods!.split(",") as ContinualMethod[]) {
-    const out = path.join(tmpDir(`bench-continual-${method}`), "run");
+    const out = path.join(scratchDir(`bench-continual-${method}-`), "run");
     const t0 = performance.now();
     const run = await runContinual({ config: config(method), base: zoo.model, codec, corpus, out });
     const total = (performance.now() - t0) / 1000;

@@ -21,8 +21,10 @@ test("every curated notebook executes in fast mode with no error (the last cell 
   const jup = await installTestKernel();
   // RFTLAB_REPRODUCE_OUT keeps the executed notebooks, figures and claims.json (e.g. for a release note).
   const out = process.env.RFTLAB_REPRODUCE_OUT ?? path.join(jup.root, "reproduce");
+  // The kernels' temp folder: notebooks keep run folders (checkpoints) there and must remove them on exit.
+  const kernelTmp = fs.mkdtempSync(path.join(jup.root, "tmp-"));
   const saved = { ...process.env };
-  Object.assign(process.env, jup.env);
+  Object.assign(process.env, jup.env, { TMPDIR: kernelTmp });
   let code: number;
   try {
     code = await main(["reproduce", "--fast", "--out", out, "--dir", NOTEBOOKS]);
@@ -30,6 +32,8 @@ test("every curated notebook executes in fast mode with no error (the last cell 
     process.env = saved;
   }
   assert.equal(code, 0, `rftlab reproduce --fast failed; see ${path.join(out, "index.html")}`);
+  const leftovers = fs.readdirSync(kernelTmp).filter((f) => f.startsWith("rftlab-"));
+  assert.deepEqual(leftovers, [], "notebooks left run folders in the temp folder (use lab.io.scratchDir)");
   // Every paper notebook records its claims, each with one of the three verdicts (issue 9: claims.json).
   const claims = JSON.parse(fs.readFileSync(path.join(out, "claims.json"), "utf8")) as { notebook: string; id: string; verdict: string }[];
   for (const c of claims)

@@ -11,6 +11,7 @@ export type { CheckpointLocation, SafetensorsIndex } from "./checkpoint-path";
 export { writeSafetensors, writeShardedSafetensors } from "./safetensors-write";
 export type { TensorToWrite, ShardedWriteOptions } from "./safetensors-write";
 export { RunDir } from "./run-dir";
+export { scratchDir } from "./scratch-dir";
 export { TokenizerLoadError, tokenizerFromJson, loadTokenizer, saveTokenizer, textCodec } from "./tokenizer";
 export type { Tokenizer, TextCodec } from "./tokenizer";
 export { trainByteLevelBpe, resolveBpeTrainConfig, DEFAULT_BPE_TRAIN_CONFIG } from "./tokenizer-train";
