@@ -5,6 +5,8 @@
 //
 // A stage's time covers training plus its evaluation (every task, greedy) and retention (corpus loss + KL to
 // base); the evaluation pass and the retention pass are also timed alone on tiny-instruct, three times, best kept.
+// Each time comes with the process's CPU seconds: on a shared machine wall time depends on the load, while the CPU
+// time of this single-threaded process is what an idle core would take (per stage: wall × the run's CPU/wall).
 import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
@@ -25,15 +27,29 @@ const SIZES = {
 } as const;
 const TASKS = ["max", "reverse", "sort", "count"];
 
-async function best(repeats: number, fn: () => Promise<unknown>): Promise<number> {
-  let s = Infinity;
+interface Timed {
+  wall: number;
+  cpu: number;
+}
+
+async function timed(fn: () => Promise<unknown>): Promise<Timed> {
+  const t0 = performance.now();
+  const c0 = process.cpuUsage();
+  await fn();
+  const c = process.cpuUsage(c0);
+  return { wall: (performance.now() - t0) / 1000, cpu: (c.user + c.system) / 1e6 };
+}
+
+async function best(repeats: number, fn: () => Promise<unknown>): Promise<Timed> {
+  let s: Timed = { wall: Infinity, cpu: Infinity };
   for (let i = 0; i < repeats; i++) {
-    const t0 = performance.now();
-    await fn();
-    s = Math.min(s, (performance.now() - t0) / 1000);
+    const t = await timed(fn);
+    if (t.cpu < s.cpu) s = t;
   }
   return s;
 }
+
+const fmt = (t: Timed) => `${t.wall.toFixed(2)} s wall, ${t.cpu.toFixed(2)} s CPU`;
 
 async function main() {
   const { values } = parseArgs({
@@ -93,15 +109,19 @@ async function main() {
   const rows = [];
   for (const method of values.methods!.split(",") as ContinualMethod[]) {
     const out = path.join(scratchDir(`bench-continual-${method}-`), "run");
-    const t0 = performance.now();
-    const run = await runContinual({ config: config(method), base: zoo.model, codec, corpus, out });
-    const total = (performance.now() - t0) / 1000;
-    const stages = run.stages.slice(1).map((s) => s.seconds);
+    let run: Awaited<ReturnType<typeof runContinual>> | undefined;
+    const total = await timed(async () => {
+      run = await runContinual({ config: config(method), base: zoo.model, codec, corpus, out });
+    });
+    const cpuPerWall = total.cpu / total.wall;
+    const stages = run!.stages.slice(1).map((s) => s.seconds);
     rows.push({
       method,
       stageSeconds: stages,
+      stageCpuSeconds: stages.map((x) => x * cpuPerWall),
       meanStage: stages.reduce((a, x) => a + x, 0) / stages.length,
-      baseRow: run.stages[0].seconds,
+      meanStageCpu: (stages.reduce((a, x) => a + x, 0) / stages.length) * cpuPerWall,
+      baseRow: run!.stages[0].seconds,
       total,
     });
   }
@@ -125,11 +145,11 @@ async function main() {
         .join(" ")}`,
     );
     console.log(
-      `evaluation pass (${TASKS.length} tasks × ${c0.nTest} prompts, greedy): ${evalPass.toFixed(2)} s; retention pass: ${retentionPass.toFixed(2)} s`,
+      `evaluation pass (${TASKS.length} tasks × ${c0.nTest} prompts, greedy): ${fmt(evalPass)}; retention pass: ${fmt(retentionPass)}`,
     );
     for (const x of rows)
       console.log(
-        `${x.method.padEnd(10)} base row ${x.baseRow.toFixed(1)} s, stages ${x.stageSeconds.map((s) => s.toFixed(1)).join(" / ")} s (mean ${x.meanStage.toFixed(1)}), run ${x.total.toFixed(1)} s`,
+        `${x.method.padEnd(10)} base row ${x.baseRow.toFixed(1)} s, stages ${x.stageSeconds.map((s) => s.toFixed(1)).join(" / ")} s wall (mean ${x.meanStage.toFixed(1)}; ≈ ${x.meanStageCpu.toFixed(1)} s CPU), run ${fmt(x.total)}`,
       );
   }
 }
