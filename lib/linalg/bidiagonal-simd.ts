@@ -11,26 +11,30 @@ const I32_MUL = op("i32.mul");
 const f64Load = (offset: number) => mem("f64.load", offset);
 const f64Store = (offset: number) => mem("f64.store", offset);
 
-// Params: a (byte address of the block's top-left), lda8 (bytes per column), rows4, cols4, w, c, k.
+// Params: a (byte address of the block's top-left), lda8 (bytes per column), rows4, cols4, w, c, k, and C's
+// layout: cBlock (bytes from one 4-column block to the next) and cStep (bytes from one p to the next). Packed C
+// has cBlock = 32·k, cStep = 32; a row-major matrix read in place has cBlock = 32, cStep = its row's bytes.
 const A = 0,
   LDA8 = 1,
   ROWS4 = 2,
   COLS4 = 3,
   W = 4,
   C = 5,
-  K = 6;
+  K = 6,
+  CBLOCK = 7,
+  CSTEP = 8;
 // Locals: cb, rb, p, wp, cp, colAddr, addr (i32); acc0…acc7, w0, w1, cv (v128).
-const CB = 7,
-  RB = 8,
-  P = 9,
-  WP = 10,
-  CP = 11,
-  COL = 12,
-  ADDR = 13,
-  ACC = 14,
-  W0 = 22,
-  W1 = 23,
-  CV = 24;
+const CB = 9,
+  RB = 10,
+  P = 11,
+  WP = 12,
+  CP = 13,
+  COL = 14,
+  ADDR = 15,
+  ACC = 16,
+  W0 = 24,
+  W1 = 25,
+  CV = 26;
 
 const add = (local: number, by: number[]) => [...get(local), ...by, ...op("i32.add"), ...set(local)];
 /** Leaves the enclosing block (depth `depth`) when local `x` equals local `y`. */
@@ -73,9 +77,7 @@ const subtractProductBody = [
   ...set(WP),
   ...get(C),
   ...get(CB),
-  ...get(K),
-  ...I32_MUL,
-  ...i32(32),
+  ...get(CBLOCK),
   ...I32_MUL,
   ...op("i32.add"),
   ...set(CP),
@@ -111,7 +113,7 @@ const subtractProductBody = [
     ...set(ACC + 2 * j + 1),
   ]),
   ...add(WP, i32(32)),
-  ...add(CP, i32(32)),
+  ...add(CP, get(CSTEP)),
   ...add(P, i32(-1)),
   ...asm.br(0),
   ...asm.end,
@@ -149,7 +151,7 @@ const subtractProductBody = [
 
 const subtractProduct: WasmFunction = {
   name: "subtractProduct",
-  params: ["i32", "i32", "i32", "i32", "i32", "i32", "i32"],
+  params: ["i32", "i32", "i32", "i32", "i32", "i32", "i32", "i32", "i32"],
   locals: [...Array<"i32">(7).fill("i32"), ...Array<"v128">(11).fill("v128")],
   body: subtractProductBody,
 };
@@ -340,15 +342,15 @@ export const bidiagonalModuleBytes = () => wasmModule([subtractProduct, dot8, ax
 
 let compiled: WebAssembly.Module | null = null;
 
-type Kernel = (...args: number[]) => void;
+export type Kernel = (...args: number[]) => void;
 
 /** The kernels over `memory` (the module is compiled on first use). */
-function instantiate(memory: WebAssembly.Memory): Record<string, Kernel> {
+export function instantiate(memory: WebAssembly.Memory): Record<string, Kernel> {
   compiled ??= new WebAssembly.Module(bidiagonalModuleBytes());
   return new WebAssembly.Instance(compiled, { env: { mem: memory } }).exports as unknown as Record<string, Kernel>;
 }
 
-const byteOf = (view: Float64Array, index: number) => view.byteOffset + 8 * index;
+export const byteOf = (view: Float64Array, index: number) => view.byteOffset + 8 * index;
 
 /**
  * Float64 arrays in one wasm memory for bidiagonalising an m×n column-major matrix (m ≥ n) with
@@ -401,6 +403,8 @@ export class BidiagonalWorkspace {
       byteOf(this.w, 0),
       byteOf(this.c, 0),
       k,
+      32 * k,
+      32,
     );
   }
 
