@@ -20,10 +20,13 @@ const fullMax = arg("--full-max", 2048);
 const f64Max = arg("--f64-max", 2048);
 const threads = arg("--threads", 2);
 
-const seconds = <T>(fn: () => T): [T, number] => {
+/** Wall and CPU seconds (CPU time is less sensitive to other processes on a shared machine). */
+const seconds = <T>(fn: () => T): [T, number, number] => {
   const t = process.hrtime.bigint();
+  const c = process.cpuUsage();
   const out = fn();
-  return [out, +(Number(process.hrtime.bigint() - t) / 1e9).toFixed(2)];
+  const dc = process.cpuUsage(c);
+  return [out, +(Number(process.hrtime.bigint() - t) / 1e9).toFixed(2), +((dc.user + dc.system) / 1e6).toFixed(2)];
 };
 /** max_i |x_i − y_i| / y_0: singular-value agreement on the scale of σ_max. */
 const maxRelDiff = (x: ArrayLike<number>, y: number[]) => Math.max(...y.map((v, i) => Math.abs(x[i] - v))) / y[0];
@@ -45,15 +48,17 @@ for (const n of sizes) {
   const torch = JSON.parse(py.stdout);
 
   const a = { rows: n, cols: n, data };
-  const [rank, values] = seconds(() => numericalRank(a));
-  const full = n <= fullMax ? seconds(() => svd(a))[1] : null;
+  const [rank, values, valuesCpu] = seconds(() => numericalRank(a));
+  const [, full, fullCpu] = n <= fullMax ? seconds(() => svd(a)) : [null, null, null];
   const row = {
     n,
-    rftlab: { valuesSeconds: values, fullSeconds: full, rank: rank.rank },
+    rftlab: { valuesSeconds: values, fullSeconds: full, valuesCpuSeconds: valuesCpu, fullCpuSeconds: fullCpu, rank: rank.rank },
     torch: {
       threads: torch.threads,
       valuesSeconds_float32: torch.valuesSeconds_float32,
       fullSeconds_float32: torch.fullSeconds_float32 ?? null,
+      valuesCpuSeconds_float32: torch.valuesCpuSeconds_float32,
+      fullCpuSeconds_float32: torch.fullCpuSeconds_float32 ?? null,
       valuesSeconds_float64: torch.valuesSeconds_float64 ?? null,
       fullSeconds_float64: torch.fullSeconds_float64 ?? null,
       rank_float32: torch.rank,
@@ -69,13 +74,13 @@ const ratio = (x: number | null, y: number | null) => (x != null && y ? `${(x / 
 const sec = (x: number | null) => (x == null ? "—" : `${x} s`);
 const sci = (x: number | null) => (x == null ? "—" : x.toExponential(1));
 console.log(
-  "\n| n | rftlab values | torch svdvals f32 / f64 | ratio vs f32 | rftlab full | torch svd f32 / f64 | ratio vs f32 | rank rftlab / torch | max |Δσ|/σ₁ vs f32 / f64 |",
+  "\n| n | rftlab values | torch svdvals f32 / f64 | ratio vs f32 | rftlab full | torch svd f32 / f64 | ratio vs f32 | CPU-s ratio values / full | rank rftlab / torch | max |Δσ|/σ₁ vs f32 / f64 |",
 );
-console.log("|---|---|---|---|---|---|---|---|---|");
+console.log("|---|---|---|---|---|---|---|---|---|---|");
 // biome-ignore lint/suspicious/noExplicitAny: rows are the JSON the torch peer printed
 for (const r of rows as any[]) {
   const t = r.torch;
   console.log(
-    `| ${r.n} | ${sec(r.rftlab.valuesSeconds)} | ${sec(t.valuesSeconds_float32)} / ${sec(t.valuesSeconds_float64)} | ${ratio(r.rftlab.valuesSeconds, t.valuesSeconds_float32)} | ${sec(r.rftlab.fullSeconds)} | ${sec(t.fullSeconds_float32)} / ${sec(t.fullSeconds_float64)} | ${ratio(r.rftlab.fullSeconds, t.fullSeconds_float32)} | ${r.rftlab.rank} / ${t.rank_float32} | ${sci(r.sigmaDiffVsTorchF32)} / ${sci(r.sigmaDiffVsTorchF64)} |`,
+    `| ${r.n} | ${sec(r.rftlab.valuesSeconds)} | ${sec(t.valuesSeconds_float32)} / ${sec(t.valuesSeconds_float64)} | ${ratio(r.rftlab.valuesSeconds, t.valuesSeconds_float32)} | ${sec(r.rftlab.fullSeconds)} | ${sec(t.fullSeconds_float32)} / ${sec(t.fullSeconds_float64)} | ${ratio(r.rftlab.fullSeconds, t.fullSeconds_float32)} | ${ratio(r.rftlab.valuesCpuSeconds, t.valuesCpuSeconds_float32)} / ${ratio(r.rftlab.fullCpuSeconds, t.fullCpuSeconds_float32)} | ${r.rftlab.rank} / ${t.rank_float32} | ${sci(r.sigmaDiffVsTorchF32)} / ${sci(r.sigmaDiffVsTorchF64)} |`,
   );
 }

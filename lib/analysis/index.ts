@@ -56,7 +56,8 @@ export {
   resolveIntruderConfig,
   DEFAULT_INTRUDER_CONFIG,
 } from "./intruders";
-export type { IntruderConfig, IntruderRow, DirectionSelection } from "./intruders";
+export type { IntruderConfig, IntruderRow, DirectionSelection, BaseSvdOptions } from "./intruders";
+export { baseSvd } from "./base-svd";
 export { scaleUpdate, randomNonIntruderSelections, directionEnergy } from "./intruder-controls";
 export type { DirectionEnergyRow } from "./intruder-controls";
 export { relativeUpdateNorm, atSize, matchedBySize } from "./update-size";

@@ -7,6 +7,8 @@ import { RftlabError } from "../errors";
 import { type Matrix, svd, type SvdResult } from "../linalg";
 import { assertSameLayout, cloneWeights, type WeightMap } from "./weights";
 import { deepFreeze } from "../base/freeze";
+import type { SvdCache } from "../io/svd-cache";
+import { baseSvd } from "./base-svd";
 import { checkConfig } from "../base/strict-config";
 
 export interface IntruderConfig {
@@ -74,23 +76,38 @@ function asMatrix(t: { shape: number[]; data: Float32Array }): Matrix {
   return { rows: t.shape[0], cols: t.shape[1], data: t.data };
 }
 
-/** Intruder analysis of one matrix pair; returns the row and W_ft's SVD (for the λ intervention). */
+/** Where W₀'s SVD may come from: an on-disk cache shared by every analysis against the same base. */
+export interface BaseSvdOptions {
+  baseSvdCache?: SvdCache;
+  /** Recorded with a new cache entry (e.g. the base file and tensor name). */
+  source?: string;
+}
+
+/**
+ * Intruder analysis of one matrix pair; returns the row, W_ft's SVD (for the λ intervention) and whether W₀'s
+ * SVD came from `options.baseSvdCache`.
+ */
 export function intruderDimensionsOf(
   name: string,
   w0: Matrix,
   wft: Matrix,
   cfg: Partial<IntruderConfig> = {},
-): { row: IntruderRow; tunedSvd: SvdResult } {
+  options: BaseSvdOptions = {},
+): { row: IntruderRow; tunedSvd: SvdResult; baseCached: boolean } {
   const c = resolveIntruderConfig(cfg);
   if (w0.rows !== wft.rows || w0.cols !== wft.cols)
     throw new RftlabError(`intruderDimensions: "${name}" is ${w0.rows}×${w0.cols} in base but ${wft.rows}×${wft.cols} in tuned`);
-  const s0 = svd(w0);
+  const { svd: s0, cached: baseCached } = baseSvd(w0, options.baseSvdCache, options.source ?? name);
   const s1 = svd(wft);
   const sims = Array.from(intruderSimilarities(s0, s1, c.k));
   const idx = sims.flatMap((s, i) => (s < c.eps ? [i] : []));
   const sweep: Record<string, number> = {};
   for (const e of c.epsSweep) sweep[String(e)] = sims.filter((s) => s < e).length;
-  return { row: { name, shape: [w0.rows, w0.cols], intruders: idx.length, similarities: sims, intruderIndices: idx, sweep }, tunedSvd: s1 };
+  return {
+    row: { name, shape: [w0.rows, w0.cols], intruders: idx.length, similarities: sims, intruderIndices: idx, sweep },
+    tunedSvd: s1,
+    baseCached,
+  };
 }
 
 /** Intruder counts for every 2-D tensor that `filter` keeps (default: all matrices). */

@@ -11,12 +11,17 @@ export async function writeFileAtomic(file: string, data: string | Uint8Array): 
 
 /** Synchronous twin for exit paths and small JSON files. */
 export function writeFileAtomicSync(file: string, data: string | Uint8Array): void {
+  writeChunksAtomicSync(file, [typeof data === "string" ? Buffer.from(data) : data]);
+}
+
+/** Synchronous writeChunksAtomic: for large binary files written from synchronous code (cached SVDs). */
+export function writeChunksAtomicSync(file: string, chunks: Iterable<Uint8Array>): void {
   fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
   const tmp = `${file}.${process.pid}.${Date.now().toString(36)}.tmp`;
   const fd = fs.openSync(tmp, "w");
   try {
     try {
-      fs.writeFileSync(fd, data);
+      for (const chunk of chunks) fs.writeFileSync(fd, chunk);
       fs.fsyncSync(fd);
     } finally {
       fs.closeSync(fd);

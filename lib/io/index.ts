@@ -21,6 +21,8 @@ export type { CorpusFiles } from "./corpus";
 export { readRunLayout } from "./run-layout";
 export type { RunLayout, RunCheckpoint, RunProblem, RunEngine, RunLayoutOptions } from "./run-layout-types";
 export { ResultCache, filesIdentity } from "./result-cache";
+export { SvdCache } from "./svd-cache";
+export type { CachedSvd } from "./svd-cache";
 export { readMetricLog } from "./metric-logs";
 export type { MetricLog, MetricRow, LogFormat, ReadMetricLogOptions } from "./metric-logs";
 export { specMetricName, guessLogEngine } from "./engine-metric-names";

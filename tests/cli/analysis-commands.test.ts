@@ -80,7 +80,7 @@ describe("analysis CLI commands", () => {
   });
 
   test("intruders --json: k similarities per matrix", () => {
-    const r = runCli(["intruders", base, tuned, "--k", "3", "--eps", "0.5", "--json"]);
+    const r = runCli(["intruders", base, tuned, "--k", "3", "--eps", "0.5", "--json", "--no-cache"]);
     assert.equal(r.code, 0, r.stderr);
     const out = JSON.parse(r.stdout);
     assert.equal(out.tensors.length, 2);
@@ -88,6 +88,19 @@ describe("analysis CLI commands", () => {
       assert.equal(t.similarities.length, 3);
       assert.equal(t.intruders, t.similarities.filter((s: number) => s < 0.5).length);
     }
+  });
+
+  test("intruders --cache: a second tuned checkpoint against the same base reads both base SVDs from the cache", () => {
+    const cache = path.join(dir, "svd-cache");
+    const args = (t: string) => ["intruders", base, t, "--k", "3", "--json", "--cache", cache];
+    const first = runCli(args(tuned));
+    assert.equal(first.code, 0, first.stderr);
+    assert.doesNotMatch(first.stderr, /from the cache/);
+    const second = runCli(args(tuned2));
+    assert.equal(second.code, 0, second.stderr);
+    assert.equal(second.stderr.match(/base SVD read from the cache/g)?.length, 2);
+    const uncached = runCli(["intruders", base, tuned2, "--k", "3", "--json", "--no-cache"]);
+    assert.deepEqual(JSON.parse(second.stdout), JSON.parse(uncached.stdout));
   });
 
   test("merge writes a checkpoint: task arithmetic with λ", async () => {
