@@ -17,6 +17,8 @@ export interface ZooTask {
   task: string;
   /** Difficulty options of the task (e.g. {"digits": 2}). */
   options: Record<string, number>;
+  /** Share of the SFT mix relative to the other tasks (default 1): weight × split.nTrain training examples. */
+  weight?: number;
 }
 
 interface RecipeCommon {

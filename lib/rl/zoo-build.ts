@@ -10,7 +10,7 @@ import type { PretrainRecipe, SftRecipe, ZooCard, ZooTaskScore } from "../model"
 import { pretrain } from "../model/pretrain";
 import { loadTokenizer } from "../io/tokenizer";
 import { generateCorpus, taskSplits, type TaskExample } from "../tasks";
-import { sftTrain } from "./supervised-train";
+import { sftTrain, type SftRow } from "./supervised-train";
 import { taskAccuracy } from "./task-accuracy";
 import { rftlabCacheDir } from "../model/pretrained";
 import { textCodec, type TextCodec } from "../io/tokenizer";
@@ -20,8 +20,25 @@ export interface ZooBuildOptions {
 }
 
 /** Train and held-out rows of each task of an SFT recipe (taskSplits: disjoint prompts). */
-export function zooTaskSplits(recipe: SftRecipe): { task: string; train: TaskExample[]; test: TaskExample[] }[] {
-  return recipe.tasks.map(({ task, options }) => ({ task, ...taskSplits(task, { ...recipe.split, style: "terse", ...options }) }));
+export function zooTaskSplits(recipe: SftRecipe): { task: string; weight: number; train: TaskExample[]; test: TaskExample[] }[] {
+  return recipe.tasks.map(({ task, options, weight = 1 }) => {
+    if (!(Number.isInteger(weight) && weight >= 1))
+      throw new RftlabError(
+        `zoo recipe ${recipe.name}: task "${task}" has weight ${weight}; use an integer ≥ 1 (its share of the SFT mix)`,
+      );
+    return { task, weight, ...taskSplits(task, { ...recipe.split, nTrain: weight * recipe.split.nTrain, style: "terse", ...options }) };
+  });
+}
+
+/**
+ * The SFT rows of a recipe: the tasks interleaved, `weight` rows of a task per round; the completion ends
+ * with eos so an instruct model stops by itself (HF chat SFT).
+ */
+export function zooSftRows(recipe: SftRecipe, eos: string): SftRow[] {
+  const splits = zooTaskSplits(recipe);
+  return Array.from({ length: recipe.split.nTrain }, (_, i) => splits.flatMap((s) => s.train.slice(i * s.weight, (i + 1) * s.weight)))
+    .flat()
+    .map((e) => ({ prompt: e.prompt, completion: `${e.answer}\n${eos}` }));
 }
 
 /** Held-out accuracy of `model` on every task of the recipe (the card's numbers). */
@@ -60,11 +77,7 @@ async function sftStage(recipe: SftRecipe, log: (l: string) => void) {
   const parent = await loadZooModel(recipe.parent);
   const codec = textCodec(parent.tokenizer);
   const eos = parent.tokenizer.decode([parent.tokenizer.eosId]);
-  // Interleaved task mix; the completion ends with eos so an instruct model stops by itself (HF chat SFT).
-  const splits = zooTaskSplits(recipe);
-  const data = splits[0].train
-    .flatMap((_, i) => splits.map((s) => s.train[i]))
-    .map((e) => ({ prompt: e.prompt, completion: `${e.answer}\n${eos}` }));
+  const data = zooSftRows(recipe, eos);
   const t0 = Date.now();
   const run = await sftTrain({
     model: parent.model,

@@ -1,12 +1,12 @@
 import { RftlabError, closestName } from "../errors";
 import { addTask, linearTask, mulTask } from "./arithmetic";
-import { maxTask, sortTask } from "./lists";
+import { maxTask, minTask, sortTask } from "./lists";
 import { countTask, reverseTask } from "./strings";
 import type { TaskSpec } from "./task";
 
 /** Every built-in task, by name. */
 export const TASKS: Readonly<Record<string, TaskSpec>> = Object.fromEntries(
-  [addTask, mulTask, linearTask, maxTask, sortTask, countTask, reverseTask].map((t) => [t.name, t]),
+  [addTask, mulTask, linearTask, maxTask, minTask, sortTask, countTask, reverseTask].map((t) => [t.name, t]),
 );
 
 /** Looks a task up by name; unknown names throw with the list and the closest name. */

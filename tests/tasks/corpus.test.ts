@@ -19,6 +19,17 @@ test("generateCorpus is deterministic, disjoint, and mixes English with every ta
   assert.ok(a.test.length > 0 && a.train.length > 10 * a.test.length);
 });
 
+test("the default corpus keeps tiny-base's seven tasks: min (added later) is learned in SFT only", () => {
+  assert.deepEqual(resolveCorpusConfig().tasks, ["add", "mul", "linear", "max", "sort", "count", "reverse"]);
+  const all = generateCorpus({ chars: 20_000, seed: 3 }).train.join("\n");
+  assert.ok(all.includes("largest number") && !all.includes("smallest number"));
+  assert.ok(
+    generateCorpus({ chars: 5_000, seed: 3, tasks: ["min"], englishFraction: 0 })
+      .train.join("\n")
+      .includes("smallest number"),
+  );
+});
+
 test("resolveCorpusConfig rejects bad fields by name", () => {
   assert.throws(() => resolveCorpusConfig({ testFraction: 0.7 }), /testFraction must be in \(0, 0.5\); got 0.7/);
   assert.throws(() => resolveCorpusConfig({ tasks: ["nope"] }), /unknown task "nope"/);

@@ -58,6 +58,30 @@ test("every task's gold target passes its verifier in every style; answers are r
   }
 });
 
+test("max and min: by hand, and the answer is the list's extreme", () => {
+  // Pinned from before min shared max's generator: the max problems (and so tiny-base's corpus) are unchanged.
+  assert.deepEqual(generateTask("max", { n: 1, seed: 5, length: 4, style: "hash" })[0], {
+    prompt: "Question: What is the largest number in 47, 55, 71, 44?\n",
+    answer: "71",
+    target: "running max: 47, 55, 71, 71\n#### 71",
+    meta: { task: "max", style: "hash", options: { length: 4, maxValue: 99 } },
+  });
+  const [m] = generateTask("min", { n: 1, seed: 5, length: 4, style: "hash" });
+  assert.equal(m.prompt, "Question: What is the smallest number in 47, 55, 71, 44?\n");
+  assert.equal(m.target, "running min: 47, 47, 47, 44\n#### 44");
+  assert.equal(generateTask("min", { n: 1, seed: 5, length: 4, style: "code" })[0].target, ">>> min([47, 55, 71, 44])\n44");
+  assert.equal(generateTask("min", { n: 1, seed: 5, length: 4, style: "natural" })[0].target, "The smallest number is 44.");
+  for (const e of generateTask("min", { n: 50, seed: 3, length: 6, maxValue: 999 })) {
+    const xs = e.prompt.split(" in ").pop()!.match(/\d+/g)!.map(Number);
+    assert.equal(xs.length, 6);
+    assert.equal(Number(e.answer), Math.min(...xs));
+  }
+  assert.throws(
+    () => generateTask("min", { n: 1, seed: 0, length: 0 }),
+    /task "min": option length must be an integer in \[1, 100\]; got 0/,
+  );
+});
+
 test("generateTask is seeded and validates its options", () => {
   assert.deepEqual(generateTask("mul", { n: 5, seed: 1 }), generateTask("mul", { n: 5, seed: 1 }));
   assert.notDeepEqual(generateTask("mul", { n: 5, seed: 1 }), generateTask("mul", { n: 5, seed: 2 }));

@@ -35,6 +35,8 @@ test("checkAnswer: table of hand-worked cases", () => {
     ["linear", "x = -3", "-3", true],
     ["linear", "#### 3", "-3", false],
     ["max", "The largest number is 91.", "91", true],
+    ["min", "The smallest number is 7.", "7", true],
+    ["min", "running min: 9, 7\n#### 9", "7", false],
     ["count", "The letter a appears 3 times.", "3", true],
     // list task
     ["sort", "<answer>\n1, 3, 5\n</answer>", "1, 3, 5", true],
