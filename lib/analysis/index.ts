@@ -105,6 +105,7 @@ export type {
   TrajectoryResult,
   TrajectoryCache,
   TrajectoryOptions,
+  ClosableSource,
 } from "./trajectory";
 export {
   plantedLlamaTensors,

@@ -5,9 +5,22 @@ import { DEFAULT_CHECKPOINT_DIFF_CONFIG } from "./checkpoint-diff";
 import { castForDiff, countUpdates, poolCounts, resolveSparsityConfig, sparsityRow } from "./sparsity";
 import { type CheckpointSource, numelOf, tensorPairs } from "./weights";
 
+/** ‖Δ‖_F and ‖θ₀‖_F of two cast arrays, Δ rounded to float32 as diffCheckpoints and torch compute it, sums in float64. */
+function norms(base: Float32Array, tuned: Float32Array, withBase: boolean): { deltaNorm: number; baseNorm: number } {
+  let delta2 = 0;
+  let base2 = 0;
+  for (let i = 0; i < base.length; i++) {
+    const d = Math.fround(tuned[i] - base[i]);
+    delta2 += d * d;
+    if (withBase) base2 += base[i] * base[i];
+  }
+  return { deltaNorm: Math.sqrt(delta2), baseNorm: Math.sqrt(base2) };
+}
+
 /**
  * Sparsity of `tuned` against `base` for the tensors both hold with one shape (both cast to `precision` first,
  * "native" = as read, float32). Rows have status "ok" and base's dtype; bytesRead counts float32 values.
+ * With `norms: true`, rows and overall get deltaNorm/baseNorm as in diffCheckpoints (baseNorms reused when given).
  */
 export async function diffSources(
   base: CheckpointSource,
@@ -23,10 +36,24 @@ export async function diffSources(
   let i = 0;
   for await (const p of tensorPairs(base, tuned)) {
     partial.onTensor?.(p.name, i++, total);
-    const counts = countUpdates(castForDiff(p.base, c.precision), castForDiff(p.tuned, c.precision), c.tol);
-    rows.push({ ...sparsityRow(p.name, counts), status: "ok", dtype: dtypes.get(p.name)!, shape: p.shape });
+    const b = castForDiff(p.base, c.precision);
+    const t = castForDiff(p.tuned, c.precision);
+    const row: CheckpointDiffRow = { ...sparsityRow(p.name, countUpdates(b, t, c.tol)), status: "ok", dtype: dtypes.get(p.name)!, shape: p.shape };
+    if (partial.norms) {
+      const known = partial.baseNorms?.get(p.name);
+      const n = norms(b, t, known === undefined);
+      rows.push({ ...row, deltaNorm: n.deltaNorm, baseNorm: known ?? n.baseNorm });
+    } else rows.push(row);
   }
   const seconds = Number(process.hrtime.bigint() - start) / 1e9;
   const bytesRead = rows.reduce((a, r) => a + 8 * numelOf(r.shape), 0);
-  return { rows, overall: sparsityRow("overall", poolCounts(rows)), bytesRead, seconds, throughput: seconds > 0 ? bytesRead / seconds : 0 };
+  const overall = sparsityRow("overall", poolCounts(rows));
+  const pooled = (k: "deltaNorm" | "baseNorm") => Math.sqrt(rows.reduce((a, r) => a + (r[k] ?? 0) ** 2, 0));
+  return {
+    rows,
+    overall: partial.norms ? { ...overall, deltaNorm: pooled("deltaNorm"), baseNorm: pooled("baseNorm") } : overall,
+    bytesRead,
+    seconds,
+    throughput: seconds > 0 ? bytesRead / seconds : 0,
+  };
 }

@@ -1,10 +1,12 @@
 /**
  * Weight trajectory of a run (spec/analyses.md §1, per checkpoint): update sparsity, exact-zero fraction
  * and relative update norm ‖Δ‖/‖θ₀‖ of every checkpoint against one base, streamed with diffCheckpoints,
- * and (opt-in) the rank of ΔW for selected matrices. Each checkpoint's result is cached under a key of
- * the base's and the checkpoint's file identities and the settings, so a re-run after a new checkpoint
- * opens only the new one. Unreadable checkpoints become problems; the others are still measured.
+ * and (opt-in) the rank of ΔW for selected matrices. Adapter-only checkpoints (PEFT LoRA) are merged into
+ * the base (W + ΔW, read tensor by tensor) and measured the same way. Each checkpoint's result is cached
+ * under a key of the base's and the checkpoint's (or adapter's) file identities and the settings, so a
+ * re-run after a new checkpoint opens only the new one. Unreadable checkpoints become problems; the others are still measured.
  */
+import path from "node:path";
 import { RftlabError } from "../errors";
 import { deepFreeze } from "../base/freeze";
 import { checkConfig, nullable } from "../base/strict-config";
@@ -15,6 +17,8 @@ import { filesIdentity } from "../io/result-cache";
 import { type CheckpointDiffRow, DEFAULT_CHECKPOINT_DIFF_CONFIG, diffCheckpoints } from "./checkpoint-diff";
 import { resolveSparsityConfig, type SparsityConfig, type SparsityReport, summarizeSparsity } from "./sparsity";
 import { updateRank, type UpdateRankRow } from "./update-rank";
+import { diffSources } from "./source-diff";
+import type { CheckpointSource } from "./weights";
 
 export interface TrajectoryConfig extends SparsityConfig {
   /** Bytes per read on each side, as in diffCheckpoints. */
@@ -49,11 +53,22 @@ export function resolveTrajectoryConfig(partial: Partial<TrajectoryConfig> = {})
   return c;
 }
 
-/** A checkpoint to measure: its step and the folder (or file) openCheckpoint reads. */
+/**
+ * A checkpoint to measure: its step and the folder (or file) openCheckpoint reads, or a PEFT adapter folder
+ * (adapter-only checkpoints) measured as base + ΔW. A RunCheckpoint of lib/io's readRunLayout is one.
+ */
 export interface TrajectoryInput {
   step: number;
   path: string;
-  weights: string;
+  /** Full weights; used when present. */
+  weights?: string;
+  /** PEFT adapter folder (adapter_config.json + adapter_model.safetensors), merged into the base by options.openAdapter. */
+  adapter?: string;
+}
+
+/** A weight source that holds files open (a base with an adapter merged in). */
+export interface ClosableSource extends CheckpointSource {
+  close(): Promise<void>;
 }
 
 export interface TrajectoryCheckpoint {
@@ -107,6 +122,11 @@ export interface TrajectoryOptions {
   cache?: TrajectoryCache;
   /** Opens a checkpoint (default openCheckpoint); tests count opens through it. */
   open?: (path: string) => Promise<Checkpoint>;
+  /**
+   * Merges an adapter-only checkpoint into the base: W + ΔW as a weight source (lab.peft.openMergedAdapter).
+   * Needed when an input has an adapter and no weights (lib/analysis cannot import lib/peft).
+   */
+  openAdapter?: (dir: string, base: Checkpoint) => Promise<ClosableSource>;
   /** Called before each checkpoint. */
   onCheckpoint?: (step: number, index: number, total: number, cached: boolean) => void;
 }
@@ -114,16 +134,24 @@ export interface TrajectoryOptions {
 /** Bump when the cached shape or its computation changes. */
 const CACHE_VERSION = 1;
 
+/** The files of a PEFT adapter folder that define ΔW (their identities key the cache). */
+const ADAPTER_FILES = ["adapter_config.json", "adapter_model.safetensors"];
+
 type Measured = Omit<TrajectoryCheckpoint, "fromCache" | "step" | "path">;
 
-async function measure(base: Checkpoint, ckpt: Checkpoint, cfg: TrajectoryConfig, baseNorms: Map<string, number>): Promise<Measured> {
-  const r = await diffCheckpoints(base, ckpt, {
-    tol: cfg.tol,
-    precision: cfg.precision,
-    chunkBytes: cfg.chunkBytes,
-    norms: true,
-    baseNorms,
-  });
+/** Measures `tuned` against `base`: streamed when it is a checkpoint on disk, read whole when it is a merged adapter. */
+async function measure(
+  base: Checkpoint,
+  tuned: { checkpoint: Checkpoint } | { merged: CheckpointSource },
+  cfg: TrajectoryConfig,
+  baseNorms: Map<string, number>,
+): Promise<Measured> {
+  const diffCfg = { tol: cfg.tol, precision: cfg.precision, norms: true, baseNorms };
+  const ckpt = "checkpoint" in tuned ? tuned.checkpoint : tuned.merged;
+  const r =
+    "checkpoint" in tuned
+      ? await diffCheckpoints(base, tuned.checkpoint, { ...diffCfg, chunkBytes: cfg.chunkBytes })
+      : await diffSources(base, tuned.merged, diffCfg);
   const tensors = r.rows.filter((x) => x.status === "ok" || x.status === "dtype-mismatch");
   const mismatched = r.rows.filter((x) => !tensors.includes(x)).map((x) => `${x.name} (${x.status})`);
   const ranks: UpdateRankRow[] = [];
@@ -131,7 +159,7 @@ async function measure(base: Checkpoint, ckpt: Checkpoint, cfg: TrajectoryConfig
     const re = new RegExp(cfg.rankPattern);
     for (const t of tensors) {
       if (t.shape.length !== 2 || !re.test(t.name)) continue;
-      const w = async (c: Checkpoint) => new Map([[t.name, { shape: [...t.shape], data: await c.readFloat32(t.name) }]]);
+      const w = async (c: CheckpointSource) => new Map([[t.name, { shape: [...t.shape], data: await c.readFloat32(t.name) }]]);
       ranks.push(...updateRank(await w(base), await w(ckpt)).rows);
     }
   }
@@ -167,18 +195,25 @@ export async function weightTrajectory(
     rankPattern: cfg.rankPattern,
     base: filesIdentity(baseLoc.files),
   };
+  const sorted = [...inputs].sort((a, b) => a.step - b.step);
+  const adapterOnly = sorted.find((x) => !x.weights && x.adapter);
+  if (adapterOnly && !opts.openAdapter) {
+    throw new RftlabError(
+      `weightTrajectory: step ${adapterOnly.step} has only a PEFT adapter (${adapterOnly.adapter}); pass options.openAdapter (lab.peft.openMergedAdapter) to merge it into the base`,
+    );
+  }
   let base: Checkpoint | undefined;
   // ‖θ₀‖ per tensor is the same for every checkpoint: measured once, then reused.
   const baseNorms = new Map<string, number>();
   const checkpoints: TrajectoryCheckpoint[] = [];
   const problems: TrajectoryProblem[] = [];
-  const sorted = [...inputs].sort((a, b) => a.step - b.step);
   try {
     for (const [i, input] of sorted.entries()) {
       const problem = (message: string) => problems.push({ step: input.step, path: input.path, message });
       let key: string;
       try {
-        key = JSON.stringify({ ...settings, checkpoint: filesIdentity(locateCheckpoint(input.weights).files) });
+        const files = input.weights ? locateCheckpoint(input.weights).files : ADAPTER_FILES.map((f) => path.join(input.adapter ?? "", f));
+        key = JSON.stringify({ ...settings, [input.weights ? "checkpoint" : "adapter"]: filesIdentity(files) });
       } catch (e) {
         if (!(e instanceof CheckpointError)) throw e;
         problem(e.message);
@@ -195,14 +230,24 @@ export async function weightTrajectory(
       base ??= await open(basePath);
       let m: Measured;
       try {
-        const ckpt = await open(input.weights);
-        try {
-          m = await measure(base, ckpt, cfg, baseNorms);
-        } finally {
-          await ckpt.close();
+        if (input.weights) {
+          const ckpt = await open(input.weights);
+          try {
+            m = await measure(base, { checkpoint: ckpt }, cfg, baseNorms);
+          } finally {
+            await ckpt.close();
+          }
+        } else {
+          // An adapter that does not fit the base (another model's modules or shapes) is this step's problem too.
+          const merged = await opts.openAdapter!(input.adapter!, base);
+          try {
+            m = await measure(base, { merged }, cfg, baseNorms);
+          } finally {
+            await merged.close();
+          }
         }
       } catch (e) {
-        if (!(e instanceof CheckpointError)) throw e;
+        if (!(e instanceof CheckpointError || (input.adapter && !input.weights && e instanceof RftlabError))) throw e;
         problem(e.message);
         continue;
       }

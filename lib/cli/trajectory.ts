@@ -5,6 +5,7 @@ import { DIFF_FLAGS } from "./diff";
 import { readRunLayout, ResultCache } from "../io";
 import { type DiffPrecision, type TrajectoryResult, trajectorySummary, weightTrajectory } from "../analysis";
 import { rftlabCacheDir } from "../model";
+import { openMergedAdapter } from "../peft";
 
 const fmt = (x: number) => (Number.isFinite(x) ? x.toFixed(6) : "-");
 
@@ -68,7 +69,7 @@ function trajectoryText(r: TrajectoryResult): string {
 const trajectory: Command = {
   name: "trajectory",
   summary:
-    "Update sparsity, exact-zero fraction and ‖Δ‖/‖θ₀‖ of every checkpoint of a run (TRL, verl, OpenRLHF or a folder of HF checkpoints) against the base; cached per checkpoint (spec/analyses.md §1).",
+    "Update sparsity, exact-zero fraction and ‖Δ‖/‖θ₀‖ of every checkpoint of a run (TRL, verl, OpenRLHF or a folder of HF checkpoints; adapter-only checkpoints merged into the base) against the base; cached per checkpoint (spec/analyses.md §1).",
   positionals: ["run"],
   flags: {
     base: { type: "string", help: "base checkpoint (file, folder or hub id); default: the one the run's config names, when it is here" },
@@ -84,21 +85,15 @@ const trajectory: Command = {
     if (useCache) checkOutFolder("trajectory", "cache", cacheDir);
     const layout = readRunLayout(runDir, { base: args.flags.base as string | undefined });
     for (const p of layout.problems) process.stderr.write(`rftlab trajectory: ${p.message} [${p.path}]\n`);
-    const inputs = layout.checkpoints.flatMap((c) => {
-      if (c.weights) return [{ step: c.step, path: c.path, weights: c.weights }];
-      process.stderr.write(
-        `rftlab trajectory: step ${c.step} has only a PEFT adapter (${c.adapter}); merged-ΔW analyses of adapters: rftlab intruders --adapter\n`,
-      );
-      return [];
-    });
     if (!layout.base) {
       throw new UsageError(
         `rftlab trajectory: no base model for ${layout.dir}: the run's configs name none that is here; pass --base <checkpoint>`,
       );
     }
+    const inputs = layout.checkpoints;
     if (inputs.length === 0) {
       throw new UsageError(
-        `rftlab trajectory: ${layout.dir} (${layout.engine} layout) has no checkpoint with readable weights${layout.problems.length ? " (problems above)" : ""}; pass a run folder`,
+        `rftlab trajectory: ${layout.dir} (${layout.engine} layout) has no checkpoint with readable weights or adapter${layout.problems.length ? " (problems above)" : ""}; pass a run folder`,
       );
     }
     const r = await weightTrajectory(
@@ -112,6 +107,7 @@ const trajectory: Command = {
       },
       {
         cache: useCache ? new ResultCache(cacheDir) : undefined,
+        openAdapter: openMergedAdapter,
         onCheckpoint: (step, i, n, cached) => process.stderr.write(`[${i + 1}/${n}] step ${step}${cached ? " (cached)" : ""}\n`),
       },
     );

@@ -7,5 +7,5 @@ export { RecomputingGradientMasker, resolveMaskRecomputeConfig, DEFAULT_MASK_REC
 export type { MaskRecomputeConfig, MaskRecompute, MaskFn, MaskedWeights } from "./recomputed-masks";
 export { completionAccuracy, assignWeights } from "./evaluate";
 export type { CompletionAccuracy } from "./evaluate";
-export { PeftAdapter, openPeftAdapter, readPeftLoraConfig } from "./peft-adapter";
+export { PeftAdapter, openPeftAdapter, openMergedAdapter, readPeftLoraConfig } from "./peft-adapter";
 export type { PeftLoraConfig, AdapterTarget, WeightSource } from "./peft-adapter";

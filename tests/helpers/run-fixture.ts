@@ -38,3 +38,22 @@ export function copyRun(fx: RunFixture, engine: Engine): string {
   fs.cpSync(fx.runs[engine], dst, { recursive: true });
   return dst;
 }
+
+/** What tests/reference/io-adapter-run.py returns: a TRL run of adapter-only checkpoints and the torch reference of the merged weights. */
+export interface AdapterRunFixture {
+  base: string;
+  run: string;
+  checkpoints: { step: number; native: RefMeasure; bf16: RefMeasure }[];
+}
+
+export const ADAPTER_STEPS = [10, 20, 30];
+
+/** Writes the 3-checkpoint LoRA run (torch) under a fresh temporary folder. */
+export function writeAdapterRunFixture(): AdapterRunFixture {
+  return runPython<AdapterRunFixture>(referenceScript("io-adapter-run.py"), {
+    dir: tmpDir("rftlab-adapter-run-"),
+    seed: 5,
+    steps: ADAPTER_STEPS,
+    tol: 1e-5,
+  });
+}
