@@ -24,6 +24,7 @@ export { ResultCache, filesIdentity } from "./result-cache";
 export { SvdCache } from "./svd-cache";
 export type { CachedSvd } from "./svd-cache";
 export { readMetricLog } from "./metric-logs";
+export { findMetricLog } from "./run-log";
 export type { MetricLog, MetricRow, LogFormat, ReadMetricLogOptions } from "./metric-logs";
 export { specMetricName, guessLogEngine } from "./engine-metric-names";
 export type { LogEngine } from "./engine-metric-names";
