@@ -19,4 +19,5 @@ export const commandLoaders: Record<string, () => Promise<Command>> = {
   continual: async () => (await import("./continual")).default,
   models: async () => (await import("./models")).default,
   trajectory: async () => (await import("./trajectory")).default,
+  logs: async () => (await import("./logs")).default,
 };

@@ -1,8 +1,7 @@
 // Which file of a run folder holds its training log, for readMetricLog (metric-logs.ts) and `rftlab logs`.
 import path from "node:path";
 import { RftlabError } from "../errors";
-import { isDir, isFile, listDir } from "./run-layout-steps";
-import { readRunLayout } from "./run-layout";
+import { isDir, isFile, listDir, stepOf } from "./run-layout-steps";
 
 const LOG_FILE = /\.(jsonl|csv|log)$/i;
 
@@ -16,8 +15,12 @@ export function findMetricLog(dir: string): string {
   if (isFile(root)) return root;
   if (!isDir(root)) throw new RftlabError(`${root}: no such file or folder; pass a run folder or a log file`);
   for (const name of ["metrics.jsonl", "trainer_state.json"]) if (isFile(path.join(root, name))) return path.join(root, name);
-  const states = readRunLayout(root).checkpoints.filter((c) => c.trainerState);
-  if (states.length) return states[states.length - 1].trainerState!;
+  // Checkpoints whose weights are partial or deleted still hold a complete log: look for the files, not the layout.
+  const states = listDir(root)
+    .map((e) => ({ step: stepOf(e, /^checkpoint-(\d+)$/), file: path.join(root, e, "trainer_state.json") }))
+    .filter((s) => s.step !== undefined && isFile(s.file))
+    .sort((a, b) => a.step! - b.step!);
+  if (states.length) return states[states.length - 1].file;
   const logs = listDir(root).filter((f) => LOG_FILE.test(f) && isFile(path.join(root, f)));
   if (logs.length === 1) return path.join(root, logs[0]);
   throw new RftlabError(
