@@ -38,7 +38,12 @@ export async function diffSources(
     partial.onTensor?.(p.name, i++, total);
     const b = castForDiff(p.base, c.precision);
     const t = castForDiff(p.tuned, c.precision);
-    const row: CheckpointDiffRow = { ...sparsityRow(p.name, countUpdates(b, t, c.tol)), status: "ok", dtype: dtypes.get(p.name)!, shape: p.shape };
+    const row: CheckpointDiffRow = {
+      ...sparsityRow(p.name, countUpdates(b, t, c.tol)),
+      status: "ok",
+      dtype: dtypes.get(p.name)!,
+      shape: p.shape,
+    };
     if (partial.norms) {
       const known = partial.baseNorms?.get(p.name);
       const n = norms(b, t, known === undefined);

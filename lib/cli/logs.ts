@@ -18,7 +18,10 @@ const logs: Command = {
   async run(args) {
     const log = readMetricLog(findMetricLog(args.positionals[0]));
     const own = [...new Set(log.rows.flatMap((r) => Object.keys(r)))].filter((k) => k !== "step" && k !== "run");
-    const asked = (args.flags.metrics as string | undefined)?.split(",").map((m) => m.trim()).filter(Boolean);
+    const asked = (args.flags.metrics as string | undefined)
+      ?.split(",")
+      .map((m) => m.trim())
+      .filter(Boolean);
     const unknown = asked?.filter((m) => !own.includes(m)) ?? [];
     if (unknown.length)
       throw new UsageError(`rftlab logs: ${log.file} has no metric ${unknown.join(", ")}; it has ${own.join(", ") || "none"}`);

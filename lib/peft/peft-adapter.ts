@@ -297,7 +297,11 @@ export function openPeftAdapter(dir: string): Promise<PeftAdapter> {
  * The merged model W + ΔW of the adapter in `dir` over `base`, holding the adapter's file open until close()
  * (lab.analysis.weightTrajectory's openAdapter for adapter-only checkpoints).
  */
-export async function openMergedAdapter(dir: string, base: WeightSource, baseName?: string): Promise<WeightSource & { close(): Promise<void> }> {
+export async function openMergedAdapter(
+  dir: string,
+  base: WeightSource,
+  baseName?: string,
+): Promise<WeightSource & { close(): Promise<void> }> {
   const adapter = await openPeftAdapter(dir);
   try {
     return { ...adapter.mergedWith(base, baseName), close: () => adapter.close() };

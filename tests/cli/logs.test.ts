@@ -50,7 +50,10 @@ describe("rftlab logs", () => {
     assert.deepEqual(lines[0].split(/\s+/), ["step", "reward", "kl", "loss", "completions/mean_length", "eval_loss"]);
     assert.deepEqual(lines[1].split(/\s+/), ["10", "0.25", "0.001", "0.5", "40.5", "-"]);
     assert.deepEqual(lines[2].split(/\s+/), ["20", "0.5", "0.002", "0.25", "38", "1.5"]);
-    assert.match(lines[3], /^2 steps from .*checkpoint-20\/trainer_state\.json \(trainer-state, trl names\); renamed to spec names: completion_length → completions\/mean_length$/);
+    assert.match(
+      lines[3],
+      /^2 steps from .*checkpoint-20\/trainer_state\.json \(trainer-state, trl names\); renamed to spec names: completion_length → completions\/mean_length$/,
+    );
   });
 
   test("a verl run folder with its file-logger JSONL: verl keys under spec names; rftlab's metrics.jsonl comes first", () => {
@@ -97,7 +100,10 @@ describe("rftlab logs", () => {
     write(path.join(two, "a.jsonl"), "");
     write(path.join(two, "b.csv"), "");
     for (const [args, pattern] of [
-      [["logs", trlRun(), "--metrics", "reward,accuracy"], /has no metric accuracy; it has reward, kl, loss, completions\/mean_length, eval_loss/],
+      [
+        ["logs", trlRun(), "--metrics", "reward,accuracy"],
+        /has no metric accuracy; it has reward, kl, loss, completions\/mean_length, eval_loss/,
+      ],
       [["logs", empty], /holds no training log .*pass the log file/],
       [["logs", two], /holds several logs \(a\.jsonl, b\.csv\); pass the one to read/],
       [["logs", path.join(empty, "absent")], /no such file or folder/],
