@@ -221,13 +221,18 @@ export async function diffCheckpoints(
     if (!cfg.norms) return row;
     return { ...row, deltaNorm: Math.sqrt(e.squares.delta2), baseNorm: cfg.baseNorms?.get(e.b.name) ?? Math.sqrt(e.squares.base2) };
   });
+  return diffResult(rows, Boolean(cfg.norms), bytesRead, start);
+}
+
+/** The result of a diff from its rows: totals pooled over the compared rows (and their norms), timing since `start`. */
+export function diffResult(rows: CheckpointDiffRow[], norms: boolean, bytesRead: number, start: bigint): CheckpointDiffResult {
   const seconds = Number(process.hrtime.bigint() - start) / 1e9;
   const compared = rows.filter((r) => r.status === "ok" || r.status === "dtype-mismatch");
   const overall = sparsityRow("overall", poolCounts(compared));
   const pooled = (k: "deltaNorm" | "baseNorm") => Math.sqrt(compared.reduce((a, r) => a + (r[k] ?? 0) ** 2, 0));
   return {
     rows,
-    overall: cfg.norms ? { ...overall, deltaNorm: pooled("deltaNorm"), baseNorm: pooled("baseNorm") } : overall,
+    overall: norms ? { ...overall, deltaNorm: pooled("deltaNorm"), baseNorm: pooled("baseNorm") } : overall,
     bytesRead,
     seconds,
     throughput: seconds > 0 ? bytesRead / seconds : 0,

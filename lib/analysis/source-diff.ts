@@ -1,8 +1,8 @@
 // Update sparsity of two weight sources read whole, tensor by tensor: for sources that are no files on disk (a
 // base with a PEFT adapter merged in), with the rows and totals of the streaming diffCheckpoints.
 import type { CheckpointDiffConfig, CheckpointDiffResult, CheckpointDiffRow } from "./checkpoint-diff";
-import { DEFAULT_CHECKPOINT_DIFF_CONFIG } from "./checkpoint-diff";
-import { castForDiff, countUpdates, poolCounts, resolveSparsityConfig, sparsityRow } from "./sparsity";
+import { DEFAULT_CHECKPOINT_DIFF_CONFIG, diffResult } from "./checkpoint-diff";
+import { castForDiff, countUpdates, resolveSparsityConfig, sparsityRow } from "./sparsity";
 import { type CheckpointSource, numelOf, tensorPairs } from "./weights";
 
 /** ‖Δ‖_F and ‖θ₀‖_F of two cast arrays, Δ rounded to float32 as diffCheckpoints and torch compute it, sums in float64. */
@@ -50,15 +50,10 @@ export async function diffSources(
       rows.push({ ...row, deltaNorm: n.deltaNorm, baseNorm: known ?? n.baseNorm });
     } else rows.push(row);
   }
-  const seconds = Number(process.hrtime.bigint() - start) / 1e9;
-  const bytesRead = rows.reduce((a, r) => a + 8 * numelOf(r.shape), 0);
-  const overall = sparsityRow("overall", poolCounts(rows));
-  const pooled = (k: "deltaNorm" | "baseNorm") => Math.sqrt(rows.reduce((a, r) => a + (r[k] ?? 0) ** 2, 0));
-  return {
+  return diffResult(
     rows,
-    overall: partial.norms ? { ...overall, deltaNorm: pooled("deltaNorm"), baseNorm: pooled("baseNorm") } : overall,
-    bytesRead,
-    seconds,
-    throughput: seconds > 0 ? bytesRead / seconds : 0,
-  };
+    Boolean(partial.norms),
+    rows.reduce((a, r) => a + 8 * numelOf(r.shape), 0),
+    start,
+  );
 }

@@ -8,28 +8,12 @@ import { readRunLayout, ResultCache, writeSafetensors } from "../../lib/io";
 import { weightTrajectory, type TrajectoryResult } from "../../lib/analysis";
 import { openMergedAdapter } from "../../lib/peft";
 import { torchAvailable } from "../helpers/python";
-import { expectClose } from "../helpers/expect";
 import { runCli } from "../helpers/cli";
 import { tmpDir } from "../helpers/tmp";
-import { ADAPTER_STEPS, type AdapterRunFixture, writeAdapterRunFixture } from "../helpers/run-fixture";
+import { ADAPTER_STEPS, type AdapterRunFixture, assertMatchesReference, writeAdapterRunFixture } from "../helpers/run-fixture";
 
 function assertMatchesTorch(r: TrajectoryResult, fx: AdapterRunFixture, precision: "native" | "bf16"): void {
-  assert.deepEqual(
-    r.checkpoints.map((c) => c.step),
-    ADAPTER_STEPS,
-  );
-  for (const c of r.checkpoints) {
-    const ref = fx.checkpoints.find((x) => x.step === c.step)![precision];
-    assert.deepEqual(
-      Object.fromEntries(c.tensors.map((t) => [t.name, { numel: t.numel, unchanged: t.unchanged, exactZero: t.exactZero }])),
-      ref.tensors,
-      `${precision} step ${c.step}`,
-    );
-    const unchanged = Object.values(ref.tensors).reduce((a, t) => a + t.unchanged, 0);
-    const numel = Object.values(ref.tensors).reduce((a, t) => a + t.numel, 0);
-    assert.equal(c.overall.sparsity, unchanged / numel);
-    expectClose(c.overall.relativeNorm, ref.relativeNorm, { rtol: 1e-9, atol: 0, what: `${precision} step ${c.step} ‖Δ‖/‖θ₀‖` });
-  }
+  assertMatchesReference(r, ADAPTER_STEPS, (step) => fx.checkpoints.find((x) => x.step === step)![precision], precision);
 }
 
 describe("weightTrajectory over adapter-only checkpoints", { skip: !torchAvailable() && "torch not available" }, () => {

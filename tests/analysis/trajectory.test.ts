@@ -6,37 +6,14 @@ import { openCheckpoint, readRunLayout, ResultCache, writeSafetensors } from "..
 import { weightTrajectory, resolveTrajectoryConfig, DEFAULT_CHECKPOINT_DIFF_CONFIG } from "../../lib/analysis";
 import type { TrajectoryInput, TrajectoryResult } from "../../lib/analysis";
 import { torchAvailable } from "../helpers/python";
-import { expectClose } from "../helpers/expect";
 import { tmpDir } from "../helpers/tmp";
-import { copyRun, type RefMeasure, type RunFixture, STEPS, writeRunFixture } from "../helpers/run-fixture";
+import { assertMatchesReference, copyRun, type RunFixture, STEPS, writeRunFixture } from "../helpers/run-fixture";
 
 const inputsOf = (run: string): TrajectoryInput[] =>
   readRunLayout(run).checkpoints.map((c) => ({ step: c.step, path: c.path, weights: c.weights! }));
 
 function assertMatchesTorch(r: TrajectoryResult, fx: RunFixture, precision: "native" | "fp16", what: string): void {
-  assert.deepEqual(
-    r.checkpoints.map((c) => c.step),
-    STEPS,
-    what,
-  );
-  for (const c of r.checkpoints) {
-    const ref: RefMeasure = fx.checkpoints.find((x) => x.step === c.step)![precision];
-    assert.equal(c.tensors.length, Object.keys(ref.tensors).length);
-    let numel = 0;
-    let unchanged = 0;
-    let exactZero = 0;
-    for (const t of c.tensors) {
-      const e = ref.tensors[t.name];
-      assert.deepEqual({ numel: t.numel, unchanged: t.unchanged, exactZero: t.exactZero }, e, `${what} step ${c.step} ${t.name}`);
-      numel += e.numel;
-      unchanged += e.unchanged;
-      exactZero += e.exactZero;
-    }
-    assert.equal(c.overall.numel, numel);
-    assert.equal(c.overall.sparsity, unchanged / numel, `${what} step ${c.step} overall sparsity`);
-    assert.equal(c.overall.exactZero, exactZero / numel);
-    expectClose(c.overall.relativeNorm, ref.relativeNorm, { rtol: 1e-9, atol: 0, what: `${what} step ${c.step} ‖Δ‖/‖θ₀‖` });
-  }
+  assertMatchesReference(r, STEPS, (step) => fx.checkpoints.find((x) => x.step === step)![precision], what);
 }
 
 describe("weightTrajectory against torch on a 5-checkpoint bf16 run", { skip: !torchAvailable() && "torch not available" }, () => {

@@ -1,7 +1,10 @@
+import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
 import { referenceScript, runPython } from "./python";
 import { tmpDir } from "./tmp";
+import { expectClose } from "./expect";
+import type { TrajectoryResult } from "../../lib/analysis";
 
 export type Engine = "trl" | "verl" | "openrlhf" | "plain";
 interface Counts {
@@ -56,4 +59,31 @@ export function writeAdapterRunFixture(): AdapterRunFixture {
     steps: ADAPTER_STEPS,
     tol: 1e-5,
   });
+}
+
+/** The trajectory has exactly `steps`, every tensor's counts equal the reference's, overall fractions follow, ‖Δ‖/‖θ₀‖ to 1e-9. */
+export function assertMatchesReference(r: TrajectoryResult, steps: number[], refOf: (step: number) => RefMeasure, what: string): void {
+  assert.deepEqual(
+    r.checkpoints.map((c) => c.step),
+    steps,
+    what,
+  );
+  for (const c of r.checkpoints) {
+    const ref = refOf(c.step);
+    assert.equal(c.tensors.length, Object.keys(ref.tensors).length);
+    let numel = 0;
+    let unchanged = 0;
+    let exactZero = 0;
+    for (const t of c.tensors) {
+      const e = ref.tensors[t.name];
+      assert.deepEqual({ numel: t.numel, unchanged: t.unchanged, exactZero: t.exactZero }, e, `${what} step ${c.step} ${t.name}`);
+      numel += e.numel;
+      unchanged += e.unchanged;
+      exactZero += e.exactZero;
+    }
+    assert.equal(c.overall.numel, numel);
+    assert.equal(c.overall.sparsity, unchanged / numel, `${what} step ${c.step} overall sparsity`);
+    assert.equal(c.overall.exactZero, exactZero / numel);
+    expectClose(c.overall.relativeNorm, ref.relativeNorm, { rtol: 1e-9, atol: 0, what: `${what} step ${c.step} ‖Δ‖/‖θ₀‖` });
+  }
 }

@@ -22,6 +22,7 @@ import torch
 sys.path.insert(0, os.path.dirname(__file__))
 from safetensors_file import write_safetensors  # noqa: E402
 from tiny_llama_shapes import SHAPES  # noqa: E402
+from trajectory_reference import measure  # noqa: E402
 
 req = json.load(sys.stdin)
 out = req["dir"]
@@ -77,17 +78,5 @@ for k, step in enumerate(req["steps"]):
         "target_modules": TARGETS, "rank_pattern": PATTERN, "bias": "none"})
     write_json(os.path.join(ck, "trainer_state.json"), {"global_step": step, "log_history": [{"step": step, "loss": 1.0 / (k + 1)}]})
 
-    def measure(precision):
-        tensors, d2, b2 = {}, 0.0, 0.0
-        for n in base:
-            x, y = base[n].float(), merged[n]
-            if precision == "bf16":
-                x, y = x.to(torch.bfloat16).float(), y.to(torch.bfloat16).float()
-            d = y - x
-            tensors[n] = {"numel": d.numel(), "unchanged": int((d.abs() <= tol).sum()), "exactZero": int((d == 0).sum())}
-            d2 += float((d.double() ** 2).sum())
-            b2 += float((x.double() ** 2).sum())
-        return {"tensors": tensors, "relativeNorm": (d2 ** 0.5) / (b2 ** 0.5)}
-
-    checkpoints.append({"step": step, "native": measure("native"), "bf16": measure("bf16")})
+    checkpoints.append({"step": step, "native": measure(base, merged, tol), "bf16": measure(base, merged, tol, torch.bfloat16)})
 print(json.dumps({"base": base_dir, "run": run, "checkpoints": checkpoints}))

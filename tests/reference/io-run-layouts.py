@@ -25,6 +25,7 @@ import torch
 
 from safetensors_file import write_safetensors
 from tiny_llama_shapes import SHAPES
+from trajectory_reference import measure
 
 req = json.load(sys.stdin)
 out = req["dir"]
@@ -119,23 +120,8 @@ with open(os.path.join(runs["openrlhf"], "_actor", "latest"), "w") as f:
     f.write(f"global_step{steps[-1]}")
 
 
-def measure(w, precision):
-    tensors = {}
-    d2 = 0.0
-    b2 = 0.0
-    for name in base:
-        x, y = base[name].float(), w[name].float()
-        if precision == "fp16":
-            x, y = x.to(torch.float16).float(), y.to(torch.float16).float()
-        d = y - x
-        tensors[name] = {"numel": d.numel(), "unchanged": int((d.abs() <= tol).sum()), "exactZero": int((d == 0).sum())}
-        d2 += float((d.double() ** 2).sum())
-        b2 += float((x.double() ** 2).sum())
-    return {"tensors": tensors, "relativeNorm": (d2 ** 0.5) / (b2 ** 0.5)}
-
-
 checkpoints = []
 for step, w in series:
     ranks = {n: int(torch.linalg.matrix_rank(w[n].float() - base[n].float())) for n in base if "q_proj" in n}
-    checkpoints.append({"step": step, "native": measure(w, "native"), "fp16": measure(w, "fp16"), "ranks": ranks})
+    checkpoints.append({"step": step, "native": measure(base, w, tol), "fp16": measure(base, w, tol, torch.float16), "ranks": ranks})
 print(json.dumps({"base": base_dir, "runs": runs, "checkpoints": checkpoints}))
