@@ -1,6 +1,6 @@
 // Token-id tensors whose range the library knows from the host values it made them from. Transformer.forward
 // range-checks ids; for these it compares the recorded range with the vocabulary instead of reading the
-// tensor back (a device sync on every forward and decode step). Any other tensor is read and checked.
+// tensor back (a device sync on every forward and decode step). Any other tensor is read and checked once.
 import { tf } from "../tensor/tf";
 import { RftlabError } from "../errors";
 
@@ -9,15 +9,19 @@ const ranges = new WeakMap<tf.Tensor, { min: number; max: number }>();
 
 /** ids [rows, cols] as an int32 tensor, its range recorded for forward's check; the caller owns it. */
 export function tokenIds(values: ArrayLike<number>, shape: [number, number]): tf.Tensor2D {
+  const ids = tf.tensor2d(values as number[] | Int32Array, shape, "int32");
+  ranges.set(ids, rangeOf(values));
+  return ids;
+}
+
+function rangeOf(values: ArrayLike<number>): { min: number; max: number } {
   let min = Infinity;
   let max = -Infinity;
   for (let i = 0; i < values.length; i++) {
     if (values[i] < min) min = values[i];
     if (values[i] > max) max = values[i];
   }
-  const ids = tf.tensor2d(values as number[] | Int32Array, shape, "int32");
-  ranges.set(ids, { min, max });
-  return ids;
+  return { min, max };
 }
 
 /** ids.slice(begin, size) [rows, cols], carrying ids' recorded range (a slice's ids are among its source's). */
@@ -34,16 +38,30 @@ export function idsKnownInRange(ids: tf.Tensor, vocabSize: number): boolean {
   return range !== undefined && range.min >= 0 && range.max < vocabSize;
 }
 
-/** Throws unless every id of `ids` [B, T] lies in [0, vocabSize), naming `fn`, `name` and the first bad id; reads ids only when their range is unknown. */
+/**
+ * Throws unless every id of `ids` [B, T] lies in [0, vocabSize), naming `fn`, `name` and the first bad id. Reads ids
+ * only while their range is unknown, then records it: a tensor passed to forward again is not read again.
+ */
 export function checkIdsInRange(ids: tf.Tensor, vocabSize: number, fn: string, name = "ids"): void {
   if (idsKnownInRange(ids, vocabSize)) return;
-  const data = ids.dataSync();
-  const T = ids.shape[ids.rank - 1] ?? 1;
-  for (let i = 0; i < data.length; i++) {
-    if (!(data[i] >= 0 && data[i] < vocabSize)) {
-      throw new RftlabError(
-        `${fn}: token id ${data[i]} in ${name} at [${Math.floor(i / T)}, ${i % T}] is outside [0, vocabSize = ${vocabSize})`,
-      );
-    }
+  let data: ArrayLike<number>;
+  try {
+    data = ids.dataSync();
+  } catch (e) {
+    // WebGPU in Node cannot read GPU data synchronously (tfjs throws "OffscreenCanvas is not defined").
+    throw new RftlabError(
+      `${fn}: cannot read ${name} back to range-check them (${(e as Error).message}); on the ${tf.getBackend()} backend ` +
+        `\`await ${name}.data()\` once before the call, or make them from host values (tf.tensor2d(values, shape, "int32"))`,
+    );
   }
+  const range = rangeOf(data);
+  if (range.min >= 0 && range.max < vocabSize) {
+    if (!(ids instanceof tf.Variable)) ranges.set(ids, range); // a variable's values can change under assign()
+    return;
+  }
+  const T = ids.shape[ids.rank - 1] ?? 1;
+  const i = Array.prototype.findIndex.call(data, (v: number) => !(v >= 0 && v < vocabSize));
+  throw new RftlabError(
+    `${fn}: token id ${data[i]} in ${name} at [${Math.floor(i / T)}, ${i % T}] is outside [0, vocabSize = ${vocabSize})`,
+  );
 }

@@ -27,6 +27,9 @@ const LIMIT_NAMES = [
 
 const SOFTWARE = /swiftshader|llvmpipe|lavapipe|software|fallback/i;
 
+/** tfjs-backend-webgpu's MatMulProgramType.MatMulSmallOutputSizeProgram (the enum is not exported). */
+const SMALL_OUTPUT_SIZE_MATMUL = 2;
+
 /** Vulkan driver manifests the loader would read: the env override, else the standard ICD folders. */
 export function vulkanDriverFiles(env: NodeJS.ProcessEnv = process.env): string[] {
   const listed = env.VK_DRIVER_FILES || env.VK_ICD_FILENAMES;
@@ -106,6 +109,11 @@ export async function startWebgpu(allowSoftware: boolean): Promise<{ adapter?: W
   if (nav) Object.defineProperty(nav, "gpu", { value: gpu, configurable: true });
   else Object.defineProperty(globalThis, "navigator", { value: { gpu }, configurable: true, writable: true });
   require("@tensorflow/tfjs-backend-webgpu");
+  // tfjs gives matmuls with ≤ 128 outputs a 256-invocation workgroup per output that reduces through workgroup
+  // barriers; a CPU adapter runs those barriers as thread switches (SwiftShader: ~200 ms for an [8,16]×[16,8],
+  // 13× the CPU time of a tiny model's whole SFT step). Its small-tile matmul (type 2) is ~3 ms there, and
+  // compiles 4× faster than the vec4 packed one. GPUs keep tfjs's choice.
+  if (adapter.software) tf.env().set("WEBGPU_MATMUL_PROGRAM_TYPE", SMALL_OUTPUT_SIZE_MATMUL);
   try {
     if (await tf.setBackend("webgpu")) return { adapter };
   } catch (e) {

@@ -51,6 +51,23 @@ describe("tokenIds: forward range-checks without reading ids back", () => {
     m.dispose();
   });
 
+  test("a tensor the library did not make is read once: forward on it again does not read it back", () => {
+    const m = model();
+    const ids = tf.tensor2d([[1, 2, 10]], undefined, "int32");
+    const first = tf.tidy(() => m.forward(ids));
+    forbidReads(ids);
+    const again = tf.tidy(() => m.forward(ids));
+    assert.deepEqual(again.dataSync(), first.dataSync());
+    // A variable's values can change under assign(): it is read every time.
+    const v = tf.variable(tf.tensor2d([[1, 2]], undefined, "int32"), false);
+    tf.dispose(m.forward(v));
+    const next = tf.tensor2d([[1, 11]], undefined, "int32");
+    v.assign(next);
+    assert.throws(() => m.forward(v), /token id 11 in ids at \[0, 1\] is outside \[0, vocabSize = 11\)/);
+    tf.dispose([ids, first, again, v, next]);
+    m.dispose();
+  });
+
   test("an out-of-range id made by tokenIds or sliced from it still gives forward's error with its position", () => {
     const m = model();
     const ids = tokenIds([1, 2, 11, 3], [2, 2]);
