@@ -3,6 +3,7 @@
 // CPU peer (bench/torch_grpo_step.py) on the same safetensors weights, in the same run.
 //
 //   node dist/bench/grpo-step.js [--threads 2] [--new-tokens 16] [--backend wasm|webgpu|…] [--torch-device cpu|cuda]
+//                                [--prompts 8] [--generations 8]
 //
 // Batch: 8 one-digit addition prompts × G = 8 = 64 rows of equal prompt length; sampling runs the full
 // `--new-tokens` (no stop tokens) so both sides decode the same number of tokens.
@@ -15,6 +16,7 @@ import { generate } from "../lib/sampling";
 import { scoreRewards, type WeightedReward } from "../lib/rewards";
 import { checkAnswer, generateTask } from "../lib/tasks";
 import { ensurePretrainedTiny } from "../lib/model";
+import { tokenIds } from "../lib/model/token-ids";
 import { grpoTrain } from "../lib/rl";
 import type { Transformer } from "../lib/model";
 
@@ -22,9 +24,13 @@ const PYTHON = process.env.RFTLAB_PYTHON ?? "/usr/bin/python3";
 
 /** Greedy decoding by re-running the whole prefix every token (what the KV cache saves). */
 async function sampleWithoutCache(model: Transformer, prompts: number[][], newTokens: number): Promise<number[][]> {
-  let ids = tf.tensor2d(prompts, [prompts.length, prompts[0].length], "int32"); // [N, T]
   const out: number[][] = prompts.map(() => []);
   for (let t = 0; t < newTokens; t++) {
+    // From host values, as generate's ids are: forward need not read them back (WebGPU in Node cannot, synchronously).
+    const ids = tokenIds(
+      prompts.flatMap((p, n) => [...p, ...out[n]]),
+      [prompts.length, prompts[0].length + t],
+    ); // [N, T+t]
     const next = tf.tidy(() => {
       const logits = model.forward(ids); // [N, T+t, V]
       const [N, L, V] = logits.shape;
@@ -36,11 +42,8 @@ async function sampleWithoutCache(model: Transformer, prompts: number[][], newTo
     });
     const nextIds = Array.from(await next.data());
     nextIds.forEach((id, n) => out[n].push(id));
-    const grown = tf.concat([ids, next.reshape([-1, 1])], 1) as tf.Tensor2D;
     tf.dispose([ids, next]);
-    ids = grown;
   }
-  ids.dispose();
   return out;
 }
 
@@ -62,6 +65,8 @@ async function main(): Promise<void> {
       "new-tokens": { type: "string", default: "16" },
       backend: { type: "string", default: "wasm" },
       "torch-device": { type: "string", default: "cpu" },
+      prompts: { type: "string", default: "8" },
+      generations: { type: "string", default: "8" },
     },
   });
   const threads = Number(values.threads);
@@ -73,8 +78,8 @@ async function main(): Promise<void> {
     encode: (t: string) => tokenizer.encode(t),
     decode: (ids: number[]) => tokenizer.decode(ids, { skipSpecialTokens: true }),
   };
-  const rows = generateTask("add", { n: 8, seed: 7, digits: 1 });
-  const G = 8;
+  const rows = generateTask("add", { n: Number(values.prompts), seed: 7, digits: 1 });
+  const G = Number(values.generations);
   const prompts = rows.flatMap((r) => Array<number[]>(G).fill(codec.encode(r.prompt)));
   const tokens = prompts.length * newTokens;
 
@@ -88,7 +93,7 @@ async function main(): Promise<void> {
   ];
   const data = rows.map((r) => ({ prompt: r.prompt, answer: r.answer }));
   const sampling = { temperature: 1, topK: 0, topP: 1, maxNewTokens: newTokens, stopStrings: [], stopTokenIds: [] };
-  const cfg = { steps: 1, promptsPerStep: 8, numGenerations: G, lr: 1e-3, microBatchSize: 64, seed: 0, sampling };
+  const cfg = { steps: 1, promptsPerStep: rows.length, numGenerations: G, lr: 1e-3, microBatchSize: prompts.length, seed: 0, sampling };
   const enc = data.map((r) => codec.encode(r.prompt));
   const sample = await best(2, () => generate(model, enc, { ...sampling, numGenerations: G, seed: 0 }, { tokenizer: codec }));
   const g = sample.value;

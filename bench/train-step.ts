@@ -18,10 +18,19 @@ import { AdamW } from "../lib/tensor/optim";
 import { clipGradNorm } from "../lib/tensor/grads";
 import { uninstallWasmKernels } from "../lib/tensor/wasm/kernels";
 import { createModel, resolveModelConfig } from "../lib/model";
+import { RftlabError } from "../lib/errors";
 
-const MODEL = { family: "gpt2" as const, vocabSize: 512, dModel: 256, nLayers: 4, nHeads: 4, maxPositions: 128 };
-const BATCH = 16;
-const SEQ = 128;
+// RFTLAB_BENCH_SIZE=smoke: a 1-layer d=32 model on 2×8 tokens, to check the bench runs end to end (bench/gpu/run.sh
+// on SwiftShader); its numbers measure nothing.
+const SIZE = process.env.RFTLAB_BENCH_SIZE ?? "bench";
+if (SIZE !== "bench" && SIZE !== "smoke")
+  throw new RftlabError(`RFTLAB_BENCH_SIZE must be "bench" or "smoke"; got "${SIZE}" (unset it for the bench)`);
+const SMOKE = SIZE === "smoke";
+const MODEL = SMOKE
+  ? { family: "gpt2" as const, vocabSize: 64, dModel: 32, nLayers: 1, nHeads: 2, maxPositions: 8 }
+  : { family: "gpt2" as const, vocabSize: 512, dModel: 256, nLayers: 4, nHeads: 4, maxPositions: 128 };
+const BATCH = SMOKE ? 2 : 16;
+const SEQ = MODEL.maxPositions;
 const LR = 3e-4;
 const WEIGHT_DECAY = 0.01;
 const PYTHON = process.env.RFTLAB_PYTHON ?? "/usr/bin/python3";
@@ -188,7 +197,7 @@ function markdown(results: RunResult[], meta: Record<string, unknown>): string {
     );
   });
   return [
-    `GPT-2 family, 4 layers, 4 heads, d=256, ctx ${SEQ}, vocab ${MODEL.vocabSize}, batch ${BATCH}, AdamW (lr ${LR}, wd ${WEIGHT_DECAY}), clip 1.0; ` +
+    `GPT-2 family, ${MODEL.nLayers} layers, ${MODEL.nHeads} heads, d=${MODEL.dModel}, ctx ${SEQ}, vocab ${MODEL.vocabSize}, batch ${BATCH}, AdamW (lr ${LR}, wd ${WEIGHT_DECAY}), clip 1.0; ` +
       `tokens/s = ${BATCH}·${SEQ}·steps / time of the timed steps (after warmup).`,
     "",
     `Machine: ${meta.cpu} × ${meta.cores} logical cores, Node ${process.version}; load average ${meta.loadBefore} before, ${meta.loadAfter} after ` +

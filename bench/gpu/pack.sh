@@ -19,6 +19,7 @@ cp "$(readlink -f /usr/lib/x86_64-linux-gnu/libvulkan.so.1)" "$stage/lib/libvulk
 export RFTLAB_CACHE=${RFTLAB_CACHE:-$PWD/.rftlab-cache}
 cp -r "$RFTLAB_CACHE"/pretrained-tiny-* "$stage/cache/"
 
+nm=$(readlink -f node_modules)
 # Every file under node_modules that loading the benches' modules and both backends requires, plus the package.json
 # files on the way and the wasm backend's .wasm binaries (read at run time, not required).
 node -e '
@@ -28,8 +29,9 @@ node -e '
   for (const f of files) console.log(f);
 ' > "$stage/files.txt"
 for f in $(cat "$stage/files.txt") node_modules/@tensorflow/tfjs-backend-wasm/wasm-out/*.wasm \
-  node_modules/webgpu/dist/linux-x64/dawn.node $(find node_modules -maxdepth 3 -name package.json); do
-  rel=${f#"$PWD/"}
+  node_modules/webgpu/dist/linux-x64/dawn.node $(find -L node_modules -maxdepth 3 -name package.json); do
+  # require.cache holds real paths: node_modules may be a link (a git worktree's is) to another checkout's.
+  case $f in "$nm"/*) rel=node_modules/${f#"$nm/"} ;; *) rel=${f#"$PWD/"} ;; esac
   mkdir -p "$stage/$(dirname "$rel")"
   cp "$rel" "$stage/$rel"
 done
