@@ -18,6 +18,9 @@ cp tests/reference/*.py "$stage/tests/reference/"
 cp "$(readlink -f /usr/lib/x86_64-linux-gnu/libvulkan.so.1)" "$stage/lib/libvulkan.so.1"
 export RFTLAB_CACHE=${RFTLAB_CACHE:-$PWD/.rftlab-cache}
 cp -r "$RFTLAB_CACHE"/pretrained-tiny-* "$stage/cache/"
+# ensurePretrainedTiny hashes this config to find the cached model.
+mkdir -p "$stage/datasets"
+cp datasets/pretrain-tiny.json "$stage/datasets/"
 
 nm=$(readlink -f node_modules)
 # Every file under node_modules that loading the benches' modules and both backends requires, plus the package.json
@@ -28,7 +31,7 @@ node -e '
   const files = Object.keys(require.cache).filter((f) => f.includes("/node_modules/"));
   for (const f of files) console.log(f);
 ' > "$stage/files.txt"
-for f in $(cat "$stage/files.txt") node_modules/@tensorflow/tfjs-backend-wasm/wasm-out/*.wasm \
+for f in $(cat "$stage/files.txt") node_modules/@tensorflow/tfjs-backend-wasm/dist/*.wasm \
   node_modules/webgpu/dist/linux-x64/dawn.node $(find -L node_modules -maxdepth 3 -name package.json); do
   # require.cache holds real paths: node_modules may be a link (a git worktree's is) to another checkout's.
   case $f in "$nm"/*) rel=node_modules/${f#"$nm/"} ;; *) rel=${f#"$PWD/"} ;; esac
