@@ -160,7 +160,7 @@ async function flatOnWebgpu(name: string, train: Parameters<typeof assertFlatMem
   assert.equal(sync, 0, `${name}: synchronous reads while training`);
 }
 
-// ~17 CPU s in all on SwiftShader; an SFT step took 5.6 CPU s, not 0.45, while matmuls with ≤ 128 outputs used
+// 17–19 CPU s in all on SwiftShader (25 s wall); an SFT step took 5.6 CPU s, not 0.45, while matmuls with ≤ 128 outputs used
 // tfjs's workgroup-reduce kernel (lib/tensor/webgpu.ts). The bound is for a loaded machine.
 test(`GRPO, SFT and DPO train on webgpu; tensor and byte counts stay flat over ${STEPS} steps`, { timeout: 180_000 }, async () => {
   await flatOnWebgpu("grpo", (model, options) =>
