@@ -18,6 +18,11 @@ export interface EvaluateTaskOptions {
   taskOptions?: Record<string, number>;
   /** Held-out prompts; default 256 (one s.e. ≤ 0.031 on an accuracy). */
   n?: number;
+  /**
+   * Evaluate on these examples instead of the seed's held-out split (then `n` and `taskOptions` are not used):
+   * e.g. a validation split carved out of taskSplits' train part, disjoint from the test prompts by construction.
+   */
+  examples?: readonly TaskExample[];
   /** Completions per prompt; default 1. */
   samples?: number;
   /**
@@ -108,7 +113,7 @@ function check(field: string, ok: boolean, rule: string, value: unknown): void {
  * `taskSplits(task, {seed, nTest: n, ...taskOptions})` (held out from a training run that used the same
  * seed and options with nTest ≥ n). Completions are sampled with the KV cache and stop at "\n" or the
  * codec's eos; a completion is correct iff taskCorrect (the instruct format `{answer}\n`).
- * Greedy by default (temperature 0, one sample per prompt).
+ * Greedy by default (temperature 0, one sample per prompt). `examples` replaces the held-out split.
  */
 export async function evaluateTask(model: Transformer, codec: TextCodec, options: EvaluateTaskOptions): Promise<TaskEvaluation> {
   const { task, taskOptions = {}, n = 256, samples = 1, temperature = 0, seed = 0, maxNewTokens = 32, batchSize = 64 } = options;
@@ -129,7 +134,8 @@ export async function evaluateTask(model: Transformer, codec: TextCodec, options
   );
   check("seed", Number.isInteger(seed), "an integer", seed);
   check("batchSize", Number.isInteger(batchSize) && batchSize >= 1, "an integer ≥ 1", batchSize);
-  const { test } = taskSplits(task, { ...taskOptions, seed, nTrain: 0, nTest: n });
+  check("examples", options.examples === undefined || options.examples.length >= 1, "a non-empty list (or left out)", options.examples);
+  const test = options.examples ? [...options.examples] : taskSplits(task, { ...taskOptions, seed, nTrain: 0, nTest: n }).test;
   const stops = { stopStrings: ["\n"], stopTokenIds: codec.eosId === undefined ? [] : [codec.eosId] };
   const rng = createRng(seed);
   const completions: string[][] = [];

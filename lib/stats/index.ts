@@ -4,5 +4,6 @@ export { wilson, meanCI, mean, sampleSd, standardError, proportionSe } from "./i
 export type { Interval, MaybeInterval } from "./interval";
 export { bootstrapCI, pairedBootstrap, unpairedBootstrap, quantileSorted } from "./bootstrap";
 export type { BootstrapOptions, Statistic } from "./bootstrap";
+export { interpolateAt } from "./interpolate";
 export { Claims, intervalVerdict, gainAboveSe, requirePrecondition, PreconditionError, VERDICTS, CLAIMS_MIME } from "./claims";
 export type { Claim, Verdict, Measurement, MeasuredValue, ClaimedSide, PreconditionCheck } from "./claims";

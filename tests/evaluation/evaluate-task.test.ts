@@ -108,6 +108,14 @@ test("a model that always says 7: greedy accuracy is the share of held-out answe
   // Three tokens "777" are never a one-digit sum: accuracy 0, the interval still says how sure that is.
   const long = await evaluateTask(m, ascii, { task: "add", taskOptions: { digits: 1 }, n: 64, seed: 3, maxNewTokens: 3 });
   assert.deepEqual([long.accuracy, long.ci95], [0, [0, wilson(0, 64).hi]]);
+  // Given examples replace the split (a validation set): 3 + 4 and 2 + 5 are 7, 1 + 1 is not.
+  const own = [
+    { prompt: "Question: 3 + 4\n", answer: "7" },
+    { prompt: "Question: 1 + 1\n", answer: "2" },
+    { prompt: "Question: 2 + 5\n", answer: "7" },
+  ];
+  const v = await evaluateTask(m, ascii, { task: "add", examples: own, maxNewTokens: 1 });
+  assert.deepEqual([v.examples.map((e) => e.prompt), v.perPrompt, v.n], [own.map((e) => e.prompt), [1, 0, 1], 3]);
   m.dispose();
 });
 
@@ -163,6 +171,10 @@ test("option errors say the rule and the fix", async () => {
     /evaluateTask: samples must be 1 when temperature is 0 \(greedy samples are identical; use temperature 1 for pass@k\); got 4/,
   );
   await assert.rejects(evaluateTask(m, ascii, { task: "add", n: 0 }), /evaluateTask: n must be an integer ≥ 1; got 0/);
+  await assert.rejects(
+    evaluateTask(m, ascii, { task: "add", examples: [] }),
+    /evaluateTask: examples must be a non-empty list \(or left out\); got \[\]/,
+  );
   await assert.rejects(evaluateTask(m, ascii, { task: "ad" }), /unknown task "ad" \(did you mean "add"\?\)/);
   m.dispose();
 });
