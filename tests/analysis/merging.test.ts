@@ -79,6 +79,23 @@ describe("merging", () => {
     assert.equal(get(mergeModels(one("w", [1], [1]), [one("w", [1], [3])], { method: "lines", alpha: 0.5 }))[0], 2);
   });
 
+  test("LiNeS multi-task by hand (the paper's λ(l) = α + β·(l−1)/(L−1), l = 1..L): Σ_t τ_t scaled per block, α outside", () => {
+    // tiny-instruct's layout: 4 blocks, tied embeddings, final norm. Two tasks, α = 1/T = 0.5, β = 0.3:
+    // scales 0.5, 0.6, 0.7, 0.8 for blocks 0..3 (l = 1..4), 0.5 for embed_tokens and model.norm.
+    const names = [
+      "model.embed_tokens.weight",
+      ...[0, 1, 2, 3].map((l) => `model.layers.${l}.self_attn.q_proj.weight`),
+      "model.norm.weight",
+    ];
+    const map = (v: number) => new Map(names.map((n) => [n, { shape: [1], data: new Float32Array([v]) }])) as WeightMap;
+    const m = linesMerge(map(1), [map(2), map(4)], { alpha: 0.5, linesBeta: 0.3 }); // τ_1 + τ_2 = 1 + 3 = 4
+    expectClose(
+      names.map((n) => m.get(n)!.data[0]),
+      [1 + 0.5 * 4, 1 + 0.5 * 4, 1 + 0.6 * 4, 1 + 0.7 * 4, 1 + 0.8 * 4, 1 + 0.5 * 4],
+      { what: "lines multi-task" },
+    );
+  });
+
   test("validation and layout errors name the problem", () => {
     assert.throws(() => resolveMergeConfig({ gamma: 0.5, beta: 0.6 }), /gamma \+ beta ≤ 1/);
     assert.throws(() => taskArithmetic(one("w", [2], [0, 0]), [one("w", [1], [0])]), /shape \[1\] in tuned\[0\] but \[2\] in base/);
