@@ -66,6 +66,7 @@ export {
   topKMask,
   randomMask,
   randomMasksLike,
+  binMatchedRandomMasks,
   principalMaskOf,
   principalMasks,
   subnetworkMasks,
@@ -78,6 +79,14 @@ export {
   DEFAULT_PRINCIPAL_MASK_CONFIG,
 } from "./masks";
 export type { PrincipalMaskConfig } from "./masks";
+export {
+  learnGraftMask,
+  graftScoreGradient,
+  graftMaskOfSize,
+  resolveLearnedGraftConfig,
+  DEFAULT_LEARNED_GRAFT_CONFIG,
+} from "./graft-learn";
+export type { LearnedGraftConfig, LearnedGraft, LearnedGraftStep, WeightGradient } from "./graft-learn";
 export {
   mergeModels,
   taskArithmetic,

@@ -8,6 +8,7 @@ import { lowRankReconstruct, svd, truncatedSvd } from "../linalg";
 import { seededNormals } from "../linalg/low-rank";
 import { type MaskMap, updateMasks, type SparsityConfig } from "./sparsity";
 import { isBlockMatrix } from "./modules";
+import { binCounts, magnitudeBins, type BinnedChanceConfig } from "./binned-chance";
 import { assertSameLayout, type WeightMap, weightDelta } from "./weights";
 import { deepFreeze } from "../base/freeze";
 import { checkConfig } from "../base/strict-config";
@@ -86,6 +87,55 @@ export function randomMasksLike(like: MaskMap, seed: number): MaskMap {
     for (let i = 0; i < m.length; i++) if (m[i]) k++;
     out.set(name, randomMask(m.length, k, rng.int(0, 0x7fffffff)));
   }
+  return out;
+}
+
+/**
+ * Random masks that select as many entries as `like` in every magnitude bin (quantile bins of |magnitudes|,
+ * e.g. of θ_ft − θ₀; BinnedChanceConfig, per tensor by default): the control that keeps a mask's
+ * magnitude profile and draws its positions at random. Seeded.
+ */
+export function binMatchedRandomMasks(like: MaskMap, magnitudes: WeightMap, seed: number, cfg: Partial<BinnedChanceConfig> = {}): MaskMap {
+  const names = [...like.keys()];
+  for (const n of names) {
+    const m = magnitudes.get(n);
+    if (!m || m.data.length !== like.get(n)!.length)
+      throw new RftlabError(
+        `binMatchedRandomMasks: magnitudes need "${n}" with ${like.get(n)!.length} entries; got ${m ? m.data.length : "none"}`,
+      );
+  }
+  const bins = magnitudeBins(
+    names.map((n) => magnitudes.get(n)!.data),
+    cfg,
+  );
+  const wanted = binCounts(
+    names.map((n) => like.get(n)!),
+    bins,
+  );
+  const members: number[][] = Array.from({ length: bins.sizes.length }, () => []);
+  const offsets: number[] = [];
+  let off = 0;
+  bins.ids.forEach((ids) => {
+    offsets.push(off);
+    for (let i = 0; i < ids.length; i++) if (wanted[ids[i]] > 0) members[ids[i]].push(off + i);
+    off += ids.length;
+  });
+  const rng = createRng(seed);
+  const out: MaskMap = new Map(names.map((n) => [n, new Uint8Array(like.get(n)!.length)]));
+  const part = (g: number) => {
+    let p = offsets.length - 1;
+    while (offsets[p] > g) p--;
+    return p;
+  };
+  members.forEach((idx, b) => {
+    // Partial Fisher–Yates: the first k of a shuffled bin.
+    for (let j = 0; j < wanted[b]; j++) {
+      const r = rng.int(j, idx.length - 1);
+      [idx[j], idx[r]] = [idx[r], idx[j]];
+      const p = part(idx[j]);
+      out.get(names[p])![idx[j] - offsets[p]] = 1;
+    }
+  });
   return out;
 }
 

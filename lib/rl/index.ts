@@ -6,6 +6,8 @@ export type { PolicyLossConfig, PolicyLossInputs, PolicyLossResult, PolicyLossTy
 export { dpoLoss, resolveDpoLossConfig, DEFAULT_DPO_LOSS_CONFIG } from "./dpo-loss";
 export type { DpoLossConfig, DpoLossInputs, DpoLossResult, DpoLossType } from "./dpo-loss";
 export { sftLoss, tokenLogProbs, tokenEntropy } from "./sft-loss";
+export { sftGradient } from "./sft-gradient";
+export type { GradientMap } from "./sft-gradient";
 export { toprLoss } from "./topr-loss";
 export type { ToprLossInputs, ToprLossResult } from "./topr-loss";
 export { raftSelect } from "./raft";

@@ -49,6 +49,18 @@ export function standardError(xs: ArrayLike<number>): number {
   return sampleSd(xs) / Math.sqrt(xs.length);
 }
 
+/**
+ * Gain of scores `a` over scores `b` on the same prompts (a[i], b[i] for prompt i): Δ = mean(a − b) and its
+ * standard error paired over prompts, sd(a − b)/√n (the zoo's learning rule: a fine-tune learned when
+ * Δ > 3 SE, lab.stats.gainAboveSe).
+ */
+export function pairedGain(a: ArrayLike<number>, b: ArrayLike<number>): { delta: number; se: number } {
+  if (a.length !== b.length)
+    throw new RftlabError(`pairedGain: a and b must score the same prompts; got ${a.length} and ${b.length} values`);
+  const d = Array.from(a, (x, i) => x - b[i]);
+  return { delta: mean(d), se: standardError(d) };
+}
+
 /** Standard error of a proportion k/n, √(p̂(1 − p̂)/n) (the Wald s.e.; 0 at k = 0 or k = n). */
 export function proportionSe(k: number, n: number): number {
   checkCounts("proportionSe", k, n);

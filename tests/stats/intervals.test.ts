@@ -11,6 +11,7 @@ import {
   sampleSd,
   standardError,
   proportionSe,
+  pairedGain,
 } from "../../lib/stats";
 import { expectClose } from "../helpers/expect";
 import { referenceScript, runPython } from "../helpers/python";
@@ -144,4 +145,12 @@ test("against mpmath/numpy (tests/reference/stats-intervals.py)", async () => {
     ref.percentile,
     { atol: 1e-12, what: "percentile" },
   );
+});
+
+test("pairedGain: mean of the per-prompt differences and their standard error, by hand", () => {
+  // d = [1, 0, 1, 0]: mean 0.5, sd √(1/3), se √(1/3)/2.
+  const g = pairedGain([1, 1, 1, 0], [0, 1, 0, 0]);
+  expectClose(g.delta, 0.5, { atol: 1e-12 });
+  expectClose(g.se, Math.sqrt(1 / 3) / 2, { atol: 1e-12 });
+  assert.throws(() => pairedGain([1, 0], [1]), /same prompts/);
 });
