@@ -72,6 +72,21 @@ describe("policyLoss", () => {
     tf.dispose([lp, old, m, ref, out.loss, ...Object.values(out.metrics)]);
   });
 
+  // β = 0 logs the KL without adding it: a reference far enough that exp(ref − logp) overflows f32 (kl = ∞)
+  // must leave loss and gradient as without refLogp (adding 0·∞ would make them NaN).
+  test("β = 0 with refLogp: kl is reported, loss and gradient equal those without refLogp, even when kl overflows", () => {
+    const [lp, old, m] = [logp(), oldLogp(), mask()];
+    const ref = tf.tensor2d([[Math.log(2), 100]]);
+    const f = (refLogp?: tf.Tensor2D) => (x: tf.Tensor) =>
+      policyLoss({ logp: x as tf.Tensor2D, oldLogp: old, refLogp, advantages: [1], mask: m }, { beta: 0 }).loss;
+    const withRef = tf.valueAndGrad(f(ref))(lp);
+    expectClose(withRef.value.dataSync(), [-0.75], { atol: 1e-6, what: "loss" });
+    expectClose(withRef.grad.dataSync(), [-0.5, -0.25], { atol: 1e-6, what: "gradient" });
+    const out = policyLoss({ logp: lp, oldLogp: old, refLogp: ref, advantages: [1], mask: m }, { beta: 0 });
+    assert.equal(out.metrics.kl.dataSync()[0], Number.POSITIVE_INFINITY);
+    tf.dispose([lp, old, m, ref, withRef.value, withRef.grad, out.loss, ...Object.values(out.metrics)]);
+  });
+
   test("aggregations on a padded batch (lengths 2 and 1, ℓ = −A): grpo, bnpo, dr_grpo, dapo", () => {
     const lp = tf.zeros([2, 3]) as tf.Tensor2D;
     const m = tf.tensor2d([
@@ -89,6 +104,7 @@ describe("policyLoss", () => {
     expectClose(run({ lossType: "bnpo" }), 6 / 3, { atol: 1e-6, what: "bnpo" });
     expectClose(run({ lossType: "dr_grpo" }), 6 / (2 * 3), { atol: 1e-6, what: "dr_grpo default T" });
     expectClose(run({ lossType: "dr_grpo", maxCompletionLength: 10 }), 6 / 20, { atol: 1e-6, what: "dr_grpo L" });
+    expectClose(run({ lossType: "dr_grpo", maxCompletionLength: 1 }), 6 / 2, { atol: 1e-6, what: "dr_grpo L = 1, the smallest" });
     expectClose(run({ lossType: "dapo" }), 6 / 3, { atol: 1e-6, what: "dapo local" });
     expectClose(run({ lossType: "dapo", activeTokens: 12 }), 6 / 12, { atol: 1e-6, what: "dapo global" });
     tf.dispose([lp, m]);
