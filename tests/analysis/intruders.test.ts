@@ -56,6 +56,15 @@ describe("intruder dimensions", () => {
     assert.notEqual(tuned.get(NAME)!.data, removed.get(NAME)!.data);
   });
 
+  test("a tall 4×2 weight (rows = out features): hand-worked similarities 1/√10 and 1, one intruder", () => {
+    // W₀ = [[1,0],[0,2],[0,0],[0,0]]: left singular vectors e₁ (σ 2), e₀ (σ 1). W_ft's first column is
+    // [1,0,0,3]: orthogonal columns, so its left singular vectors are [1,0,0,3]/√10 (σ √10) and e₁ (σ 2).
+    const m = (data: number[]): WeightMap => new Map([[NAME, { shape: [4, 2], data: Float32Array.from(data) }]]);
+    const { rows } = intruderDimensions(m([1, 0, 0, 2, 0, 0, 0, 0]), m([1, 0, 0, 2, 0, 0, 3, 0]), { k: 2, eps: 0.5 });
+    expectClose(rows[0].similarities, [1 / Math.sqrt(10), 1], { atol: 1e-6, what: "similarities" });
+    assert.equal(rows[0].intruders, 1);
+  });
+
   test("similarity is against all of W₀'s singular vectors, not its top k", () => {
     // W₀ = diag(6, 5, …, 1), W_ft = diag(1, 2, …, 6): W_ft's top vectors are W₀'s bottom ones (rank ≥ k):
     // similarity 1 each, no intruder. Against W₀'s top k only they would look like intruders (similarity 0).

@@ -50,6 +50,11 @@ describe("update sparsity", () => {
       (rep.perModule.objects() as { module: string; pooledSparsity: number }[]).map((r) => [r.module, r.pooledSparsity]),
     );
     expectClose(mods.q, 3 / 6, { what: "q pooled" });
+    // tol 0: the unchanged entries are the exact zeros; fractions per tensor, per layer and per module.
+    expectClose(rep.rows[0].exactZeroFraction, 3 / 4, { what: "q₀ exact-zero fraction" });
+    expectClose(rep.perLayer.array("exactZeroFraction") as number[], [5 / 6, 0], { what: "per-layer exact-zero fraction" });
+    const byModule = rep.perModule.objects() as { module: string; exactZeroFraction: number }[];
+    expectClose(byModule.find((r) => r.module === "q")!.exactZeroFraction, 3 / 6, { what: "q exact-zero fraction" });
     assert.equal(mods.norm, 1);
     assert.deepEqual([rep.overall.numel, rep.overall.unchanged], [9, 6]);
     expectClose(rep.overall.density, 3 / 9, { what: "overall density" });

@@ -205,6 +205,7 @@ describe("forgetting metrics", () => {
       { tasks: ["a"], matrix: [[0], [0.5]], counts: [[10], [0]] },
       /counts row 1 \(after stage 1\), column 1 \("a"\): 0 is not a positive integer/,
     ],
+    ["counts with a row missing", { tasks: ["a"], matrix: [[0], [0.5]], counts: [[10]] }, /"counts" must have 2 rows like "matrix"; got 1/],
   ];
   for (const [name, m, re] of bad) {
     test(`bad input: ${name} → RftlabError naming row/column, value and fix`, () => {

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import { svd } from "../../lib/linalg";
 import { bidiagonalQr } from "../../lib/linalg/bidiagonal-qr";
 import { RotatedColumns } from "../../lib/linalg/bidiagonal-simd";
 import { expectClose } from "../helpers/expect";
@@ -72,4 +73,31 @@ test("negative and zero entries without splits: σ = |entries| sorted, U·diag(�
   expectClose(r.s, [3, 2, 1], { atol: 0, what: "σ" });
   assertSvd(r, "diagonal with signs");
   assertSvd(qr([1, -2, 3, -4, 5], [1, 1, 1, 1]), "unreduced 5×5");
+});
+
+test("deflation: a diagonal entry with |s_k| ≤ ε·(|e_k−1| + |e_k|) counts as zero, so σ_min is exactly 0", () => {
+  // |s_1| = 3e-16 is below ε·(1 + 1) = 4.4e-16 but above ε·1: the criterion must sum both neighbours (JAMA,
+  // LINPACK dsvdc). B is singular to working precision; the rebuild still equals B to rounding.
+  const r = qr([1, 3e-16, 1], [1, 1]);
+  assert.equal(r.s[2], 0);
+  // With s_1 = 0: B·Bᵀ = [[2,0,0],[0,1,1],[0,1,1]], σ² = 2, 2, 0.
+  expectClose(r.s.slice(0, 2), [Math.SQRT2, Math.SQRT2], { atol: 1e-14, what: "σ" });
+  assertSvd(r, "s = [1, 3e-16, 1]");
+});
+
+test("svd of a single column, a single row and a 1×1: σ = ‖a‖, U·σ·Vᵀ = A, unit singular vectors", () => {
+  for (const [rows, cols, data] of [
+    [3, 1, [3, 0, -4]],
+    [1, 3, [0, -4, 3]],
+    [1, 1, [-2]],
+  ] as const) {
+    const r = svd({ rows, cols, data: Float64Array.from(data) });
+    expectClose(r.s, [5 * (rows * cols > 1 ? 1 : 0.4)], { atol: 1e-15, what: `σ of ${rows}×${cols}` });
+    expectClose(
+      data.map((_, i) => r.u![Math.floor(i / cols)] * r.s[0] * r.v![i % cols]),
+      data,
+      { atol: 1e-15, what: `U·σ·Vᵀ of ${rows}×${cols}` },
+    );
+    expectClose([r.u!.reduce((a, x) => a + x * x, 0), r.v!.reduce((a, x) => a + x * x, 0)], [1, 1], { atol: 1e-15, what: "‖u‖², ‖v‖²" });
+  }
 });

@@ -1,7 +1,7 @@
 // Which leaf tests execute which code: each test of a module's test files is run on its own with V8 block
 // coverage (coverage-preload.js), and its coverage of the module's compiled files kept. A mutant then runs only the
-// tests that execute its offset, cheapest first. The map is cached under dist/, keyed by a hash of the
-// compiled module and test files.
+// tests that execute its offset, cheapest first. The map is cached under dist/ per test file, keyed by a
+// hash of the compiled module files and that test file.
 import { createHash } from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
@@ -77,34 +77,47 @@ export async function coverageMap(options: {
   preload: string;
   log: (line: string) => void;
 }): Promise<TestUnit[]> {
-  const { sources, tests, compiled } = options;
-  const key = hashFiles([...sources, ...tests].map(compiled));
-  const cache = path.join(options.cacheDir, `coverage-${options.name}-${key}.json`);
-  if (fs.existsSync(cache)) return JSON.parse(fs.readFileSync(cache, "utf8")) as TestUnit[];
+  const { sources, compiled } = options;
   const compiledBySource = Object.fromEntries(sources.map((s) => [s, compiled(s)]));
-  const units: TestUnit[] = [];
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "rftlab-mutation-cov-"));
   const env = {
     RFTLAB_MUTATION_COVERAGE_FILES: JSON.stringify(Object.values(compiledBySource).map((js) => pathToFileURL(js).href)),
     RFTLAB_MUTATION_COVERAGE_OUT: path.join(dir, "coverage.json"),
   };
-  for (const test of tests) {
-    const whole = options.wholeFiles.includes(test);
-    const names = whole ? [null] : [...new Set((await leafTests(compiled(test), options.reporter)).map((l) => l.name))];
-    for (const name of names) {
-      const r = await runTestFile(compiled(test), {
-        names: name === null ? undefined : [name],
-        timeoutMs: 900_000,
-        env,
-        args: ["-r", options.preload],
-      });
-      if (!r.pass) throw new Error(`mutation: "${name ?? test}" fails unmutated when run alone; it cannot judge mutants`);
-      units.push({ test, name, ms: r.ms, ranges: readCoverage(env.RFTLAB_MUTATION_COVERAGE_OUT, compiledBySource) });
-      options.log(`  coverage: ${test} ${name === null ? "(whole file)" : JSON.stringify(name)} ${(r.ms / 1000).toFixed(1)} s`);
+  const units: TestUnit[] = [];
+  // Cached per test file, so a test added to one file re-measures that file only.
+  for (const test of options.tests) {
+    const cache = path.join(options.cacheDir, `coverage-${options.name}-${hashFiles([...sources, test].map(compiled))}.json`);
+    if (fs.existsSync(cache)) {
+      units.push(...(JSON.parse(fs.readFileSync(cache, "utf8")) as TestUnit[]));
+      continue;
     }
+    const measure = async (names: (string | null)[]): Promise<TestUnit[] | undefined> => {
+      const out: TestUnit[] = [];
+      for (const name of names) {
+        const r = await runTestFile(compiled(test), {
+          names: name === null ? undefined : [name],
+          timeoutMs: 900_000,
+          env,
+          args: ["-r", options.preload],
+        });
+        if (!r.pass) {
+          if (name === null) throw new Error(`mutation: ${test} fails unmutated; fix it before judging mutants`);
+          options.log(`  coverage: ${test} "${name}" fails alone (it needs an earlier test's files): the file runs whole`);
+          return undefined;
+        }
+        out.push({ test, name, ms: r.ms, ranges: readCoverage(env.RFTLAB_MUTATION_COVERAGE_OUT, compiledBySource) });
+        options.log(`  coverage: ${test} ${name === null ? "(whole file)" : JSON.stringify(name)} ${(r.ms / 1000).toFixed(1)} s`);
+      }
+      return out;
+    };
+    const whole = options.wholeFiles.includes(test);
+    const names = whole ? [] : [...new Set((await leafTests(compiled(test), options.reporter)).map((l) => l.name))];
+    const fileUnits = (!whole && (await measure(names))) || (await measure([null]))!;
+    fs.mkdirSync(options.cacheDir, { recursive: true });
+    fs.writeFileSync(cache, JSON.stringify(fileUnits));
+    units.push(...fileUnits);
   }
   fs.rmSync(dir, { recursive: true, force: true });
-  fs.mkdirSync(options.cacheDir, { recursive: true });
-  fs.writeFileSync(cache, JSON.stringify(units));
   return units;
 }

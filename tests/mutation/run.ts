@@ -52,8 +52,13 @@ async function withEdit<T>(file: string, text: string, f: () => Promise<T>): Pro
 /** Runs the tests that execute the mutant's offset; the mutated file is in place. */
 async function judge(m: Mutant, units: TestUnit[]): Promise<{ status: Status; by?: string }> {
   const probe = m.at + (m.from.length - m.from.trimStart().length); // a dropped statement: its first character
-  const covering = units.filter((u) => executes(u.ranges[m.file] ?? [], probe)).sort((a, b) => a.ms - b.ms);
-  if (covering.length === 0) return { status: "uncovered" };
+  const executing = units.filter((u) => executes(u.ranges[m.file] ?? [], probe));
+  // Code that never runs may still be read: arquero compiles its expression callbacks from their source text.
+  // Unexecuted mutants are tried on every test that loads the file; a survivor among them is "uncovered".
+  const covering = (executing.length > 0 ? executing : units.filter((u) => executes(u.ranges[m.file] ?? [], 0))).sort(
+    (a, b) => a.ms - b.ms,
+  );
+  const unexecuted = executing.length === 0;
   const rest = covering.slice(1);
   const cost = (stage: TestUnit[]) => stage.reduce((s, u) => s + u.ms, 0);
   const stages = [
@@ -71,7 +76,7 @@ async function judge(m: Mutant, units: TestUnit[]): Promise<{ status: Status; by
     const r = await runTestFile(compiled(stage[0].test), { names, timeoutMs: Math.max(30_000, 4 * ms) });
     if (!r.pass) return { status: "killed", by: `${stage[0].test}: ${r.timedOut ? "(timed out)" : (r.failed[0] ?? "(exit status)")}` };
   }
-  return { status: "survived" };
+  return { status: unexecuted ? "uncovered" : "survived" };
 }
 
 /** The module's first `perModule` valid mutants in seeded order, judging those without a current result. */
