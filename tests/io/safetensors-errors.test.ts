@@ -338,3 +338,11 @@ describe("malformed checkpoints give CheckpointError", () => {
     });
   }
 });
+
+test("writeShardedSafetensors: maxShardBytes 0 or below is an error naming it (not one shard per tensor), nothing written", async () => {
+  for (const maxShardBytes of [0, -1, Number.NaN]) {
+    const d = fresh();
+    await assert.rejects(writeShardedSafetensors(d, [f32("a", 4), f32("b", 4)], { maxShardBytes }), /maxShardBytes must be > 0; got/);
+    assert.deepEqual(fs.readdirSync(d), []);
+  }
+});

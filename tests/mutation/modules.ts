@@ -40,7 +40,7 @@ export const MODULES: Module[] = [
   {
     name: "io",
     files: ["lib/io/safetensors-format.ts", "lib/io/safetensors-write.ts"],
-    tests: ["tests/io/safetensors.test.ts", "tests/io/safetensors-errors.test.ts"],
+    tests: ["tests/io/safetensors.test.ts", "tests/io/safetensors-errors.test.ts", "tests/io/safetensors-write.test.ts"],
   },
   { name: "forgetting", files: ["lib/forgetting/metrics.ts"], tests: ["tests/forgetting/metrics.test.ts"] },
   { name: "model", files: ["lib/model/transformer.ts"], tests: ["tests/model/transformer.test.ts"] },
