@@ -58,8 +58,8 @@ async function leafTests(testJs: string, reporter: string): Promise<{ name: stri
   const r = await runTestFile(testJs, { timeoutMs: 900_000, args: [`--test-reporter=${reporter}`] });
   const leaves = r.stdout
     .split("\n")
-    .filter(Boolean)
-    .map((l) => JSON.parse(l) as { name: string; pass: boolean; skipped: boolean; ms: number });
+    .filter((l) => l.startsWith("rftlab-leaf "))
+    .map((l) => JSON.parse(l.slice("rftlab-leaf ".length)) as { name: string; pass: boolean; skipped: boolean; ms: number });
   const failing = leaves.filter((l) => !l.pass).map((l) => l.name);
   if (!r.pass || failing.length > 0)
     throw new Error(`mutation: ${testJs} fails before any mutation (${failing.join(", ") || "exit status"}); fix the tests first`);
