@@ -143,7 +143,7 @@ export class Transformer {
   toString(): string {
     const c = this.config;
     const n = this.numParams();
-    const size = n >= 1e9 ? `${(n / 1e9).toFixed(2)}B` : n >= 1e6 ? `${(n / 1e6).toFixed(2)}M` : `${(n / 1e3).toFixed(1)}K`;
+    const size = formatParamCount(n);
     const heads = c.nKvHeads === c.nHeads ? `${c.nHeads} heads` : `${c.nHeads}/${c.nKvHeads} q/kv heads`;
     return (
       `Transformer(${c.family}): ${size} params, ${c.nLayers} layers, d=${c.dModel}, ${heads}, dFF=${c.dFF}, vocab ${c.vocabSize}, ` +
@@ -318,12 +318,18 @@ export class Transformer {
     let post: tf.Tensor;
     if (n.up) {
       const up = hook(pfx + "hook_pre_linear", this.linear(`${n.up}.weight`, x2, "linear").reshape([B, T, c.dFF]));
-      post = c.activation === "silu" ? siluMul(pre, up) : tf.mul(activate(c.activation, pre), up);
+      // resolveModelConfig allows only silu for the gated (Llama/Qwen2) MLP.
+      post = siluMul(pre, up);
     } else post = activate(c.activation, pre);
     post = hook(pfx + "hook_post", post);
     const out = this.linear(`${n.down}.weight`, post.reshape([B * T, c.dFF]) as tf.Tensor2D, this.layout());
     return out.reshape([B, T, c.dModel]);
   }
+}
+
+/** A parameter count as toString prints it: 1.50B, 869.5K, 1.56M (units switch at exactly 1e6 and 1e9). */
+export function formatParamCount(n: number): string {
+  return n >= 1e9 ? `${(n / 1e9).toFixed(2)}B` : n >= 1e6 ? `${(n / 1e6).toFixed(2)}M` : `${(n / 1e3).toFixed(1)}K`;
 }
 
 function hint(name: string, candidates: Iterable<string>): string {

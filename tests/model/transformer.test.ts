@@ -4,6 +4,7 @@ import path from "node:path";
 import { tf } from "../../lib/tensor/tf";
 import { initBackend } from "../../lib/tensor/backend";
 import { createModel, loadModel, resolveModelConfig, saveModel, type Transformer, type ModelConfig } from "../../lib/model";
+import { formatParamCount } from "../../lib/model/transformer";
 import { expectClose, maxAbsDiff } from "../helpers/expect";
 import { referenceScript, runPython, torchAvailable } from "../helpers/python";
 import { tmpDir } from "../helpers/tmp";
@@ -332,6 +333,8 @@ describe("Transformer behaviour", () => {
       "int32",
     );
     const { logits, cache } = m.runWithCache(ids);
+    // Every documented hook point is reached by the forward pass under its own name.
+    assert.deepEqual([...cache.names()].sort(), m.hookNames().sort());
     assert.deepEqual(cache.get("blocks.1.attn.hook_pattern").shape, [2, 4, 3, 3]);
     assert.deepEqual(cache.get("blocks.0.attn.hook_k").shape, [2, 3, 2, 4]);
     assert.deepEqual(cache.get("blocks.0.mlp.hook_post").shape, [2, 3, 24]);
@@ -354,6 +357,31 @@ describe("Transformer behaviour", () => {
     only.logits.dispose();
     only.cache.dispose();
     ids.dispose();
+    m.dispose();
+  });
+
+  test("GPT-2 MLP with exact gelu (activation_function: gelu): hook_post = x·Φ(x) of hook_pre, by hand", () => {
+    const m = createModel(
+      resolveModelConfig({ family: "gpt2", vocabSize: 41, dModel: 16, nLayers: 1, nHeads: 2, maxPositions: 8, activation: "gelu" }),
+      {
+        seed: 6,
+      },
+    );
+    const ids = tf.tensor2d([[1, 7, 3, 40]], undefined, "int32");
+    const names = ["blocks.0.mlp.hook_pre", "blocks.0.mlp.hook_post"];
+    const { logits, cache } = m.runWithCache(ids, { names });
+    const [pre, post] = names.map((n) => cache.get(n).dataSync());
+    // erf by Abramowitz–Stegun 7.1.26 (|error| < 1.5e-7), independent of tfjs' erf.
+    const erf = (x: number) => {
+      const t = 1 / (1 + 0.3275911 * Math.abs(x));
+      const y = 1 - ((((1.061405429 * t - 1.453152027) * t + 1.421413741) * t - 0.284496736) * t + 0.254829592) * t * Math.exp(-x * x);
+      return Math.sign(x) * y;
+    };
+    const want = Float64Array.from(pre, (x) => 0.5 * x * (1 + erf(x / Math.SQRT2)));
+    assert.ok(pre.some((x) => x < -0.01) && pre.some((x) => x > 0.01), "pre-activations of both signs");
+    expectClose(post, want, { atol: 1e-6, what: "gelu MLP" });
+    tf.dispose([ids, logits]);
+    cache.dispose();
     m.dispose();
   });
 
@@ -389,7 +417,15 @@ describe("Transformer behaviour", () => {
     assert.ok(Math.abs(std - 0.01) < 0.002, `c_proj std ${std}`);
     // 41·16 + 32·16 + 2·(4·16 + 16·48 + 48 + 16·16 + 16 + 16·64 + 64 + 64·16 + 16) + 2·16
     assert.equal(a.numParams(), 41 * 16 + 32 * 16 + 2 * (4 * 16 + 16 * 48 + 48 + 16 * 16 + 16 + 16 * 64 + 64 + 64 * 16 + 16) + 32);
-    assert.match(a.toString(), /^Transformer\(gpt2\): .* 2 layers, d=16, 2 heads/);
+    assert.match(a.toString(), /^Transformer\(gpt2\): 7\.8K params, 2 layers, d=16, 2 heads/);
+    // Millions (GPT-2, d 256, 1 layer, vocab 3000): 3000·256 + 8·256 embeddings + one block (2 norms 4·256, c_attn
+    // 256·768 + 768, c_proj 256² + 256, c_fc 256·1024 + 1024, mlp c_proj 1024·256 + 256) + final norm 2·256 = 1,560,320.
+    const big = createModel(resolveModelConfig({ family: "gpt2", vocabSize: 3000, dModel: 256, nLayers: 1, nHeads: 4, maxPositions: 8 }));
+    assert.equal(big.numParams(), 1_560_320);
+    assert.match(big.toString(), /^Transformer\(gpt2\): 1\.56M params, 1 layers/);
+    const units = [999_999, 1_000_000, 869_504, 999_999_999, 1_000_000_000, 7_615_616_512].map(formatParamCount);
+    assert.deepEqual(units, ["1000.0K", "1.00M", "869.5K", "1000.00M", "1.00B", "7.62B"]);
+    big.dispose();
     assert.throws(() => a.param("h.0.attn.c_atn.weight"), /did you mean "h\.0\.attn\.c_attn\.weight"/);
     const ids = tf.tensor2d([[1, 41]], undefined, "int32");
     assert.throws(() => a.forward(ids), /token id 41 .* outside \[0, vocabSize = 41\)/);
